@@ -1,0 +1,220 @@
+"""`DuckDBLake`: the embedded lake, one DuckDB file answering the same BigQuery SQL.
+
+Queries pass the tenant guard, then `duckdb_dialect` turns them into DuckDB SQL. The connection
+is opened per operation, so no process holds the file longer than one statement: DuckDB lets
+only one process open a file for writing, and a second one waits (up to `busy_timeout_s`) instead
+of failing. Within a process, writes are serialized by a lock per file.
+
+DuckDB is sandboxed on every connection: no file system or network access beyond the lake file,
+no extension loading, and a locked configuration, so even SQL that slipped past the guard could
+not read files or change settings.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from marketing_intel.lake.duckdb_dialect import ddl, to_duckdb
+from marketing_intel.lake.errors import LakeBusy, LakeError, QueryFailed, QueryTimeout
+from marketing_intel.lake.parameters import QueryParameter
+from marketing_intel.lake.prepared import prepare
+from marketing_intel.lake.protocol import (
+    InsertResult,
+    QueryEstimate,
+    QueryLimits,
+    QueryResult,
+    QueryStatistics,
+    Rows,
+)
+from marketing_intel.lake.rows import conform_arrow, rows_to_arrow
+from marketing_intel.lake.schema import TableSpec, lake_tables, table_spec
+
+_SANDBOX = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+}
+_WRITE_LOCKS: defaultdict[Path, threading.Lock] = defaultdict(threading.Lock)
+_STAGE = "_mi_stage"
+
+
+class DuckDBLake:
+    """The embedded lake in one DuckDB file (default `./.mi/lake.duckdb`)."""
+
+    engine = "duckdb"
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 15.0) -> None:
+        self.path = Path(path).resolve()
+        self.busy_timeout_s = busy_timeout_s
+        self._schema_applied = False
+
+    def apply_schema(self) -> None:
+        """Create the lake tables if they are missing; safe to run any number of times."""
+        with self._connect() as connection:
+            _create_tables(connection)
+
+    def query(
+        self,
+        sql: str,
+        params: Sequence[QueryParameter] = (),
+        *,
+        tenant_id: str,
+        limits: QueryLimits = QueryLimits(),  # noqa: B008 - frozen, so sharing is safe
+    ) -> QueryResult:
+        """Run one read-only BigQuery SQL statement for one tenant, within `limits`."""
+        prepared = prepare(sql, params, tenant_id=tenant_id, row_limit=limits.row_limit)
+        engine_sql = to_duckdb(prepared.tree, prepared.types)
+        started = time.perf_counter()
+        with self._connect() as connection, _cancel_after(connection, limits.timeout_s) as timer:
+            try:
+                table = connection.execute(engine_sql, prepared.values).fetch_arrow_table()
+            except duckdb.InterruptException:
+                raise QueryTimeout(
+                    f"The query ran longer than its {limits.timeout_s:g} s timeout and was "
+                    "cancelled; narrow the date range or raise the timeout."
+                ) from None
+            except duckdb.Error as error:
+                if timer.fired:  # an interrupt can surface as another error type
+                    raise QueryTimeout(
+                        f"The query ran longer than its {limits.timeout_s:g} s timeout."
+                    ) from None
+                raise QueryFailed(f"The lake could not run the query: {_first_line(error)}") from None
+        truncated = table.num_rows > limits.row_limit
+        table = table.slice(0, limits.row_limit)
+        statistics = QueryStatistics(
+            engine=self.engine,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            rows=table.num_rows,
+            truncated=truncated,
+        )
+        return QueryResult(table=table, statistics=statistics)
+
+    def estimate(
+        self, sql: str, params: Sequence[QueryParameter] = (), *, tenant_id: str
+    ) -> QueryEstimate:
+        """Check a query against every rule and plan it; DuckDB cannot tell bytes in advance."""
+        prepared = prepare(sql, params, tenant_id=tenant_id)
+        engine_sql = to_duckdb(prepared.tree, prepared.types)
+        with self._connect() as connection:
+            try:
+                connection.execute(f"EXPLAIN {engine_sql}", prepared.values)
+            except duckdb.Error as error:
+                raise QueryFailed(f"The lake could not plan the query: {_first_line(error)}") from None
+        return QueryEstimate(engine=self.engine, bytes=None, engine_sql=engine_sql)
+
+    def insert(self, table: str, rows: Rows) -> InsertResult:
+        """Validate and add rows; rows whose key is already present (or repeated) are skipped."""
+        spec = table_spec(table)
+        arrow = conform_arrow(spec, rows) if isinstance(rows, pa.Table) else rows_to_arrow(spec, rows)
+        if arrow.num_rows == 0:
+            return InsertResult(table=table, received=0, inserted=0)
+        staged = arrow.append_column("_mi_row", pa.array(range(arrow.num_rows), pa.int64()))
+        with _WRITE_LOCKS[self.path], self._connect() as connection:
+            connection.register(_STAGE, staged)
+            try:
+                row = connection.execute(_insert_new_rows(spec)).fetchone()
+            except duckdb.Error as error:
+                raise LakeError(f"Rows could not be written to {table}: {_first_line(error)}") from None
+            finally:
+                connection.unregister(_STAGE)
+        inserted = int(row[0]) if row else 0
+        return InsertResult(table=table, received=arrow.num_rows, inserted=inserted)
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per lake table over all tenants."""
+        with self._connect() as connection:
+            counts = {}
+            for name in lake_tables():
+                row = connection.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()
+                counts[name] = int(row[0]) if row else 0
+            return counts
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = self._open()
+        try:
+            _sandbox(connection)
+            if not self._schema_applied:
+                _create_tables(connection)
+                self._schema_applied = True
+            yield connection
+        finally:
+            connection.close()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                return duckdb.connect(str(self.path), config=dict(_SANDBOX))
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower():
+                    raise LakeError(f"The lake file {self.path} could not be opened: {error}") from None
+                if time.monotonic() > deadline:
+                    raise LakeBusy(
+                        f"The embedded lake {self.path} stayed locked by another process for "
+                        f"{self.busy_timeout_s:g} s (DuckDB lets one process write at a time). "
+                        "Wait for it to finish, stop it, or set MI_DUCKDB_PATH to another file."
+                    ) from None
+                time.sleep(random.uniform(0.02, 0.1))  # noqa: S311 - jitter, not security
+
+
+def _sandbox(connection: duckdb.DuckDBPyConnection) -> None:
+    """UTC and a locked configuration; the instance is shared by a process, so set it once."""
+    locked = connection.execute("SELECT current_setting('lock_configuration')").fetchone()
+    if locked and not locked[0]:
+        connection.execute("SET GLOBAL TimeZone = 'UTC'")
+        connection.execute("SET GLOBAL lock_configuration = true")
+
+
+def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    for spec in lake_tables().values():
+        connection.execute(ddl(spec.ddl))
+
+
+def _insert_new_rows(spec: TableSpec) -> str:
+    """INSERT of the staged rows whose key is neither in the table nor earlier in the batch."""
+    columns = ", ".join(f'"{name}"' for name in spec.column_names)
+    key = ", ".join(f'"{name}"' for name in spec.key)
+    matches = " AND ".join(f't."{name}" = s."{name}"' for name in spec.key)
+    return (
+        f'INSERT INTO "{spec.name}" ({columns}) '
+        f"SELECT {columns} FROM {_STAGE} s "
+        f'WHERE NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {matches}) '
+        f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY _mi_row) = 1"
+    )
+
+
+class _Timer:
+    fired = False
+
+
+@contextmanager
+def _cancel_after(connection: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[_Timer]:
+    """Interrupt the connection's running statement after `seconds` (DuckDB has no timeout)."""
+    state = _Timer()
+
+    def cancel() -> None:
+        state.fired = True
+        connection.interrupt()
+
+    timer = threading.Timer(seconds, cancel)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield state
+    finally:
+        timer.cancel()
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]

@@ -1,0 +1,109 @@
+"""The `Lake` protocol: what every lake engine (BigQuery, embedded DuckDB) offers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from marketing_intel.lake.parameters import QueryParameter
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """How much one query may return and how long it may run."""
+
+    row_limit: int = 10_000
+    timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.row_limit < 1:
+            raise ValueError("row_limit must be at least 1")
+        if self.timeout_s <= 0:
+            raise ValueError("timeout_s must be more than 0 seconds")
+
+
+@dataclass(frozen=True)
+class QueryStatistics:
+    """What a query run cost and returned."""
+
+    engine: str
+    duration_ms: float
+    rows: int
+    truncated: bool
+    bytes_processed: int | None = None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows of a query (at most the row limit) and its statistics."""
+
+    table: pa.Table
+    statistics: QueryStatistics
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dictionaries of Python values (Decimal, date, datetime, ...)."""
+        return self.table.to_pylist()
+
+
+@dataclass(frozen=True)
+class QueryEstimate:
+    """What a query would read, before running it; `bytes` is None where the engine can't tell."""
+
+    engine: str
+    bytes: int | None
+    engine_sql: str
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    """How many rows an insert received and how many were new (the rest had existing keys)."""
+
+    table: str
+    received: int
+    inserted: int
+
+    @property
+    def duplicates(self) -> int:
+        """Rows skipped because a row with the same key was already in the lake or the batch."""
+        return self.received - self.inserted
+
+
+Rows = pa.Table | Sequence[Mapping[str, Any]]
+
+
+class Lake(Protocol):
+    """An analytics lake that holds the four lake tables and answers tenant-scoped BigQuery SQL."""
+
+    engine: str
+
+    def apply_schema(self) -> None:
+        """Create the lake tables if they are missing; safe to run any number of times."""
+        ...
+
+    def query(
+        self,
+        sql: str,
+        params: Sequence[QueryParameter] = (),
+        *,
+        tenant_id: str,
+        limits: QueryLimits = QueryLimits(),  # noqa: B008 - frozen, so sharing is safe
+    ) -> QueryResult:
+        """Run one read-only BigQuery SQL statement for one tenant, within `limits`."""
+        ...
+
+    def estimate(
+        self, sql: str, params: Sequence[QueryParameter] = (), *, tenant_id: str
+    ) -> QueryEstimate:
+        """Check a query against every rule and say what it would read, without running it."""
+        ...
+
+    def insert(self, table: str, rows: Rows) -> InsertResult:
+        """Validate and add rows; rows whose key is already present change nothing."""
+        ...
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per lake table over all tenants (for operators: seeding, health)."""
+        ...

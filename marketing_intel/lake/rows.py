@@ -1,0 +1,102 @@
+"""Rows from people and platforms, checked against a lake table's schema before anything is written.
+
+Both loaders (CSV, JSON lines, Parquet) and ingestion hand rows here as dictionaries; the result is
+an Arrow table in the lake's schema, or `InvalidRows` listing every bad row by number. Nothing is
+half-loaded because nothing is written until every row has passed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from marketing_intel.lake.arrow_schema import arrow_schema
+from marketing_intel.lake.errors import InvalidRows
+from marketing_intel.lake.parameters import coerce_scalar
+from marketing_intel.lake.schema import Column, TableSpec
+
+
+def rows_to_arrow(spec: TableSpec, rows: Iterable[Mapping[str, Any]], *, first: int = 1) -> pa.Table:
+    """Validate every row and return them as an Arrow table; row numbers start at `first`."""
+    known = set(spec.column_names)
+    columns: dict[str, list[Any]] = {name: [] for name in spec.column_names}
+    problems: list[tuple[int, str]] = []
+    for number, row in enumerate(rows, start=first):
+        unknown = sorted(set(row) - known)
+        if unknown:
+            problems.append((number, f"unknown column(s) {', '.join(unknown)}"))
+            continue
+        values, errors = _row_values(spec, row)
+        if errors:
+            problems.append((number, "; ".join(errors)))
+            continue
+        for name, value in zip(spec.column_names, values, strict=True):
+            columns[name].append(value)
+    if problems:
+        raise InvalidRows(spec.name, problems)
+    return pa.table(columns, schema=arrow_schema(spec))
+
+
+def _row_values(spec: TableSpec, row: Mapping[str, Any]) -> tuple[list[Any], list[str]]:
+    values: list[Any] = []
+    errors: list[str] = []
+    for column in spec.columns:
+        try:
+            values.append(_value(column, row.get(column.name)))
+        except ValueError as error:
+            errors.append(f"{column.name}: {error}")
+    return values, errors
+
+
+def _value(column: Column, raw: Any) -> Any:
+    # An empty CSV cell is NULL for every type but STRING, where it is an empty string.
+    if raw is None or (raw == "" and column.type != "STRING"):
+        if column.required:
+            raise ValueError("is required")
+        return None
+    if column.type == "JSON":
+        return _json_text(raw)
+    return coerce_scalar(column.type, raw)
+
+
+def _json_text(raw: Any) -> str:
+    if isinstance(raw, str):
+        try:
+            json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not a JSON document ({error.msg})") from None
+        return raw
+    return json.dumps(raw, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def conform_arrow(spec: TableSpec, table: pa.Table) -> pa.Table:
+    """An Arrow table cast to the lake table's schema; missing optional columns become NULL."""
+    unknown = sorted(set(table.column_names) - set(spec.column_names))
+    missing = [c.name for c in spec.columns if c.required and c.name not in table.column_names]
+    problems = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
+    problems += [f"missing column(s) {', '.join(missing)}"] if missing else []
+    if problems:
+        raise InvalidRows(spec.name, [(None, "; ".join(problems))])
+    schema = arrow_schema(spec)
+    arrays = []
+    for field in schema:
+        if field.name not in table.column_names:
+            arrays.append(pa.nulls(table.num_rows, field.type))
+            continue
+        arrays.append(_cast_column(spec, table.column(field.name), field))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _cast_column(spec: TableSpec, values: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
+    try:
+        cast = values.cast(field.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise InvalidRows(spec.name, [(None, f"{field.name}: {error}")]) from None
+    if not field.nullable and cast.null_count:
+        first_null = pc.index(pc.is_null(cast), True).as_py() + 1
+        raise InvalidRows(spec.name, [(first_null, f"{field.name}: is required")])
+    return cast

@@ -1,0 +1,86 @@
+"""The lake's tables, read from the one BigQuery DDL file (`schema.sql`).
+
+The DDL is the single source of truth: column names, types, required columns and each table's
+dedupe key are parsed out of it with sqlglot, so validation, inserts and both engines agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import sqlglot
+from sqlglot import exp
+
+# BigQuery type names as sqlglot parses them (STRING -> TEXT, INT64 -> BIGINT, ...).
+_BIGQUERY_TYPES: dict[exp.DataType.Type, str] = {
+    exp.DataType.Type.TEXT: "STRING",
+    exp.DataType.Type.BIGINT: "INT64",
+    exp.DataType.Type.DOUBLE: "FLOAT64",
+    exp.DataType.Type.DECIMAL: "NUMERIC",
+    exp.DataType.Type.BOOLEAN: "BOOL",
+    exp.DataType.Type.DATE: "DATE",
+    exp.DataType.Type.TIMESTAMPTZ: "TIMESTAMP",
+    exp.DataType.Type.JSON: "JSON",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a lake table, typed in BigQuery terms."""
+
+    name: str
+    type: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A lake table: its columns in DDL order, its dedupe key and its DDL statement."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    ddl: exp.Create
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The column names in DDL order."""
+        return tuple(column.name for column in self.columns)
+
+
+def _table_spec(ddl: exp.Create) -> TableSpec:
+    schema = ddl.this
+    columns: list[Column] = []
+    key: tuple[str, ...] = ()
+    for item in schema.expressions:
+        if isinstance(item, exp.PrimaryKey):
+            key = tuple(identifier.name for identifier in item.expressions)
+            continue
+        required = any(
+            isinstance(constraint.args.get("kind"), exp.NotNullColumnConstraint)
+            for constraint in item.constraints
+        )
+        columns.append(Column(item.name, _BIGQUERY_TYPES[item.kind.this], required))
+    name = schema.this.name
+    if not key:
+        raise ValueError(f"schema.sql: table {name} has no PRIMARY KEY (...) NOT ENFORCED")
+    return TableSpec(name=name, columns=tuple(columns), key=key, ddl=ddl)
+
+
+@cache
+def lake_tables() -> dict[str, TableSpec]:
+    """All lake tables by name, parsed once from `schema.sql`."""
+    text = resources.files(__package__).joinpath("schema.sql").read_text(encoding="utf-8")
+    statements = sqlglot.parse(text, read="bigquery")
+    specs = [_table_spec(s) for s in statements if isinstance(s, exp.Create)]
+    return {spec.name: spec for spec in specs}
+
+
+def table_spec(name: str) -> TableSpec:
+    """The spec of lake table `name`, or a ValueError that lists the lake's tables."""
+    tables = lake_tables()
+    if name not in tables:
+        raise ValueError(f"`{name}` is not a lake table; the lake has {', '.join(sorted(tables))}")
+    return tables[name]
