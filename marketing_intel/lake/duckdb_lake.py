@@ -114,7 +114,11 @@ class DuckDBLake:
     def insert(self, table: str, rows: Rows) -> InsertResult:
         """Validate and add rows; rows whose key is already present (or repeated) are skipped."""
         spec = table_spec(table)
-        arrow = conform_arrow(spec, rows) if isinstance(rows, pa.Table) else rows_to_arrow(spec, rows)
+        arrow = (
+            conform_arrow(spec, rows)
+            if isinstance(rows, pa.Table)
+            else rows_to_arrow(spec, enumerate(rows, start=1))
+        )
         if arrow.num_rows == 0:
             return InsertResult(table=table, received=0, inserted=0)
         staged = arrow.append_column("_mi_row", pa.array(range(arrow.num_rows), pa.int64()))

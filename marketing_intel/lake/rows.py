@@ -20,12 +20,15 @@ from marketing_intel.lake.parameters import coerce_scalar
 from marketing_intel.lake.schema import Column, TableSpec
 
 
-def rows_to_arrow(spec: TableSpec, rows: Iterable[Mapping[str, Any]], *, first: int = 1) -> pa.Table:
-    """Validate every row and return them as an Arrow table; row numbers start at `first`."""
+def rows_to_arrow(spec: TableSpec, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> pa.Table:
+    """Validate every (row number, row) pair and return the rows as an Arrow table."""
     known = set(spec.column_names)
     columns: dict[str, list[Any]] = {name: [] for name in spec.column_names}
-    problems: list[tuple[int, str]] = []
-    for number, row in enumerate(rows, start=first):
+    problems: list[tuple[int | None, str]] = []
+    for number, row in rows:
+        if not isinstance(row, Mapping):
+            problems.append((number, "not an object of column values"))
+            continue
         unknown = sorted(set(row) - known)
         if unknown:
             problems.append((number, f"unknown column(s) {', '.join(unknown)}"))

@@ -1,0 +1,154 @@
+"""`mi`: the command line for people and scripts (lake queries and loads, demo data).
+
+Every command reads the same `MI_` settings as the nodes. Errors print one actionable sentence
+to stderr and exit with status 1 (2 for bad usage), never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from marketing_intel.config import ConfigError, load_settings
+from marketing_intel.lake import Lake, LakeError, QueryLimits, open_lake
+from marketing_intel.lake.files import read_table_file
+from marketing_intel.lake.parameters import parse
+from marketing_intel.lake.schema import table_spec
+
+app = typer.Typer(help="Marketing intelligence for Langflow: the lake, demo data and more.")
+lake_app = typer.Typer(help="Load and inspect the lake.")
+demo_app = typer.Typer(help="Synthetic demo data.")
+app.add_typer(lake_app, name="lake")
+app.add_typer(demo_app, name="demo")
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Print our errors as one sentence and exit 1; a bug still shows its traceback."""
+    try:
+        yield
+    except (ConfigError, LakeError, ValueError, ValidationError, OSError) as error:
+        message = _message(error)
+        errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+        raise typer.Exit(1) from None
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
+    return str(error)
+
+
+def _lake() -> Lake:
+    return open_lake(load_settings())
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="One SELECT in BigQuery SQL over the lake tables.")],
+    tenant: Annotated[str, typer.Option(help="The tenant whose rows the query reads.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="name=value or name:TYPE=value (STRING, INT64, DATE, ARRAY<...>)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON rows.")] = False,
+    row_limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
+) -> None:
+    """Run ad-hoc BigQuery SQL for one tenant, through the same guards as the node."""
+    with _user_errors():
+        settings = load_settings()
+        limits = QueryLimits(
+            row_limit=row_limit or settings.query_row_limit, timeout_s=settings.query_timeout_s
+        )
+        params = [parse(text) for text in param or []]
+        result = open_lake(settings).query(sql, params, tenant_id=tenant, limits=limits)
+    rows = result.rows()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, default=_json_value) + "\n")
+    else:
+        console.print(_rich_table(result.table.column_names, rows))
+    if result.statistics.truncated:
+        errors.print(f"Only the first {len(rows)} rows are shown (row limit); narrow the query.")
+
+
+def _json_value(value: Any) -> Any:
+    # NUMERIC travels as a string, as BigQuery's API sends it, so no digit is lost.
+    if isinstance(value, Decimal | dt.date | dt.datetime):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _rich_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+    return table
+
+
+@lake_app.command("load")
+def lake_load(
+    table: Annotated[str, typer.Argument(help="The lake table to load into.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, JSONL or Parquet.")],
+) -> None:
+    """Load a file into a lake table; every row is checked first and a bad file loads nothing."""
+    with _user_errors():
+        rows = read_table_file(table_spec(table), file)
+        result = _lake().insert(table, rows)
+    console.print(
+        f"Loaded {result.inserted} new rows into {table} "
+        f"({result.duplicates} already there were skipped)."
+    )
+
+
+@demo_app.command("seed")
+def demo_seed(
+    tenants: Annotated[int, typer.Option(min=1, help="Tenants demo-1 .. demo-N.")] = 3,
+    days: Annotated[int, typer.Option(min=1, help="Days of history up to today.")] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    end_date: Annotated[
+        str | None, typer.Option(help="Last day of data (YYYY-MM-DD); default today (UTC).")
+    ] = None,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when the lake has rows.")] = False,
+) -> None:
+    """Fill every lake table with realistic, deterministic demo data."""
+    from marketing_intel.demo import DemoSpec, seed_lake
+
+    with _user_errors():
+        lake = _lake()
+        if if_empty and any(lake.row_counts().values()):
+            console.print("The lake already has data; nothing seeded.")
+            return
+        last_day = dt.date.fromisoformat(end_date) if end_date else dt.datetime.now(dt.UTC).date()
+        spec = DemoSpec(tenants=tenants, days=days, seed=seed, end_date=last_day)
+        with _progress() as advance:
+            results = seed_lake(lake, spec, on_batch=advance)
+    for table, inserted in results.items():
+        console.print(f"{table}: {inserted} rows")
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=errors) as progress:
+        tasks: dict[str, Any] = {}
+
+        def advance(table: str, rows: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = progress.add_task(table, total=total)
+            progress.advance(tasks[table], rows)
+
+        yield advance

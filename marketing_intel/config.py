@@ -1,0 +1,62 @@
+"""Settings of every layer, from `MI_` environment variables (and a `.env` file).
+
+With nothing set, every layer runs embedded under `./.mi/`. Choosing a production engine
+(`MI_LAKE_BACKEND=bigquery`) makes its settings required: a missing one stops start-up with a
+message naming it, and never falls back to the embedded engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """The settings are incomplete or invalid; the message names the `MI_` variables to fix."""
+
+
+class Settings(BaseSettings):
+    """All `MI_` settings. Use `load_settings()`, which turns mistakes into a `ConfigError`."""
+
+    model_config = SettingsConfigDict(env_prefix="MI_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path(".mi"), description="Folder of the embedded stores.")
+    lake_backend: Literal["duckdb", "bigquery"] = "duckdb"
+    duckdb_path: Path | None = Field(None, description="Embedded lake file; default <home>/lake.duckdb.")
+    bigquery_project: str | None = None
+    bigquery_dataset: str = "marketing_intel"
+    bigquery_location: str = "US"
+    bigquery_credentials_file: Path | None = None
+    bigquery_credentials_json: SecretStr | None = None
+    query_row_limit: int = Field(10_000, ge=1)
+    query_timeout_s: float = Field(60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _production_engines_are_complete(self) -> Settings:
+        if self.lake_backend == "bigquery" and not self.bigquery_project:
+            raise ValueError(
+                "MI_LAKE_BACKEND=bigquery needs MI_BIGQUERY_PROJECT (the Google Cloud project "
+                "that runs the queries); set it, or unset MI_LAKE_BACKEND to use the embedded lake"
+            )
+        return self
+
+    @property
+    def lake_path(self) -> Path:
+        """The embedded lake's DuckDB file."""
+        return self.duckdb_path or self.home / "lake.duckdb"
+
+
+def load_settings() -> Settings:
+    """Read the settings, or raise a `ConfigError` that names each bad `MI_` variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            field = "_".join(str(part) for part in item["loc"])
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"MI_{field.upper()}: {message}" if field else message)
+        raise ConfigError("Invalid settings. " + "; ".join(problems)) from None
