@@ -26,8 +26,11 @@ class Settings(BaseSettings):
     home: Path = Field(Path(".mi"), description="Folder of the embedded stores.")
     lake_backend: Literal["duckdb", "bigquery"] = "duckdb"
     duckdb_path: Path | None = Field(None, description="Embedded lake file; default <home>/lake.duckdb.")
+    lake_dataset: str = Field(
+        "marketing_intel",
+        description="The lake's dataset (BigQuery dataset); SQL may qualify tables with it.",
+    )
     bigquery_project: str | None = None
-    bigquery_dataset: str = "marketing_intel"
     bigquery_location: str = "US"
     bigquery_credentials_file: Path | None = None
     bigquery_credentials_json: SecretStr | None = None

@@ -50,4 +50,4 @@ def open_lake(settings: Settings) -> Lake:
             "MI_LAKE_BACKEND=bigquery is not available in this version: the BigQuery lake is "
             "being built (issue 3). Unset MI_LAKE_BACKEND to use the embedded lake."
         )
-    return DuckDBLake(settings.lake_path)
+    return DuckDBLake(settings.lake_path, dataset=settings.lake_dataset)

@@ -7,7 +7,7 @@ result would otherwise differ from BigQuery, silently or loudly; each has its ow
 - DATE_TRUNC / DATE_ADD / DATE_SUB on a DATE return a DATE (DuckDB returns a TIMESTAMP);
 - DATE_TRUNC(d, WEEK) starts weeks on Sunday, WEEK(<DAY>) on that day (DuckDB: always Monday);
 - EXTRACT(DAYOFWEEK) counts Sunday = 1 .. Saturday = 7 (DuckDB: Sunday = 0);
-- EXTRACT(WEEK) numbers Sunday-based weeks from 0 (DuckDB: ISO weeks);
+- EXTRACT(WEEK) numbers Sunday-based weeks from 0 (DuckDB: ISO weeks); ISOWEEK is ISO;
 - ARRAY_AGG(... LIMIT n) keeps the first n (DuckDB has no LIMIT there);
 - `a / 0` raises an error as in BigQuery (DuckDB returns inf); IEEE_DIVIDE keeps inf;
 - `@name` parameters are cast to their declared type, as BigQuery types them.
@@ -35,6 +35,8 @@ _SCALARS = {
     "TIMESTAMP": "TIMESTAMPTZ",
 }
 _WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
+# ISO parts DuckDB's EXTRACT does not name the BigQuery way.
+_ISO_PARTS = {"ISOWEEK": "WEEKOFYEAR", "ISOYEAR": "ISOYEAR"}
 # BigQuery functions sqlglot leaves as anonymous that this module rewrites.
 _REWRITTEN_ANONYMOUS = {"IEEE_DIVIDE"}
 
@@ -129,6 +131,8 @@ def _extract(node: exp.Extract) -> exp.Expression:
             this="STRFTIME", expressions=[node.expression, exp.Literal.string(pattern)]
         )
         return exp.cast(strftime, "BIGINT")
+    if unit in _ISO_PARTS:
+        return exp.Anonymous(this=_ISO_PARTS[unit], expressions=[node.expression])
     if unit == "DAYOFWEEK":
         weekday = exp.Anonymous(this="DAYOFWEEK", expressions=[node.expression])
         return exp.paren(exp.Add(this=weekday, expression=exp.Literal.number(1)))

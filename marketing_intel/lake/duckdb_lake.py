@@ -52,8 +52,11 @@ class DuckDBLake:
 
     engine = "duckdb"
 
-    def __init__(self, path: str | Path, *, busy_timeout_s: float = 15.0) -> None:
+    def __init__(
+        self, path: str | Path, *, dataset: str = "marketing_intel", busy_timeout_s: float = 15.0
+    ) -> None:
         self.path = Path(path).resolve()
+        self.dataset = dataset  # SQL written for BigQuery may qualify tables with it
         self.busy_timeout_s = busy_timeout_s
         self._schema_applied = False
 
@@ -71,12 +74,18 @@ class DuckDBLake:
         limits: QueryLimits = QueryLimits(),  # noqa: B008 - frozen, so sharing is safe
     ) -> QueryResult:
         """Run one read-only BigQuery SQL statement for one tenant, within `limits`."""
-        prepared = prepare(sql, params, tenant_id=tenant_id, row_limit=limits.row_limit)
+        prepared = prepare(
+            sql,
+            params,
+            tenant_id=tenant_id,
+            row_limit=limits.row_limit,
+            qualifiers=[self.dataset],
+        )
         engine_sql = to_duckdb(prepared.tree, prepared.types)
         started = time.perf_counter()
         with self._connect() as connection, _cancel_after(connection, limits.timeout_s) as timer:
             try:
-                table = connection.execute(engine_sql, prepared.values).fetch_arrow_table()
+                table = connection.execute(engine_sql, prepared.values).to_arrow_table()
             except duckdb.InterruptException:
                 raise QueryTimeout(
                     f"The query ran longer than its {limits.timeout_s:g} s timeout and was "
@@ -102,7 +111,7 @@ class DuckDBLake:
         self, sql: str, params: Sequence[QueryParameter] = (), *, tenant_id: str
     ) -> QueryEstimate:
         """Check a query against every rule and plan it; DuckDB cannot tell bytes in advance."""
-        prepared = prepare(sql, params, tenant_id=tenant_id)
+        prepared = prepare(sql, params, tenant_id=tenant_id, qualifiers=[self.dataset])
         engine_sql = to_duckdb(prepared.tree, prepared.types)
         with self._connect() as connection:
             try:

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -48,8 +48,10 @@ def _to_numeric(value: Any) -> Decimal:
         raise ValueError("expected a decimal number") from None
     if not number.is_finite() or abs(number) >= _NUMERIC_LIMIT:
         raise ValueError("NUMERIC holds at most 29 digits before the point")
-    if number != number.quantize(Decimal("1e-9")):
-        raise ValueError("NUMERIC holds at most 9 digits after the point")
+    with localcontext() as context:
+        context.prec = 50  # room for 38 digits; the default 28 would fail to quantize
+        if number != number.quantize(Decimal("1e-9")):
+            raise ValueError("NUMERIC holds at most 9 digits after the point")
     return number
 
 

@@ -1,0 +1,45 @@
+"""Shared fixtures: an embedded lake per test, settings isolated from the developer's own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from marketing_intel.lake import DuckDBLake
+
+DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs from its own folder with no MI_ settings of the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith("MI_") and name != "MI_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> DuckDBLake:
+    """An empty embedded lake in the test's folder."""
+    return DuckDBLake(tmp_path / "lake.duckdb")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The test PostgreSQL (MI_TEST_DATABASE_URL, else 127.0.0.1:5432); fails if none answers."""
+    url = os.environ.get("MI_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+    try:
+        with psycopg.connect(url, connect_timeout=5) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"No PostgreSQL answers at {url} ({error}). Start one (on Debian: "
+            "`pg_ctlcluster 15 main start`) or set MI_TEST_DATABASE_URL to a reachable database.",
+            pytrace=False,
+        )
+    yield url
