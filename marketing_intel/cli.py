@@ -102,7 +102,9 @@ def _rich_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
 @lake_app.command("load")
 def lake_load(
     table: Annotated[str, typer.Argument(help="The lake table to load into.")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, JSONL or Parquet.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, JSONL or Parquet.")
+    ],
 ) -> None:
     """Load a file into a lake table; every row is checked first and a bad file loads nothing."""
     with _user_errors():

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".mi"), description="Folder of the embedded stores.")
     lake_backend: Literal["duckdb", "bigquery"] = "duckdb"
-    duckdb_path: Path | None = Field(None, description="Embedded lake file; default <home>/lake.duckdb.")
+    duckdb_path: Path | None = Field(
+        None, description="Embedded lake file; default <home>/lake.duckdb."
+    )
     lake_dataset: str = Field(
         "marketing_intel",
         description="The lake's dataset (BigQuery dataset); SQL may qualify tables with it.",

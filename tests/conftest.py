@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -30,7 +29,7 @@ def lake(tmp_path: Path) -> DuckDBLake:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_url() -> str:
     """The test PostgreSQL (MI_TEST_DATABASE_URL, else 127.0.0.1:5432); fails if none answers."""
     url = os.environ.get("MI_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
     try:
@@ -42,4 +41,4 @@ def postgres_url() -> Iterator[str]:
             "`pg_ctlcluster 15 main start`) or set MI_TEST_DATABASE_URL to a reachable database.",
             pytrace=False,
         )
-    yield url
+    return url

@@ -83,9 +83,7 @@ def test_numeric_columns_keep_nine_decimals(lake: DuckDBLake) -> None:
     }
     lake.insert("campaign_metrics", [row])
     rows = lake.query("SELECT spend, revenue FROM campaign_metrics", tenant_id="t").rows()
-    assert rows == [
-        {"spend": Decimal("0.123456789"), "revenue": Decimal("12345678901234567890.5")}
-    ]
+    assert rows == [{"spend": Decimal("0.123456789"), "revenue": Decimal("12345678901234567890.5")}]
 
 
 def test_typed_parameters_are_cast_as_bigquery_types_them(lake: DuckDBLake) -> None:
@@ -100,6 +98,8 @@ def test_typed_parameters_are_cast_as_bigquery_types_them(lake: DuckDBLake) -> N
 @pytest.mark.parametrize(
     "expression", ["current_setting('threads')", "getenv('HOME')", "read_text('/etc/passwd')"]
 )
-def test_engine_functions_unknown_to_bigquery_are_refused(lake: DuckDBLake, expression: str) -> None:
+def test_engine_functions_unknown_to_bigquery_are_refused(
+    lake: DuckDBLake, expression: str
+) -> None:
     with pytest.raises(QueryRefused, match="not a BigQuery function"):
         _value(lake, expression)

@@ -112,7 +112,7 @@ def test_a_slow_query_is_cancelled_at_its_timeout(lake: DuckDBLake) -> None:
         "UNNEST(GENERATE_ARRAY(1, 50000)) AS b WHERE MOD(a * b, 7) = 3"
     )
     started = time.monotonic()
-    with pytest.raises(QueryTimeout, match="0.3 s timeout"):
+    with pytest.raises(QueryTimeout, match=r"0\.3 s timeout"):
         lake.query(slow, tenant_id="t", limits=QueryLimits(timeout_s=0.3))
     assert time.monotonic() - started < 5
     # The lake is usable right after.
@@ -141,6 +141,7 @@ def _hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
 def test_a_writer_in_another_process_is_waited_for(tmp_path: Path) -> None:
     lake = DuckDBLake(tmp_path / "lake.duckdb", busy_timeout_s=20)
     lake.apply_schema()
+    lake.close()  # release the file so the other process can take it
     holder = _hold_lock(lake.path, 1.5)
     started = time.monotonic()
     assert lake.insert("platform_events", [event("e1")]).inserted == 1
@@ -148,9 +149,19 @@ def test_a_writer_in_another_process_is_waited_for(tmp_path: Path) -> None:
     holder.wait(timeout=10)
 
 
+def test_an_idle_lake_releases_its_file_to_other_processes(tmp_path: Path) -> None:
+    lake = DuckDBLake(tmp_path / "lake.duckdb", idle_s=0.2)
+    lake.insert("platform_events", [event("e1")])
+    time.sleep(0.6)
+    holder = _hold_lock(lake.path, 0)  # would fail to lock while this process held the file
+    holder.wait(timeout=10)
+    assert holder.returncode == 0
+
+
 def test_a_lake_held_too_long_gives_a_clear_error(tmp_path: Path) -> None:
     lake = DuckDBLake(tmp_path / "lake.duckdb", busy_timeout_s=0.5)
     lake.apply_schema()
+    lake.close()
     holder = _hold_lock(lake.path, 5)
     try:
         with pytest.raises(LakeBusy, match="stayed locked by another process"):
@@ -168,7 +179,7 @@ def test_concurrent_writers_in_one_process_are_serialized(lake: DuckDBLake) -> N
             for batch in range(5):
                 rows = [event(f"e{i}") for i in range(worker * 3 + batch, 60, 7)]
                 lake.insert("platform_events", rows)
-        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+        except BaseException as error:  # collected for the assertion
             failures.append(error)
 
     threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
@@ -177,8 +188,9 @@ def test_concurrent_writers_in_one_process_are_serialized(lake: DuckDBLake) -> N
     for thread in threads:
         thread.join()
     assert failures == []
-    result = lake.query("SELECT COUNT(DISTINCT event_id) AS d, COUNT(*) AS n FROM platform_events",
-                        tenant_id="t")
+    result = lake.query(
+        "SELECT COUNT(DISTINCT event_id) AS d, COUNT(*) AS n FROM platform_events", tenant_id="t"
+    )
     distinct, total = result.rows()[0].values()
     assert distinct == total  # no key was written twice
 

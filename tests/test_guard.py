@@ -18,8 +18,11 @@ from marketing_intel.lake.guard import guard_query
         ("DELETE FROM campaign_metrics WHERE TRUE", "`DELETE` is not allowed"),
         ("UPDATE campaign_metrics SET spend = 0 WHERE TRUE", "`UPDATE` is not allowed"),
         ("INSERT INTO campaign_metrics (tenant_id) VALUES ('x')", "`INSERT` is not allowed"),
-        ("MERGE campaign_metrics t USING campaign_metrics s ON FALSE WHEN NOT MATCHED THEN "
-         "INSERT ROW", "not allowed"),
+        (
+            "MERGE campaign_metrics t USING campaign_metrics s ON FALSE WHEN NOT MATCHED THEN "
+            "INSERT ROW",
+            "not allowed",
+        ),
         ("CREATE TABLE x AS SELECT 1", "`CREATE` is not allowed"),
         ("DROP TABLE campaign_metrics", "`DROP` is not allowed"),
         ("ALTER TABLE campaign_metrics ADD COLUMN x INT64", "`ALTER` is not allowed"),
@@ -35,13 +38,20 @@ from marketing_intel.lake.guard import guard_query
         ("SELECT * FROM `evil-project.marketing_intel.platform_events`", "evil-project"),
         ("SELECT * FROM duckdb_settings()", "is not allowed"),
         ("SELECT * FROM secrets_table", "`secrets_table` is not one"),
-        ("WITH platform_events AS (SELECT 'b' AS tenant_id) SELECT * FROM platform_events",
-         "like the lake table"),
-        ("SELECT * FROM campaign_metrics FOR SYSTEM_TIME AS OF TIMESTAMP '2026-01-01'",
-         "Time travel"),
+        (
+            "WITH platform_events AS (SELECT 'b' AS tenant_id) SELECT * FROM platform_events",
+            "like the lake table",
+        ),
+        (
+            "SELECT * FROM campaign_metrics FOR SYSTEM_TIME AS OF TIMESTAMP '2026-01-01'",
+            "Time travel",
+        ),
         ("SELECT 1 FROM (SELECT * FROM read_json('x'))", "is not allowed"),
-        ("SELECT * FROM campaign_metrics WHERE tenant_id IN (SELECT tenant_id FROM pg_catalog.x)",
-         "is not one"),
+        (
+            "SELECT * FROM campaign_metrics "
+            "WHERE tenant_id IN (SELECT tenant_id FROM pg_catalog.x)",
+            "is not one",
+        ),
         ("SELEC * FROM campaign_metrics", "could not be read"),
         ("", "exactly one statement"),
     ],
@@ -87,7 +97,8 @@ def _metrics_row(tenant: str, campaign: str, spend: str) -> dict[str, object]:
 
 @pytest.fixture
 def two_tenants(lake: DuckDBLake) -> DuckDBLake:
-    lake.insert("campaign_metrics", [_metrics_row("a", "a-1", "10"), _metrics_row("b", "b-1", "99")])
+    rows = [_metrics_row("a", "a-1", "10"), _metrics_row("b", "b-1", "99")]
+    lake.insert("campaign_metrics", rows)
     return lake
 
 
@@ -97,7 +108,8 @@ def two_tenants(lake: DuckDBLake) -> DuckDBLake:
         "SELECT campaign_id FROM campaign_metrics",
         "SELECT campaign_id FROM campaign_metrics WHERE tenant_id = 'b' OR TRUE",
         "SELECT campaign_id FROM campaign_metrics cm WHERE cm.tenant_id != 'a' OR 1 = 1",
-        "SELECT campaign_id FROM campaign_metrics UNION ALL SELECT campaign_id FROM campaign_metrics",
+        "SELECT campaign_id FROM campaign_metrics "
+        "UNION ALL SELECT campaign_id FROM campaign_metrics",
         "SELECT (SELECT STRING_AGG(campaign_id) FROM campaign_metrics) AS campaign_id",
         "WITH x AS (SELECT * FROM campaign_metrics) SELECT campaign_id FROM x",
         "SELECT campaign_id FROM `marketing_intel.campaign_metrics`",

@@ -18,7 +18,7 @@ many that read files or settings; they are refused here unless rewritten above.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlglot import exp
 
@@ -48,15 +48,25 @@ def duckdb_type(bigquery_type: str) -> exp.DataType:
     return exp.DataType.build(_SCALARS[bigquery_type], dialect="duckdb")
 
 
-def to_duckdb(query: exp.Expression, parameter_types: Mapping[str, str]) -> str:
+def to_duckdb(query: exp.Expr, parameter_types: Mapping[str, str]) -> str:
     """DuckDB SQL for a guarded BigQuery query whose `@parameters` have the given types."""
     refuse_unknown_functions(query)
-    tree = query.copy()
-    tree = tree.transform(lambda node: _rewrite(node, parameter_types))
+    tree = _bottom_up(query.copy(), lambda node: _rewrite(node, parameter_types))
     return tree.sql(dialect="duckdb", comments=False)
 
 
-def refuse_unknown_functions(query: exp.Expression) -> None:
+def _bottom_up(node: exp.Expr, rewrite: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+    """Rewrite children before their parent, so a rewrite that wraps a node (DATE_SUB in a
+    CAST) still sees its arguments rewritten; sqlglot's `transform` skips a new node's children."""
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expr):
+            node.set(key, _bottom_up(value, rewrite))
+        elif isinstance(value, list):
+            node.set(key, [_bottom_up(v, rewrite) if isinstance(v, exp.Expr) else v for v in value])
+    return rewrite(node)
+
+
+def refuse_unknown_functions(query: exp.Expr) -> None:
     """Refuse functions sqlglot does not know: DuckDB would run them as written."""
     for function in query.find_all(exp.Anonymous):
         name = function.name.upper()
@@ -67,7 +77,7 @@ def refuse_unknown_functions(query: exp.Expression) -> None:
             )
 
 
-def _rewrite(node: exp.Expression, parameter_types: Mapping[str, str]) -> exp.Expression:
+def _rewrite(node: exp.Expr, parameter_types: Mapping[str, str]) -> exp.Expr:
     if isinstance(node, exp.Parameter):
         return exp.cast(node, duckdb_type(parameter_types[node.name]))
     if isinstance(node, exp.DataType) and node.is_type(exp.DataType.Type.DECIMAL):
@@ -164,5 +174,4 @@ def ddl(create: exp.Create) -> str:
     tree.set("properties", None)
     schema = tree.this
     schema.set("expressions", [c for c in schema.expressions if isinstance(c, exp.ColumnDef)])
-    tree = tree.transform(lambda node: _rewrite(node, {}))
-    return tree.sql(dialect="duckdb", comments=False)
+    return _bottom_up(tree, lambda node: _rewrite(node, {})).sql(dialect="duckdb", comments=False)

@@ -1,30 +1,26 @@
 """`DuckDBLake`: the embedded lake, one DuckDB file answering the same BigQuery SQL.
 
-Queries pass the tenant guard, then `duckdb_dialect` turns them into DuckDB SQL. The connection
-is opened per operation, so no process holds the file longer than one statement: DuckDB lets
-only one process open a file for writing, and a second one waits (up to `busy_timeout_s`) instead
-of failing. Within a process, writes are serialized by a lock per file.
-
-DuckDB is sandboxed on every connection: no file system or network access beyond the lake file,
-no extension loading, and a locked configuration, so even SQL that slipped past the guard could
-not read files or change settings.
+Queries pass the tenant guard, then `duckdb_dialect` turns them into DuckDB SQL, run on the
+process's shared, sandboxed connection to the file (`duckdb_file`). Within a process, writes are
+serialized by a lock per file; across processes DuckDB's file lock serializes them and a waiting
+process retries until `busy_timeout_s`.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from marketing_intel.lake.duckdb_dialect import ddl, to_duckdb
-from marketing_intel.lake.errors import LakeBusy, LakeError, QueryFailed, QueryTimeout
+from marketing_intel.lake.duckdb_file import first_line, shared_file
+from marketing_intel.lake.errors import LakeError, QueryFailed, QueryTimeout
 from marketing_intel.lake.parameters import QueryParameter
 from marketing_intel.lake.prepared import prepare
 from marketing_intel.lake.protocol import (
@@ -38,11 +34,6 @@ from marketing_intel.lake.protocol import (
 from marketing_intel.lake.rows import conform_arrow, rows_to_arrow
 from marketing_intel.lake.schema import TableSpec, lake_tables, table_spec
 
-_SANDBOX = {
-    "enable_external_access": False,
-    "autoload_known_extensions": False,
-    "autoinstall_known_extensions": False,
-}
 _WRITE_LOCKS: defaultdict[Path, threading.Lock] = defaultdict(threading.Lock)
 _STAGE = "_mi_stage"
 
@@ -53,12 +44,18 @@ class DuckDBLake:
     engine = "duckdb"
 
     def __init__(
-        self, path: str | Path, *, dataset: str = "marketing_intel", busy_timeout_s: float = 15.0
+        self,
+        path: str | Path,
+        *,
+        dataset: str = "marketing_intel",
+        busy_timeout_s: float = 15.0,
+        idle_s: float = 2.0,
     ) -> None:
         self.path = Path(path).resolve()
         self.dataset = dataset  # SQL written for BigQuery may qualify tables with it
-        self.busy_timeout_s = busy_timeout_s
-        self._schema_applied = False
+        self._file = shared_file(
+            self.path, on_open=_create_tables, busy_timeout_s=busy_timeout_s, idle_s=idle_s
+        )
 
     def apply_schema(self) -> None:
         """Create the lake tables if they are missing; safe to run any number of times."""
@@ -96,7 +93,9 @@ class DuckDBLake:
                     raise QueryTimeout(
                         f"The query ran longer than its {limits.timeout_s:g} s timeout."
                     ) from None
-                raise QueryFailed(f"The lake could not run the query: {_first_line(error)}") from None
+                raise QueryFailed(
+                    f"The lake could not run the query: {first_line(error)}"
+                ) from None
         truncated = table.num_rows > limits.row_limit
         table = table.slice(0, limits.row_limit)
         statistics = QueryStatistics(
@@ -117,7 +116,9 @@ class DuckDBLake:
             try:
                 connection.execute(f"EXPLAIN {engine_sql}", prepared.values)
             except duckdb.Error as error:
-                raise QueryFailed(f"The lake could not plan the query: {_first_line(error)}") from None
+                raise QueryFailed(
+                    f"The lake could not plan the query: {first_line(error)}"
+                ) from None
         return QueryEstimate(engine=self.engine, bytes=None, engine_sql=engine_sql)
 
     def insert(self, table: str, rows: Rows) -> InsertResult:
@@ -136,7 +137,9 @@ class DuckDBLake:
             try:
                 row = connection.execute(_insert_new_rows(spec)).fetchone()
             except duckdb.Error as error:
-                raise LakeError(f"Rows could not be written to {table}: {_first_line(error)}") from None
+                raise LakeError(
+                    f"Rows could not be written to {table}: {first_line(error)}"
+                ) from None
             finally:
                 connection.unregister(_STAGE)
         inserted = int(row[0]) if row else 0
@@ -151,42 +154,12 @@ class DuckDBLake:
                 counts[name] = int(row[0]) if row else 0
             return counts
 
-    @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = self._open()
-        try:
-            _sandbox(connection)
-            if not self._schema_applied:
-                _create_tables(connection)
-                self._schema_applied = True
-            yield connection
-        finally:
-            connection.close()
+    def close(self) -> None:
+        """Release the lake file now (it is released anyway after `idle_s` without use)."""
+        self._file.close()
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + self.busy_timeout_s
-        while True:
-            try:
-                return duckdb.connect(str(self.path), config=dict(_SANDBOX))
-            except duckdb.IOException as error:
-                if "lock" not in str(error).lower():
-                    raise LakeError(f"The lake file {self.path} could not be opened: {error}") from None
-                if time.monotonic() > deadline:
-                    raise LakeBusy(
-                        f"The embedded lake {self.path} stayed locked by another process for "
-                        f"{self.busy_timeout_s:g} s (DuckDB lets one process write at a time). "
-                        "Wait for it to finish, stop it, or set MI_DUCKDB_PATH to another file."
-                    ) from None
-                time.sleep(random.uniform(0.02, 0.1))  # noqa: S311 - jitter, not security
-
-
-def _sandbox(connection: duckdb.DuckDBPyConnection) -> None:
-    """UTC and a locked configuration; the instance is shared by a process, so set it once."""
-    locked = connection.execute("SELECT current_setting('lock_configuration')").fetchone()
-    if locked and not locked[0]:
-        connection.execute("SET GLOBAL TimeZone = 'UTC'")
-        connection.execute("SET GLOBAL lock_configuration = true")
+    def _connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return self._file.cursor()
 
 
 def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
@@ -227,7 +200,3 @@ def _cancel_after(connection: duckdb.DuckDBPyConnection, seconds: float) -> Iter
         yield state
     finally:
         timer.cancel()
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]

@@ -1,4 +1,4 @@
-"""Reading rows for a lake table from CSV, JSON lines or Parquet files, numbered for error reports."""
+"""Rows for a lake table from CSV, JSON lines or Parquet files, numbered for error reports."""
 
 from __future__ import annotations
 

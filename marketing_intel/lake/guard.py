@@ -83,7 +83,7 @@ def _single_query(sql: str) -> exp.Query:
     return statement
 
 
-def _keyword(node: exp.Expression) -> str:
+def _keyword(node: exp.Expr) -> str:
     return node.sql(dialect="bigquery").split(None, 1)[0].upper() if node.sql() else node.key
 
 
@@ -138,6 +138,6 @@ def _tenant_scoped(table: exp.Table) -> exp.Subquery:
     return scoped.subquery(table.alias or table.name)
 
 
-def referenced_parameters(query: exp.Expression) -> set[str]:
+def referenced_parameters(query: exp.Expr) -> set[str]:
     """The names of the `@parameters` a query uses."""
     return {p.name for p in query.find_all(exp.Parameter)}

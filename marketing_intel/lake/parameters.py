@@ -202,7 +202,7 @@ def parse(text: str) -> QueryParameter:
 
 
 def from_mapping_item(key: str, value: Any) -> QueryParameter:
-    """A parameter from a `{"name[:TYPE]": value}` item, the form a node's dictionary field gives."""
+    """A parameter from a `{"name[:TYPE]": value}` item, as a node's dictionary field gives."""
     name, _, type_ = key.strip().partition(":")
     if not type_ and isinstance(value, str):
         type_ = infer_text_type(value)

@@ -79,7 +79,9 @@ def _bind(
     missing = sorted(used - given.keys() - {TENANT_PARAMETER})
     if missing:
         names = ", ".join(f"@{name}" for name in missing)
-        raise QueryRefused(f"The query uses {names} but no value was given; pass it as a parameter.")
+        raise QueryRefused(
+            f"The query uses {names} but no value was given; pass it as a parameter."
+        )
     bound = {name: given[name] for name in used if name in given}
     if TENANT_PARAMETER in used:  # engines refuse values for parameters a query does not use
         bound[TENANT_PARAMETER] = QueryParameter.of(TENANT_PARAMETER, tenant_id)

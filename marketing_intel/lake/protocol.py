@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import pyarrow as pa
 
@@ -71,7 +71,7 @@ class InsertResult:
         return self.received - self.inserted
 
 
-Rows = pa.Table | Sequence[Mapping[str, Any]]
+Rows: TypeAlias = pa.Table | Sequence[Mapping[str, Any]]
 
 
 class Lake(Protocol):
@@ -89,7 +89,7 @@ class Lake(Protocol):
         params: Sequence[QueryParameter] = (),
         *,
         tenant_id: str,
-        limits: QueryLimits = QueryLimits(),  # noqa: B008 - frozen, so sharing is safe
+        limits: QueryLimits = QueryLimits(),
     ) -> QueryResult:
         """Run one read-only BigQuery SQL statement for one tenant, within `limits`."""
         ...

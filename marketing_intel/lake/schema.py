@@ -12,17 +12,18 @@ from importlib import resources
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.expressions.datatypes import DType
 
 # BigQuery type names as sqlglot parses them (STRING -> TEXT, INT64 -> BIGINT, ...).
-_BIGQUERY_TYPES: dict[exp.DataType.Type, str] = {
-    exp.DataType.Type.TEXT: "STRING",
-    exp.DataType.Type.BIGINT: "INT64",
-    exp.DataType.Type.DOUBLE: "FLOAT64",
-    exp.DataType.Type.DECIMAL: "NUMERIC",
-    exp.DataType.Type.BOOLEAN: "BOOL",
-    exp.DataType.Type.DATE: "DATE",
-    exp.DataType.Type.TIMESTAMPTZ: "TIMESTAMP",
-    exp.DataType.Type.JSON: "JSON",
+_BIGQUERY_TYPES: dict[DType, str] = {
+    DType.TEXT: "STRING",
+    DType.BIGINT: "INT64",
+    DType.DOUBLE: "FLOAT64",
+    DType.DECIMAL: "NUMERIC",
+    DType.BOOLEAN: "BOOL",
+    DType.DATE: "DATE",
+    DType.TIMESTAMPTZ: "TIMESTAMP",
+    DType.JSON: "JSON",
 }
 
 

@@ -1,0 +1,13 @@
+"""`python -m bench [name ...]`: run the benchmarks (all by default) and print their ratios."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import demo_seed, lake_query
+
+BENCHMARKS = {"lake_query": lake_query.main, "demo_seed": demo_seed.main}
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or list(BENCHMARKS):
+        BENCHMARKS[name]()

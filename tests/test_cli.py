@@ -1,0 +1,135 @@
+"""`mi query` and `mi lake load` as people and scripts use them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from marketing_intel.cli import app
+
+runner = CliRunner()
+
+CSV_HEADER = (
+    "tenant_id,platform,campaign_id,campaign_name,date,impressions,clicks,conversions,"
+    "spend,revenue,currency,updated_at\n"
+)
+
+
+def _csv(path: Path, *lines: str) -> Path:
+    path.write_text(CSV_HEADER + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+GOOD = "demo-1,meta,c1,Spring,2026-01-0{d},1000,20,2,10.50,31.25,USD,2026-01-10T00:00:00Z"
+
+
+def test_load_then_query_as_json(tmp_path: Path) -> None:
+    file = _csv(tmp_path / "m.csv", *(GOOD.format(d=d) for d in (1, 2, 3)))
+    loaded = runner.invoke(app, ["lake", "load", "campaign_metrics", str(file)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Loaded 3 new rows" in loaded.output
+    again = runner.invoke(app, ["lake", "load", "campaign_metrics", str(file)])
+    assert "Loaded 0 new rows" in again.output and "3 already there" in again.output
+
+    sql = "SELECT date, spend FROM campaign_metrics WHERE date >= @since ORDER BY date"
+    result = runner.invoke(
+        app, ["query", "--tenant", "demo-1", "--param", "since=2026-01-02", "--json", sql]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"date": "2026-01-02", "spend": "10.500000000"},
+        {"date": "2026-01-03", "spend": "10.500000000"},
+    ]
+    other = runner.invoke(app, ["query", "--tenant", "demo-2", "--json", sql.split(" WHERE")[0]])
+    assert json.loads(other.stdout) == []
+
+
+def test_a_bad_file_names_its_lines_and_loads_nothing(tmp_path: Path) -> None:
+    file = _csv(
+        tmp_path / "m.csv",
+        GOOD.format(d=1),
+        "demo-1,meta,c1,Spring,2026-13-01,1000,20,2,10.50,31.25,USD,2026-01-10T00:00:00Z",
+        "demo-1,meta,c2,Spring,2026-01-01,many,20,2,10.50,31.25,USD,2026-01-10T00:00:00Z",
+    )
+    result = runner.invoke(app, ["lake", "load", "campaign_metrics", str(file)])
+    assert result.exit_code == 1
+    assert "row 3: date:" in result.stderr
+    assert "row 4: impressions: expected a whole number" in result.stderr
+    assert "nothing was loaded" in result.stderr
+    count = runner.invoke(
+        app, ["query", "--tenant", "demo-1", "--json", "SELECT COUNT(*) AS n FROM campaign_metrics"]
+    )
+    assert json.loads(count.stdout) == [{"n": 0}]
+
+
+def test_jsonl_and_parquet_load(tmp_path: Path) -> None:
+    row = dict(zip(CSV_HEADER.strip().split(","), GOOD.format(d=1).split(","), strict=True))
+    jsonl = tmp_path / "m.jsonl"
+    jsonl.write_text(json.dumps(row) + "\n\n" + "{broken\n", encoding="utf-8")
+    bad = runner.invoke(app, ["lake", "load", "campaign_metrics", str(jsonl)])
+    assert bad.exit_code == 1 and "row 3: not valid JSON" in bad.stderr
+
+    jsonl.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert (
+        "Loaded 1 new rows"
+        in runner.invoke(app, ["lake", "load", "campaign_metrics", str(jsonl)]).output
+    )
+
+    parquet = tmp_path / "m.parquet"
+    pq.write_table(pa.Table.from_pylist([{**row, "date": "2026-01-02", "spend": "1.5"}]), parquet)
+    result = runner.invoke(app, ["lake", "load", "campaign_metrics", str(parquet)])
+    assert "Loaded 1 new rows" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--tenant", "demo-1", "SELECT * FROM read_csv('/etc/passwd')"], "`read_csv` is not"),
+        (["--tenant", "demo-1", "DELETE FROM campaign_metrics WHERE TRUE"], "`DELETE` is not"),
+        (["--tenant", "", "SELECT 1"], "one tenant"),
+        (["--tenant", "demo-1", "--param", "n:INT64=x", "SELECT @n"], "expected a whole number"),
+    ],
+)
+def test_a_refused_query_exits_non_zero_with_the_reason(args: list[str], reason: str) -> None:
+    result = runner.invoke(app, ["query", *args])
+    assert result.exit_code == 1
+    assert reason in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_table_and_file_type_are_explained(tmp_path: Path) -> None:
+    file = tmp_path / "x.xlsx"
+    file.write_text("x", encoding="utf-8")
+    result = runner.invoke(app, ["lake", "load", "campaign_metrics", str(file)])
+    assert result.exit_code == 1 and "use .csv, .jsonl" in result.stderr
+    result = runner.invoke(app, ["lake", "load", "orders", str(file)])
+    assert result.exit_code == 1 and "`orders` is not a lake table" in result.stderr
+
+
+def test_a_misconfigured_production_lake_stops_with_the_setting_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MI_LAKE_BACKEND", "bigquery")
+    result = runner.invoke(app, ["query", "--tenant", "demo-1", "SELECT 1"])
+    assert result.exit_code == 1
+    assert "MI_BIGQUERY_PROJECT" in result.stderr
+
+
+def test_the_console_script_is_installed() -> None:
+    mi = shutil.which("mi") or str(Path(__file__).parents[1] / ".venv" / "bin" / "mi")
+    result = subprocess.run(
+        [mi, "query", "--tenant", "demo-1", "--json", "SELECT 1 + 1 AS two"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"two": 2}]
