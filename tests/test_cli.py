@@ -133,3 +133,29 @@ def test_the_console_script_is_installed() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"two": 2}]
+
+
+def test_demo_seed_fills_every_table_once() -> None:
+    args = ["demo", "seed", "--tenants", "1", "--days", "7", "--end-date", "2026-11-26"]
+    seeded = runner.invoke(app, args)
+    assert seeded.exit_code == 0, seeded.output
+    counts = {
+        line.split(":")[0]: int(line.split(":")[1].split()[0])
+        for line in seeded.stdout.splitlines()
+        if line.endswith(" rows")
+    }
+    assert set(counts) == {
+        "campaign_metrics",
+        "audience_insights",
+        "platform_events",
+        "integration_raw_data",
+    }
+    assert all(n > 0 for n in counts.values())
+    skipped = runner.invoke(app, [*args, "--if-empty"])
+    assert "already has data" in skipped.stdout
+    again = runner.invoke(app, args)  # keyed inserts: the same data adds nothing
+    assert all(line.endswith(": 0 rows") for line in again.stdout.splitlines())
+    tenants = runner.invoke(
+        app, ["query", "--tenant", "demo-1", "--json", "SELECT COUNT(*) AS n FROM campaign_metrics"]
+    )
+    assert json.loads(tenants.stdout)[0]["n"] == counts["campaign_metrics"]

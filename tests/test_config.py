@@ -1,0 +1,51 @@
+"""Settings: embedded by default, production engines complete or refused at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from marketing_intel.config import ConfigError, load_settings
+from marketing_intel.lake import DuckDBLake, LakeConfigError, open_lake
+
+
+def test_with_nothing_set_the_lake_is_embedded_under_dot_mi() -> None:
+    settings = load_settings()
+    lake = open_lake(settings)
+    assert isinstance(lake, DuckDBLake)
+    assert lake.path == (Path.cwd() / ".mi" / "lake.duckdb").resolve()
+
+
+def test_settings_come_from_mi_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MI_DUCKDB_PATH", str(tmp_path / "other.duckdb"))
+    monkeypatch.setenv("MI_QUERY_ROW_LIMIT", "50")
+    settings = load_settings()
+    assert settings.lake_path == tmp_path / "other.duckdb"
+    assert settings.query_row_limit == 50
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"MI_LAKE_BACKEND": "bigquery"}, "MI_BIGQUERY_PROJECT"),
+        ({"MI_LAKE_BACKEND": "snowflake"}, "MI_LAKE_BACKEND"),
+        ({"MI_QUERY_ROW_LIMIT": "0"}, "MI_QUERY_ROW_LIMIT"),
+    ],
+)
+def test_a_bad_setting_is_named(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=named):
+        load_settings()
+
+
+def test_a_production_lake_never_falls_back_to_the_embedded_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MI_LAKE_BACKEND", "bigquery")
+    monkeypatch.setenv("MI_BIGQUERY_PROJECT", "acme-prod")
+    with pytest.raises(LakeConfigError, match="Unset MI_LAKE_BACKEND"):
+        open_lake(load_settings())
