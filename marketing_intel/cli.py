@@ -86,9 +86,10 @@ def query(
 
 
 def _json_value(value: Any) -> Any:
-    # NUMERIC travels as a string, as BigQuery's API sends it, so no digit is lost.
-    if isinstance(value, Decimal | dt.date | dt.datetime):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)  # as BigQuery's API sends NUMERIC, so no digit is lost
+    if isinstance(value, dt.date):  # dates and datetimes
+        return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
