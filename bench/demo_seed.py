@@ -20,7 +20,9 @@ SPEC = DemoSpec(end_date=dt.date(2026, 11, 26), tenants=10, days=90, scale=2.5)
 
 
 def _bare_append(path: Path) -> None:
-    DuckDBLake(path).apply_schema()
+    lake = DuckDBLake(path)
+    lake.apply_schema()
+    lake.close()  # the baseline opens the file with its own settings
     connection = duckdb.connect(str(path))
     for table, batch in generate(SPEC):
         connection.register("batch", batch)

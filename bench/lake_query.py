@@ -1,8 +1,8 @@
 """A campaign-insights style query over 10M campaign_metrics rows: our lake vs hand-written DuckDB.
 
-Ours: BigQuery SQL through the tenant guard, the dialect rewrites, a connection per query and
-typed parameters. Baseline: the same query written by hand for DuckDB on a held connection.
-Target: within 1.3x.
+Ours: BigQuery SQL through the tenant guard, the dialect rewrites, typed parameters and the
+lake's shared connection. Baseline: the same query written by hand for DuckDB on a held
+connection. Target: within 1.3x.
 """
 
 from __future__ import annotations
@@ -105,8 +105,14 @@ def main() -> None:
         end = FIRST_DAY + dt.timedelta(days=DAYS - 1)
         start = end - dt.timedelta(days=27)
         params = [QueryParameter.of("start_date", start), QueryParameter.of("end_date", end)]
+        lake.close()
+        # The first query after idling opens the file and compiles the SQL; repeats reuse both.
+        first = median_seconds(
+            lambda: lake.query(BIGQUERY_SQL, params, tenant_id="bench-3"), repeat=1, warmup=0
+        )
         ours = median_seconds(lambda: lake.query(BIGQUERY_SQL, params, tenant_id="bench-3"))
         got = lake.query(BIGQUERY_SQL, params, tenant_id="bench-3").rows()
+        lake.close()  # the baseline opens the file with its own settings
 
         connection = duckdb.connect(str(lake.path), read_only=True)
         values = {"start_date": start, "end_date": end, "tenant_id": "bench-3"}
@@ -116,5 +122,6 @@ def main() -> None:
         connection.close()
     print(
         f"lake_query: ours {ours * 1000:.1f} ms, hand-written DuckDB {baseline * 1000:.1f} ms, "
-        f"ratio {ours / baseline:.2f}x (target <= 1.3x)"
+        f"ratio {ours / baseline:.2f}x (target <= 1.3x); first query after idle "
+        f"{first * 1000:.1f} ms ({first / baseline:.2f}x)"
     )

@@ -113,8 +113,12 @@ class DuckDBFile:
 
 
 def _sandbox(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute("SET GLOBAL TimeZone = 'UTC'")
-    connection.execute("SET GLOBAL lock_configuration = true")
+    # DuckDB shares one database instance per file and configuration within a process;
+    # another connection may have locked it already.
+    locked = connection.execute("SELECT current_setting('lock_configuration')").fetchone()
+    if not (locked and locked[0]):
+        connection.execute("SET GLOBAL TimeZone = 'UTC'")
+        connection.execute("SET GLOBAL lock_configuration = true")
 
 
 def first_line(error: Exception) -> str:

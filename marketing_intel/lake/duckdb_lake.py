@@ -13,10 +13,12 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from sqlglot import exp
 
 from marketing_intel.lake.duckdb_dialect import ddl, to_duckdb
 from marketing_intel.lake.duckdb_file import first_line, shared_file
@@ -78,7 +80,7 @@ class DuckDBLake:
             row_limit=limits.row_limit,
             qualifiers=[self.dataset],
         )
-        engine_sql = to_duckdb(prepared.tree, prepared.types)
+        engine_sql = _duckdb_sql(prepared.tree, tuple(sorted(prepared.types.items())))
         started = time.perf_counter()
         with self._connect() as connection, _cancel_after(connection, limits.timeout_s) as timer:
             try:
@@ -111,7 +113,7 @@ class DuckDBLake:
     ) -> QueryEstimate:
         """Check a query against every rule and plan it; DuckDB cannot tell bytes in advance."""
         prepared = prepare(sql, params, tenant_id=tenant_id, qualifiers=[self.dataset])
-        engine_sql = to_duckdb(prepared.tree, prepared.types)
+        engine_sql = _duckdb_sql(prepared.tree, tuple(sorted(prepared.types.items())))
         with self._connect() as connection:
             try:
                 connection.execute(f"EXPLAIN {engine_sql}", prepared.values)
@@ -160,6 +162,12 @@ class DuckDBLake:
 
     def _connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         return self._file.cursor()
+
+
+@lru_cache(maxsize=512)
+def _duckdb_sql(tree: exp.Query, types: tuple[tuple[str, str], ...]) -> str:
+    """DuckDB SQL of a guarded tree, cached with the tree (see `prepare`)."""
+    return to_duckdb(tree, dict(types))
 
 
 def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -19,7 +20,7 @@ _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 class PreparedQuery:
     """A guarded BigQuery query tree and the parameters it uses, the tenant's among them."""
 
-    tree: exp.Query
+    tree: exp.Query  # shared between calls: read it, never change it
     parameters: dict[str, QueryParameter]
 
     @property
@@ -46,10 +47,16 @@ def prepare(
     One row more than the limit is fetched so the caller can tell that rows were cut off.
     """
     check_tenant_id(tenant_id)
-    tree = guard_query(sql, qualifiers=qualifiers)
-    if row_limit is not None:
-        tree = _capped(tree, row_limit + 1)
+    tree = _guarded(sql, row_limit, tuple(qualifiers))
     return PreparedQuery(tree=tree, parameters=_bind(tree, params, tenant_id))
+
+
+@lru_cache(maxsize=512)
+def _guarded(sql: str, row_limit: int | None, qualifiers: tuple[str, ...]) -> exp.Query:
+    """The guarded, capped tree, cached: templates and agents send the same SQL again and
+    again. The tree is shared, so nothing may change it (engines copy before rewriting)."""
+    tree = guard_query(sql, qualifiers=qualifiers)
+    return _capped(tree, row_limit + 1) if row_limit is not None else tree
 
 
 def check_tenant_id(tenant_id: str | None) -> str:
