@@ -24,7 +24,7 @@ from marketing_intel.lake.duckdb_dialect import ddl, to_duckdb
 from marketing_intel.lake.duckdb_file import first_line, shared_file
 from marketing_intel.lake.errors import LakeError, QueryFailed, QueryTimeout
 from marketing_intel.lake.parameters import QueryParameter
-from marketing_intel.lake.prepared import prepare
+from marketing_intel.lake.prepared import PreparedQuery, prepare
 from marketing_intel.lake.protocol import (
     InsertResult,
     QueryEstimate,
@@ -73,14 +73,7 @@ class DuckDBLake:
         limits: QueryLimits = QueryLimits(),  # noqa: B008 - frozen, so sharing is safe
     ) -> QueryResult:
         """Run one read-only BigQuery SQL statement for one tenant, within `limits`."""
-        prepared = prepare(
-            sql,
-            params,
-            tenant_id=tenant_id,
-            row_limit=limits.row_limit,
-            qualifiers=[self.dataset],
-        )
-        engine_sql = _duckdb_sql(prepared.tree, tuple(sorted(prepared.types.items())))
+        prepared, engine_sql = self._compile(sql, params, tenant_id, limits.row_limit)
         started = time.perf_counter()
         with self._connect() as connection, _cancel_after(connection, limits.timeout_s) as timer:
             try:
@@ -112,8 +105,7 @@ class DuckDBLake:
         self, sql: str, params: Sequence[QueryParameter] = (), *, tenant_id: str
     ) -> QueryEstimate:
         """Check a query against every rule and plan it; DuckDB cannot tell bytes in advance."""
-        prepared = prepare(sql, params, tenant_id=tenant_id, qualifiers=[self.dataset])
-        engine_sql = _duckdb_sql(prepared.tree, tuple(sorted(prepared.types.items())))
+        prepared, engine_sql = self._compile(sql, params, tenant_id, row_limit=None)
         with self._connect() as connection:
             try:
                 connection.execute(f"EXPLAIN {engine_sql}", prepared.values)
@@ -155,6 +147,18 @@ class DuckDBLake:
                 row = connection.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()
                 counts[name] = int(row[0]) if row else 0
             return counts
+
+    def _compile(
+        self,
+        sql: str,
+        params: Sequence[QueryParameter],
+        tenant_id: str,
+        row_limit: int | None,
+    ) -> tuple[PreparedQuery, str]:
+        prepared = prepare(
+            sql, params, tenant_id=tenant_id, row_limit=row_limit, qualifiers=[self.dataset]
+        )
+        return prepared, _duckdb_sql(prepared.tree, tuple(sorted(prepared.types.items())))
 
     def close(self) -> None:
         """Release the lake file now (it is released anyway after `idle_s` without use)."""
