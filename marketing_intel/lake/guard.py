@@ -84,7 +84,8 @@ def _single_query(sql: str) -> exp.Query:
 
 
 def _keyword(node: exp.Expr) -> str:
-    return node.sql(dialect="bigquery").split(None, 1)[0].upper() if node.sql() else node.key
+    text = node.sql(dialect="bigquery")
+    return (text.split(None, 1)[0] if text else node.key).upper()
 
 
 def _cte_names(query: exp.Query) -> set[str]:
