@@ -11,7 +11,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +24,7 @@ from marketing_intel.config import ConfigError, load_settings
 from marketing_intel.lake import Lake, LakeError, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
 from marketing_intel.lake.parameters import parse
+from marketing_intel.lake.rows import json_rows
 from marketing_intel.lake.schema import table_spec
 
 app = typer.Typer(help="Marketing intelligence for Langflow: the lake, demo data and more.")
@@ -33,7 +33,7 @@ demo_app = typer.Typer(help="Synthetic demo data.")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # one line per error, for scripts
 
 
 @contextmanager
@@ -78,19 +78,11 @@ def query(
         result = open_lake(settings).query(sql, params, tenant_id=tenant, limits=limits)
     rows = result.rows()
     if as_json:
-        sys.stdout.write(json.dumps(rows, default=_json_value) + "\n")
+        sys.stdout.write(json.dumps(json_rows(result.table)) + "\n")
     else:
         console.print(_rich_table(result.table.column_names, rows))
     if result.statistics.truncated:
         errors.print(f"Only the first {len(rows)} rows are shown (row limit); narrow the query.")
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)  # as BigQuery's API sends NUMERIC, so no digit is lost
-    if isinstance(value, dt.date):  # dates and datetimes
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _rich_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:

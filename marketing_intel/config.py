@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     bigquery_location: str = "US"
     bigquery_credentials_file: Path | None = None
     bigquery_credentials_json: SecretStr | None = None
+    bigquery_max_bytes_billed: int = Field(
+        10 * 2**30, ge=1, description="Refuse queries whose dry run estimates more bytes."
+    )
+    bigquery_api_endpoint: str | None = Field(
+        None, description="Another BigQuery endpoint, e.g. an emulator (no credentials then)."
+    )
+    bigquery_use_storage_api: bool = Field(
+        False, description="Read results through the BigQuery Storage Read API."
+    )
     query_row_limit: int = Field(10_000, ge=1)
     query_timeout_s: float = Field(60.0, gt=0)
 

@@ -47,5 +47,15 @@ def test_a_production_lake_never_falls_back_to_the_embedded_one(
 ) -> None:
     monkeypatch.setenv("MI_LAKE_BACKEND", "bigquery")
     monkeypatch.setenv("MI_BIGQUERY_PROJECT", "acme-prod")
-    with pytest.raises(LakeConfigError, match="Unset MI_LAKE_BACKEND"):
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("HOME", str(Path.cwd()))  # no gcloud application-default login here
+    with pytest.raises(LakeConfigError, match="No BigQuery credentials"):
+        open_lake(load_settings())
+
+
+def test_a_malformed_credentials_secret_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MI_LAKE_BACKEND", "bigquery")
+    monkeypatch.setenv("MI_BIGQUERY_PROJECT", "acme-prod")
+    monkeypatch.setenv("MI_BIGQUERY_CREDENTIALS_JSON", '{"type": "service_account"}')
+    with pytest.raises(LakeConfigError, match="not a service-account key"):
         open_lake(load_settings())

@@ -43,11 +43,22 @@ __all__ = [
 ]
 
 
-def open_lake(settings: Settings) -> Lake:
-    """The lake the settings select. A production engine never falls back to the embedded one."""
+def open_lake(settings: Settings, *, component: str = "marketing-intel") -> Lake:
+    """The lake the settings select; `component` labels BigQuery jobs with who ran them.
+
+    A production engine never falls back to the embedded one.
+    """
     if settings.lake_backend == "bigquery":
-        raise LakeConfigError(
-            "MI_LAKE_BACKEND=bigquery is not available in this version: the BigQuery lake is "
-            "being built (issue 3). Unset MI_LAKE_BACKEND to use the embedded lake."
+        # Imported here: the embedded lake should not pay for Google's client libraries.
+        from marketing_intel.lake.bigquery_client import bigquery_client
+        from marketing_intel.lake.bigquery_lake import BigQueryLake
+
+        return BigQueryLake(
+            bigquery_client(settings),
+            dataset=settings.lake_dataset,
+            location=settings.bigquery_location,
+            maximum_bytes_billed=settings.bigquery_max_bytes_billed,
+            component=component,
+            use_storage_api=settings.bigquery_use_storage_api,
         )
     return DuckDBLake(settings.lake_path, dataset=settings.lake_dataset)

@@ -34,6 +34,9 @@ class QueryStatistics:
     rows: int
     truncated: bool
     bytes_processed: int | None = None
+    bytes_estimated: int | None = None  # the dry run's estimate, where the engine has one
+    cache_hit: bool | None = None
+    job_id: str | None = None
 
 
 @dataclass(frozen=True)

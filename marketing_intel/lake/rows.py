@@ -7,8 +7,10 @@ half-loaded because nothing is written until every row has passed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -74,6 +76,20 @@ def _json_text(raw: Any) -> str:
             raise ValueError(f"not a JSON document ({error.msg})") from None
         return raw
     return json.dumps(raw, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def json_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dictionaries, the way BigQuery's API takes them: NUMERIC as a decimal
+    string (no float rounding), dates and timestamps in ISO 8601, JSON columns as their text."""
+    return [{name: _json_ready(value) for name, value in row.items()} for row in table.to_pylist()]
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):  # dates and datetimes
+        return value.isoformat()
+    return value
 
 
 def conform_arrow(spec: TableSpec, table: pa.Table) -> pa.Table:

@@ -38,11 +38,12 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A lake table: its columns in DDL order, its dedupe key and its DDL statement."""
+    """A lake table: its columns in DDL order, dedupe key, partition column and DDL statement."""
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    partition_column: str
     ddl: exp.Create
 
     @property
@@ -67,7 +68,26 @@ def _table_spec(ddl: exp.Create) -> TableSpec:
     name = schema.this.name
     if not key:
         raise ValueError(f"schema.sql: table {name} has no PRIMARY KEY (...) NOT ENFORCED")
-    return TableSpec(name=name, columns=tuple(columns), key=key, ddl=ddl)
+    return TableSpec(
+        name=name,
+        columns=tuple(columns),
+        key=key,
+        partition_column=_partition_column(name, ddl),
+        ddl=ddl,
+    )
+
+
+def _partition_column(table: str, ddl: exp.Create) -> str:
+    """The column of `PARTITION BY column` or `PARTITION BY DATE(column)`."""
+    partition = ddl.find(exp.PartitionedByProperty)
+    if partition is None:
+        raise ValueError(f"schema.sql: table {table} has no PARTITION BY")
+    if isinstance(partition.this, exp.Identifier):
+        return partition.this.name
+    column = partition.find(exp.Column)
+    if column is None:
+        raise ValueError(f"schema.sql: table {table} is not partitioned by a column")
+    return column.name
 
 
 @cache
