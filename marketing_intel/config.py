@@ -8,7 +8,7 @@ message naming it, and never falls back to the embedded engine.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,10 +63,12 @@ class Settings(BaseSettings):
         return self.duckdb_path or self.home / "lake.duckdb"
 
 
-def load_settings() -> Settings:
-    """Read the settings, or raise a `ConfigError` that names each bad `MI_` variable."""
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, with `overrides` (field name -> value; None means "not given") on top,
+    e.g. from a node's inputs; raise a `ConfigError` that names each bad `MI_` variable."""
+    given = {name: value for name, value in overrides.items() if value not in (None, "")}
     try:
-        return Settings()
+        return Settings(**given)
     except ValidationError as error:
         problems = []
         for item in error.errors():

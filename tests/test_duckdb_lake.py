@@ -16,6 +16,7 @@ from marketing_intel.lake import (
     DuckDBLake,
     InvalidRows,
     LakeBusy,
+    LakeError,
     QueryLimits,
     QueryTimeout,
 )
@@ -202,3 +203,56 @@ def test_the_engine_itself_cannot_reach_files_or_change_settings(lake: DuckDBLak
             connection.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
         with pytest.raises(duckdb.Error, match="locked"):
             connection.execute("SET enable_external_access = true")
+
+
+def _metrics(campaign: str, day: str, spend: str) -> dict[str, object]:
+    return {
+        "tenant_id": "t",
+        "platform": "meta",
+        "campaign_id": campaign,
+        "date": day,
+        "impressions": 100,
+        "clicks": 5,
+        "conversions": 1,
+        "spend": spend,
+        "revenue": "10",
+        "currency": "USD",
+        "updated_at": "2026-01-10T00:00:00Z",
+    }
+
+
+def test_upsert_replaces_restated_rows_and_keeps_the_last_of_a_key(lake: DuckDBLake) -> None:
+    lake.insert(
+        "campaign_metrics", [_metrics("c1", "2026-01-01", "1"), _metrics("c1", "2026-01-02", "2")]
+    )
+    restated = [
+        _metrics("c1", "2026-01-02", "20"),
+        _metrics("c1", "2026-01-03", "3"),
+        _metrics("c1", "2026-01-03", "30"),  # a later row of the same key wins
+    ]
+    result = lake.upsert("campaign_metrics", restated)
+    assert (result.received, result.inserted, result.replaced, result.duplicates) == (3, 1, 1, 1)
+    rows = lake.query(
+        "SELECT date, spend FROM campaign_metrics ORDER BY date", tenant_id="t"
+    ).rows()
+    assert [(str(r["date"]), int(r["spend"])) for r in rows] == [
+        ("2026-01-01", 1),
+        ("2026-01-02", 20),
+        ("2026-01-03", 30),
+    ]
+
+
+def test_a_failed_upsert_changes_nothing(lake: DuckDBLake) -> None:
+    lake.insert("campaign_metrics", [_metrics("c1", "2026-01-01", "1")])
+    # A NOT NULL violation only the engine sees (the batch passes validation as Arrow).
+    batch = pa.Table.from_pylist([_metrics("c1", "2026-01-01", "5")])
+    with lake._connect() as connection:
+        connection.execute("ALTER TABLE campaign_metrics ADD COLUMN guard INT64 DEFAULT 1")
+        connection.execute("ALTER TABLE campaign_metrics ALTER COLUMN guard SET NOT NULL")
+        connection.execute("ALTER TABLE campaign_metrics ALTER COLUMN guard DROP DEFAULT")
+    with pytest.raises(LakeError, match="Rows could not be written to campaign_metrics"):
+        lake.upsert("campaign_metrics", batch)
+    rows = lake.query("SELECT spend FROM campaign_metrics", tenant_id="t").rows()
+    assert [int(r["spend"]) for r in rows] == [
+        1
+    ]  # the DELETE before the failing INSERT rolled back

@@ -1,7 +1,8 @@
 """The "BigQuery Query" node: tenant-scoped, read-only BigQuery SQL over the marketing lake.
 
 A thin adapter: inputs -> `marketing_intel.lake` -> DataFrame and Data. The engine (BigQuery or
-the embedded DuckDB lake) and its location come from the `MI_` settings of the server.
+the embedded DuckDB lake) comes from the server's `MI_` settings unless the node's advanced
+inputs say otherwise; the BigQuery credentials are a Langflow global variable, never a literal.
 """
 
 from __future__ import annotations
@@ -9,9 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 from lfx.custom.custom_component.component import Component
-from lfx.io import DictInput, FloatInput, IntInput, MessageTextInput, MultilineInput, Output
+from lfx.io import (
+    BoolInput,
+    DictInput,
+    DropdownInput,
+    FloatInput,
+    IntInput,
+    MessageTextInput,
+    MultilineInput,
+    Output,
+    SecretStrInput,
+    StrInput,
+)
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
+
+# Lake choices in the node -> MI_LAKE_BACKEND (None: keep the server's setting).
+ENGINES: dict[str, str | None] = {
+    "From settings": None,
+    "BigQuery": "bigquery",
+    "Embedded (DuckDB)": "duckdb",
+}
 
 
 class BigQueryQueryComponent(Component):
@@ -68,6 +87,59 @@ class BigQueryQueryComponent(Component):
             value=60.0,
             advanced=True,
         ),
+        DropdownInput(
+            name="engine",
+            display_name="Lake",
+            info="Where the lake is: as the server's MI_ settings say, BigQuery, or embedded.",
+            options=list(ENGINES),
+            value="From settings",
+            advanced=True,
+        ),
+        SecretStrInput(
+            name="credentials_json",
+            display_name="BigQuery Credentials",
+            info=(
+                "A global variable holding a service-account key (JSON). Empty: "
+                "MI_BIGQUERY_CREDENTIALS_JSON / _FILE, else Application Default Credentials."
+            ),
+            required=False,
+            advanced=True,
+        ),
+        StrInput(
+            name="project",
+            display_name="BigQuery Project",
+            info="Empty: MI_BIGQUERY_PROJECT.",
+            advanced=True,
+        ),
+        StrInput(
+            name="dataset",
+            display_name="Dataset",
+            info="Empty: MI_LAKE_DATASET (marketing_intel).",
+            advanced=True,
+        ),
+        StrInput(
+            name="location",
+            display_name="Location",
+            info="Empty: MI_BIGQUERY_LOCATION (US).",
+            advanced=True,
+        ),
+        FloatInput(
+            name="max_gib_billed",
+            display_name="Max GiB Billed",
+            info=(
+                "Queries whose dry run estimates more are refused, and BigQuery stops a job "
+                "that would bill more. 0: MI_BIGQUERY_MAX_BYTES_BILLED (10 GiB)."
+            ),
+            value=0,
+            advanced=True,
+        ),
+        BoolInput(
+            name="dry_run_only",
+            display_name="Dry Run Only",
+            info="Check the query and estimate its bytes without running it.",
+            value=False,
+            advanced=True,
+        ),
     ]
 
     outputs = [
@@ -83,38 +155,79 @@ class BigQueryQueryComponent(Component):
     _runs: dict[str, Any] | None = None
 
     def run_query(self) -> DataFrame:
-        """The query's rows as a table."""
-        result = self._query_result()
-        frame = DataFrame(result.table.to_pandas())
-        self.status = f"{result.statistics.rows} rows in {result.statistics.duration_ms:.0f} ms"
-        return frame
+        """The query's rows as a table (no rows for a dry run)."""
+        rows, statistics = self._query_result()
+        self.status = _summary(statistics)
+        return DataFrame(rows)
 
     def query_statistics(self) -> Data:
-        """Duration, row count and whether the row limit cut rows off."""
-        statistics = self._query_result().statistics
-        return Data(data={"tenant_id": self.tenant_id, **statistics.__dict__})
+        """Duration, rows, cut-off, and on BigQuery bytes estimated and billed, cache hit, job."""
+        _, statistics = self._query_result()
+        return Data(data=statistics)
 
-    def _query_result(self) -> Any:
+    def _query_result(self) -> tuple[Any, dict[str, Any]]:
         # Both outputs come from one run; an agent may call the tool again with other SQL.
-        key = repr((self.sql, self.parameters, self.tenant_id, self.row_limit, self.timeout_s))
+        key = repr([getattr(self, field.name or "", None) for field in self.inputs])
         if self._runs is None or key not in self._runs:
-            self._runs = {key: self._run()}
+            self._runs = {key: self._execute()}
         return self._runs[key]
 
-    def _run(self) -> Any:
+    def _execute(self) -> tuple[Any, dict[str, Any]]:
         from pydantic import ValidationError
 
-        from marketing_intel.config import ConfigError, load_settings
+        from marketing_intel.config import ConfigError
         from marketing_intel.lake import LakeError, QueryLimits, open_lake
         from marketing_intel.lake.parameters import from_mapping_item
 
         try:
             params = [from_mapping_item(k, v) for k, v in (self.parameters or {}).items()]
+            lake = open_lake(self._settings(), component="langflow-bigquery-query")
+            if self.dry_run_only:
+                estimate = lake.estimate(self.sql, params, tenant_id=self.tenant_id)
+                statistics = {"engine": estimate.engine, "bytes_estimated": estimate.bytes}
+                return None, {"tenant_id": self.tenant_id, "dry_run": True, **statistics}
             limits = QueryLimits(row_limit=self.row_limit, timeout_s=self.timeout_s)
-            lake = open_lake(load_settings())
-            return lake.query(self.sql, params, tenant_id=self.tenant_id, limits=limits)
+            result = lake.query(self.sql, params, tenant_id=self.tenant_id, limits=limits)
         except ValidationError as error:
             problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
             raise ValueError(f"Invalid parameter: {problems}") from None
         except (ConfigError, LakeError) as error:
             raise ValueError(str(error)) from None
+        statistics = {"tenant_id": self.tenant_id, "dry_run": False, **vars(result.statistics)}
+        return result.table.to_pandas(), statistics
+
+    def _settings(self) -> Any:
+        """The server's MI_ settings with this node's lake inputs on top."""
+        from marketing_intel.config import load_settings
+
+        return load_settings(
+            lake_backend=ENGINES[self.engine],
+            bigquery_project=self.project,
+            lake_dataset=self.dataset,
+            bigquery_location=self.location,
+            bigquery_credentials_json=self._secret("credentials_json"),
+            bigquery_max_bytes_billed=int(self.max_gib_billed * 2**30) or None,
+        )
+
+    def _secret(self, field: str) -> str | None:
+        """A secret input's value; a global variable that is named but missing is an error
+        (Langflow would pass None and only log it, and we would fall back silently)."""
+        value = getattr(self, field, None)
+        if value:
+            return str(value)
+        vertex = getattr(self, "_vertex", None)
+        if vertex is not None and field in vertex.load_from_db_fields:
+            variable = vertex.params.get(field)
+            if variable:
+                raise ValueError(
+                    f"The global variable `{variable}` for {field} is not set: create it under "
+                    "Settings > Global Variables (or in the environment for headless runs)."
+                )
+        return None
+
+
+def _summary(statistics: dict[str, Any]) -> str:
+    if statistics["dry_run"]:
+        estimated = statistics["bytes_estimated"]
+        return "dry run: " + ("no byte estimate" if estimated is None else f"{estimated:,} bytes")
+    return f"{statistics['rows']} rows in {statistics['duration_ms']:.0f} ms"

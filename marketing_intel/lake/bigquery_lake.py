@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import pyarrow as pa
 from google.api_core import exceptions as google_errors
 from google.cloud import bigquery
 from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
@@ -33,8 +33,8 @@ from marketing_intel.lake.protocol import (
     QueryStatistics,
     Rows,
 )
-from marketing_intel.lake.rows import conform_arrow, json_rows, rows_to_arrow
-from marketing_intel.lake.schema import TableSpec, lake_tables, table_spec
+from marketing_intel.lake.rows import json_rows, validated_arrow
+from marketing_intel.lake.schema import Column, TableSpec, lake_tables, table_spec
 
 GIB = 2**30
 _LABEL = re.compile(r"[^a-z0-9_-]")
@@ -126,11 +126,7 @@ class BigQueryLake:
         both insert: the lake's readers dedupe by key where that matters.
         """
         spec = table_spec(table)
-        arrow = (
-            conform_arrow(spec, rows)
-            if isinstance(rows, pa.Table)
-            else rows_to_arrow(spec, enumerate(rows, start=1))
-        )
+        arrow = validated_arrow(spec, rows)
         batch = list(_first_per_key(spec, json_rows(arrow)).items())
         inserted = 0
         for chunk in _chunks(batch, _KEY_CHECK_ROWS):
@@ -140,6 +136,39 @@ class BigQueryLake:
                 self._stream(table, request)
             inserted += len(new)
         return InsertResult(table=table, received=arrow.num_rows, inserted=inserted)
+
+    def upsert(self, table: str, rows: Rows) -> InsertResult:
+        """Write rows with one MERGE: a row whose key exists replaces it (restatements), the
+        last row of a key in the batch wins. The rows reach BigQuery by a load job into a
+        staging table that expires on its own and is dropped after."""
+        spec = table_spec(table)
+        arrow = validated_arrow(spec, rows)
+        latest = list(_last_per_key(spec, json_rows(arrow)).values())
+        if not latest:
+            return InsertResult(table=table, received=0, inserted=0)
+        staging = self._table_id(f"_mi_stage_{table}_{uuid.uuid4().hex[:12]}")
+        with _google_errors(f"stage rows for {table}"):
+            config = bigquery.LoadJobConfig(
+                schema=[_schema_field(column) for column in spec.columns],
+                write_disposition="WRITE_TRUNCATE",
+                labels=self._labels(None),
+            )
+            load = self.client.load_table_from_json(latest, staging, job_config=config)
+            load.result(retry=self._retry, timeout=300)
+        try:
+            merge = self._run(_merge(spec, self._table_id(table), staging), (), None, 300)
+        finally:
+            self.client.delete_table(staging, not_found_ok=True, retry=self._retry)
+        stats = merge.dml_stats
+        if stats is None:  # servers that report only the total count it all as written
+            written = int(merge.num_dml_affected_rows or 0)
+            return InsertResult(table=table, received=arrow.num_rows, inserted=written)
+        return InsertResult(
+            table=table,
+            received=arrow.num_rows,
+            inserted=stats.inserted_row_count,
+            replaced=stats.updated_row_count,
+        )
 
     def _stream(self, table: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
         with _google_errors(f"insert rows into {table}"):
@@ -283,6 +312,28 @@ def _first_per_key(spec: TableSpec, rows: list[dict[str, Any]]) -> dict[str, dic
     for row in rows:
         batch.setdefault(_key(spec, row), row)
     return batch
+
+
+def _last_per_key(spec: TableSpec, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {_key(spec, row): row for row in rows}
+
+
+def _schema_field(column: Column) -> bigquery.SchemaField:
+    mode = "REQUIRED" if column.required else "NULLABLE"
+    return bigquery.SchemaField(column.name, column.type, mode=mode)
+
+
+def _merge(spec: TableSpec, target: str, staging: str) -> str:
+    """MERGE of the staging table into the target by key: update matches, insert the rest."""
+    matches = " AND ".join(f"t.`{c}` = s.`{c}`" for c in spec.key)
+    updates = ", ".join(f"`{c}` = s.`{c}`" for c in spec.column_names if c not in spec.key)
+    columns = ", ".join(f"`{c}`" for c in spec.column_names)
+    values = ", ".join(f"s.`{c}`" for c in spec.column_names)
+    return (
+        f"MERGE `{target}` t USING `{staging}` s ON {matches} "
+        f"WHEN MATCHED THEN UPDATE SET {updates} "
+        f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
+    )
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:

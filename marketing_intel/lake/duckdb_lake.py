@@ -33,7 +33,7 @@ from marketing_intel.lake.protocol import (
     QueryStatistics,
     Rows,
 )
-from marketing_intel.lake.rows import conform_arrow, rows_to_arrow
+from marketing_intel.lake.rows import validated_arrow
 from marketing_intel.lake.schema import TableSpec, lake_tables, table_spec
 
 _WRITE_LOCKS: defaultdict[Path, threading.Lock] = defaultdict(threading.Lock)
@@ -118,26 +118,37 @@ class DuckDBLake:
     def insert(self, table: str, rows: Rows) -> InsertResult:
         """Validate and add rows; rows whose key is already present (or repeated) are skipped."""
         spec = table_spec(table)
-        arrow = (
-            conform_arrow(spec, rows)
-            if isinstance(rows, pa.Table)
-            else rows_to_arrow(spec, enumerate(rows, start=1))
+        arrow = validated_arrow(spec, rows)
+        with self._staged(spec, arrow) as connection:
+            inserted = _count(connection.execute(_insert_rows(spec, keep="first", only_new=True)))
+        return InsertResult(table=table, received=arrow.num_rows, inserted=inserted)
+
+    def upsert(self, table: str, rows: Rows) -> InsertResult:
+        """Validate and write rows; a row whose key exists replaces it (restatements). Within
+        the batch the last row of a key wins. All or nothing, in one transaction."""
+        spec = table_spec(table)
+        arrow = validated_arrow(spec, rows)
+        with self._staged(spec, arrow) as connection, _transaction(connection):
+            replaced = _count(connection.execute(_delete_matching_rows(spec)))
+            written = _count(connection.execute(_insert_rows(spec, keep="last", only_new=False)))
+        return InsertResult(
+            table=table, received=arrow.num_rows, inserted=written - replaced, replaced=replaced
         )
-        if arrow.num_rows == 0:
-            return InsertResult(table=table, received=0, inserted=0)
+
+    @contextmanager
+    def _staged(self, spec: TableSpec, arrow: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection holding the write lock, with the rows registered as `_mi_stage`."""
         staged = arrow.append_column("_mi_row", pa.array(range(arrow.num_rows), pa.int64()))
         with _WRITE_LOCKS[self.path], self._connect() as connection:
             connection.register(_STAGE, staged)
             try:
-                row = connection.execute(_insert_new_rows(spec)).fetchone()
+                yield connection
             except duckdb.Error as error:
                 raise LakeError(
-                    f"Rows could not be written to {table}: {first_line(error)}"
+                    f"Rows could not be written to {spec.name}: {first_line(error)}"
                 ) from None
             finally:
                 connection.unregister(_STAGE)
-        inserted = int(row[0]) if row else 0
-        return InsertResult(table=table, received=arrow.num_rows, inserted=inserted)
 
     def row_counts(self) -> dict[str, int]:
         """Rows per lake table over all tenants."""
@@ -179,17 +190,43 @@ def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(ddl(spec.ddl))
 
 
-def _insert_new_rows(spec: TableSpec) -> str:
-    """INSERT of the staged rows whose key is neither in the table nor earlier in the batch."""
+def _insert_rows(spec: TableSpec, *, keep: str, only_new: bool) -> str:
+    """INSERT of one staged row per key (the batch's `keep` = first or last), optionally only
+    of keys not in the table yet."""
     columns = ", ".join(f'"{name}"' for name in spec.column_names)
     key = ", ".join(f'"{name}"' for name in spec.key)
-    matches = " AND ".join(f't."{name}" = s."{name}"' for name in spec.key)
+    order = "ASC" if keep == "first" else "DESC"
+    new = f'WHERE NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {_matches(spec)}) '
     return (
         f'INSERT INTO "{spec.name}" ({columns}) '
-        f"SELECT {columns} FROM {_STAGE} s "
-        f'WHERE NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {matches}) '
-        f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY _mi_row) = 1"
+        f"SELECT {columns} FROM {_STAGE} s {new if only_new else ''}"
+        f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY _mi_row {order}) = 1"
     )
+
+
+def _delete_matching_rows(spec: TableSpec) -> str:
+    """DELETE of the table's rows whose key is among the staged rows."""
+    return f'DELETE FROM "{spec.name}" t USING {_STAGE} s WHERE {_matches(spec)}'
+
+
+def _matches(spec: TableSpec) -> str:
+    return " AND ".join(f't."{name}" = s."{name}"' for name in spec.key)
+
+
+@contextmanager
+def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _count(cursor: duckdb.DuckDBPyConnection) -> int:
+    row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 class _Timer:

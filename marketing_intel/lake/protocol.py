@@ -62,16 +62,17 @@ class QueryEstimate:
 
 @dataclass(frozen=True)
 class InsertResult:
-    """How many rows an insert received and how many were new (the rest had existing keys)."""
+    """How many rows a write received, how many were new and how many replaced existing rows."""
 
     table: str
     received: int
     inserted: int
+    replaced: int = 0
 
     @property
     def duplicates(self) -> int:
-        """Rows skipped because a row with the same key was already in the lake or the batch."""
-        return self.received - self.inserted
+        """Rows skipped: their key was already in the lake (insert) or repeated in the batch."""
+        return self.received - self.inserted - self.replaced
 
 
 Rows: TypeAlias = pa.Table | Sequence[Mapping[str, Any]]
@@ -105,6 +106,11 @@ class Lake(Protocol):
 
     def insert(self, table: str, rows: Rows) -> InsertResult:
         """Validate and add rows; rows whose key is already present change nothing."""
+        ...
+
+    def upsert(self, table: str, rows: Rows) -> InsertResult:
+        """Validate and write rows; a row whose key exists replaces it (e.g. a restatement of
+        campaign_metrics). Within the batch the last row of a key wins."""
         ...
 
     def row_counts(self) -> dict[str, int]:

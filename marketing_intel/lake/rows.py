@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,13 @@ from marketing_intel.lake.arrow_schema import arrow_schema
 from marketing_intel.lake.errors import InvalidRows
 from marketing_intel.lake.parameters import coerce_scalar
 from marketing_intel.lake.schema import Column, TableSpec
+
+
+def validated_arrow(spec: TableSpec, rows: pa.Table | Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Rows of any accepted form (an Arrow table or dictionaries) checked and typed for `spec`."""
+    if isinstance(rows, pa.Table):
+        return conform_arrow(spec, rows)
+    return rows_to_arrow(spec, enumerate(rows, start=1))
 
 
 def rows_to_arrow(spec: TableSpec, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> pa.Table:
