@@ -98,14 +98,18 @@ def lake_load(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="CSV, JSONL or Parquet.")
     ],
+    replace: Annotated[
+        bool, typer.Option(help="Rows whose key exists replace it (restatements).")
+    ] = False,
 ) -> None:
     """Load a file into a lake table; every row is checked first and a bad file loads nothing."""
     with _user_errors():
         rows = read_table_file(table_spec(table), file)
-        result = _lake().insert(table, rows)
+        lake = _lake()
+        result = lake.upsert(table, rows) if replace else lake.insert(table, rows)
     console.print(
-        f"Loaded {result.inserted} new rows into {table} "
-        f"({result.duplicates} already there were skipped)."
+        f"Loaded {result.inserted} new rows into {table}, replaced {result.replaced}, "
+        f"skipped {result.duplicates} whose key was already there."
     )
 
 

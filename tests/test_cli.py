@@ -36,7 +36,11 @@ def test_load_then_query_as_json(tmp_path: Path) -> None:
     assert loaded.exit_code == 0, loaded.output
     assert "Loaded 3 new rows" in loaded.output
     again = runner.invoke(app, ["lake", "load", "campaign_metrics", str(file)])
-    assert "Loaded 0 new rows" in again.output and "3 already there" in again.output
+    assert "Loaded 0 new rows" in again.output
+    assert "skipped 3" in again.output
+    restated = _csv(tmp_path / "r.csv", GOOD.format(d=2).replace("10.50", "11.00"))
+    replaced = runner.invoke(app, ["lake", "load", "--replace", "campaign_metrics", str(restated)])
+    assert "Loaded 0 new rows into campaign_metrics, replaced 1" in replaced.output
 
     sql = "SELECT date, spend FROM campaign_metrics WHERE date >= @since ORDER BY date"
     result = runner.invoke(
@@ -44,7 +48,7 @@ def test_load_then_query_as_json(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
-        {"date": "2026-01-02", "spend": "10.500000000"},
+        {"date": "2026-01-02", "spend": "11.000000000"},
         {"date": "2026-01-03", "spend": "10.500000000"},
     ]
     other = runner.invoke(app, ["query", "--tenant", "demo-2", "--json", sql.split(" WHERE")[0]])
