@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test lint bench sync uv
+.PHONY: run test lint bench sync uv emulator emulator-lock
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -22,7 +22,7 @@ run: sync
 	@echo "on this machine; for the API, create a key under Settings > API Keys. Ctrl-C stops it."
 	@$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
 
-test: sync lint
+test: sync lint emulator
 	@$(UV) run --no-sync pytest
 
 lint: sync
@@ -32,3 +32,37 @@ lint: sync
 
 bench: sync
 	@$(UV) run --no-sync python -m bench
+
+# The BigQuery emulator the tests start (tests/bigquery_emulator.py): local-bigquery in its own venv on
+# Python 3.13, from the pinned emulator/requirements.txt, with DuckDB's extensions imported from wheels
+# into a project-local HOME (.emulator-venv/home/.duckdb), so it starts offline. Rebuilt only when the
+# pins or the import script change. EMULATOR_PYTHON=/path/to/python3.13 overrides the search.
+EMULATOR_VENV := .emulator-venv
+EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
+EMULATOR_PYTHON ?=
+
+emulator: $(EMULATOR_STAMP)
+
+$(EMULATOR_STAMP): emulator/requirements.txt emulator/install_extensions.py | uv
+	@export UV_PYTHON_DOWNLOADS=never; py="$(EMULATOR_PYTHON)"; \
+	if [ -z "$$py" ] && command -v pyenv >/dev/null 2>&1; then \
+		for candidate in "$$(pyenv root)"/versions/3.13*/bin/python3.13; do \
+			[ -x "$$candidate" ] && py="$$candidate"; \
+		done; \
+	fi; \
+	[ -n "$$py" ] || py="$$($(UV) python find '>=3.13,<3.16' 2>/dev/null)" || py=""; \
+	if [ -z "$$py" ]; then \
+		echo "make emulator: no Python 3.13 found. Install one (pyenv install 3.13) or set" >&2; \
+		echo "EMULATOR_PYTHON=/path/to/python3.13." >&2; exit 1; \
+	fi; \
+	echo "Building the BigQuery emulator venv $(EMULATOR_VENV) with $$py"; \
+	rm -f $@; \
+	$(UV) venv --quiet --clear --python "$$py" $(EMULATOR_VENV) \
+	&& $(UV) pip sync --quiet --python $(EMULATOR_VENV)/bin/python emulator/requirements.txt \
+	&& $(EMULATOR_VENV)/bin/python emulator/install_extensions.py $(EMULATOR_VENV)/home \
+	&& touch $@
+
+# Re-pin emulator/requirements.txt from emulator/requirements.in (needs the package index).
+emulator-lock: uv
+	@$(UV) pip compile emulator/requirements.in --overrides emulator/overrides.txt \
+		--python-version 3.13 --universal --no-header --quiet -o emulator/requirements.txt
