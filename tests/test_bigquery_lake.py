@@ -58,7 +58,7 @@ def test_schema_is_applied_idempotently_with_partitions_and_clusters(bq_lake: Bi
 
 
 def test_keyed_inserts_and_tenant_scoped_typed_queries(bq_lake: BigQueryLake) -> None:
-    rows = [metrics("a", "a-1", "2026-01-0%d" % d, "10.123456789") for d in (1, 2, 3)]
+    rows = [metrics("a", "a-1", f"2026-01-0{d}", "10.123456789") for d in (1, 2, 3)]
     rows.append(metrics("b", "b-1", "2026-01-01", "99"))
     first = bq_lake.insert("campaign_metrics", rows)
     assert (first.received, first.inserted) == (4, 4)
@@ -105,7 +105,7 @@ def test_a_query_over_the_byte_limit_is_refused_before_it_runs(
     assert str(refused.value).startswith(
         "The query would scan 12.3 GiB, over the 10.0 GiB limit (max_bytes_billed)"
     )
-    with pytest.raises(QueryRefused, match="12.3 GiB"):
+    with pytest.raises(QueryRefused, match=r"12\.3 GiB"):
         bq_lake.estimate("SELECT * FROM platform_events", tenant_id="a")
 
 
@@ -119,7 +119,7 @@ def test_the_guard_applies_unchanged(bq_lake: BigQueryLake) -> None:
 
 
 def test_engine_errors_are_sentences(bq_lake: BigQueryLake) -> None:
-    with pytest.raises(QueryFailed, match="BigQuery could not run the query: .*no_such_column"):
+    with pytest.raises(QueryFailed, match=r"BigQuery could not run the query: .*no_such_column"):
         bq_lake.query("SELECT no_such_column FROM campaign_metrics", tenant_id="a")
     with pytest.raises(QueryFailed, match="BigQuery could not run the query"):
         bq_lake.query("SELECT 1 / 0 AS x", tenant_id="a")
