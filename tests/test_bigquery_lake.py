@@ -155,3 +155,12 @@ def test_upsert_merges_restatements(bq_lake: BigQueryLake) -> None:
         t.table_id for t in bq_lake.client.list_tables(f"{bq_lake.project}.{bq_lake.dataset}")
     ]
     assert not [name for name in tables if name.startswith("_mi_stage")], "staging table left"
+
+
+def test_a_large_batch_is_loaded_and_merged_once_by_key(bq_lake: BigQueryLake) -> None:
+    rows = [metrics("a", f"c{i % 6_000}", "2026-01-01", "1") for i in range(6_500)]
+    first = bq_lake.insert("campaign_metrics", rows)
+    assert (first.received, first.inserted, first.duplicates) == (6_500, 6_000, 500)
+    again = bq_lake.insert("campaign_metrics", rows[:5_100])
+    assert again.inserted == 0
+    assert bq_lake.row_counts()["campaign_metrics"] == 6_000

@@ -119,56 +119,69 @@ class BigQueryLake:
         return QueryEstimate(engine=self.engine, bytes=estimated, engine_sql=engine_sql)
 
     def insert(self, table: str, rows: Rows) -> InsertResult:
-        """Add rows whose key is not in the table yet, with row ids derived from the keys.
+        """Add rows whose key is not in the table yet; a repeated key in the batch counts once.
 
-        The key check reads only the partitions the batch touches; the row ids make BigQuery
-        drop a retried batch. Two writers racing with the same new keys within a second may
-        both insert: the lake's readers dedupe by key where that matters.
+        Small batches (webhooks) stream with row ids derived from the keys, after a key check
+        that reads only the batch's partitions and tenants; BigQuery drops a retried request by
+        its row ids. Two writers racing with the same new keys may both stream a row, so
+        readers that need exactness dedupe by key. Large batches (loads, seeding) go through a
+        load job and an insert-only MERGE instead: exact, and cheaper than streaming.
         """
         spec = table_spec(table)
         arrow = validated_arrow(spec, rows)
-        batch = list(_first_per_key(spec, json_rows(arrow)).items())
+        batch = _first_per_key(spec, json_rows(arrow))
+        if len(batch) > _STREAMING_MAX_ROWS:
+            inserted, _ = self._merge(spec, list(batch.values()), replace=False)
+        else:
+            inserted = self._stream_new(spec, list(batch.items()))
+        return InsertResult(table=table, received=arrow.num_rows, inserted=inserted)
+
+    def upsert(self, table: str, rows: Rows) -> InsertResult:
+        """Write rows with one MERGE: a row whose key exists replaces it (restatements), the
+        last row of a key in the batch wins."""
+        spec = table_spec(table)
+        arrow = validated_arrow(spec, rows)
+        latest = list(_last_per_key(spec, json_rows(arrow)).values())
+        inserted, replaced = self._merge(spec, latest, replace=True)
+        return InsertResult(
+            table=table, received=arrow.num_rows, inserted=inserted, replaced=replaced
+        )
+
+    def _stream_new(self, spec: TableSpec, batch: list[tuple[str, dict[str, Any]]]) -> int:
         inserted = 0
         for chunk in _chunks(batch, _KEY_CHECK_ROWS):
             existing = self._existing_keys(spec, chunk)
             new = [(key, row) for key, row in chunk if key not in existing]
             for request in _chunks(new, _STREAMING_ROWS):
-                self._stream(table, request)
+                self._stream(spec.name, request)
             inserted += len(new)
-        return InsertResult(table=table, received=arrow.num_rows, inserted=inserted)
+        return inserted
 
-    def upsert(self, table: str, rows: Rows) -> InsertResult:
-        """Write rows with one MERGE: a row whose key exists replaces it (restatements), the
-        last row of a key in the batch wins. The rows reach BigQuery by a load job into a
-        staging table that expires on its own and is dropped after."""
-        spec = table_spec(table)
-        arrow = validated_arrow(spec, rows)
-        latest = list(_last_per_key(spec, json_rows(arrow)).values())
-        if not latest:
-            return InsertResult(table=table, received=0, inserted=0)
-        staging = self._table_id(f"_mi_stage_{table}_{uuid.uuid4().hex[:12]}")
-        with _google_errors(f"stage rows for {table}"):
+    def _merge(
+        self, spec: TableSpec, rows: list[dict[str, Any]], *, replace: bool
+    ) -> tuple[int, int]:
+        """Load `rows` (one per key) into a staging table and MERGE them into the table by key;
+        matches are updated when `replace`, else left alone. Returns (inserted, replaced)."""
+        if not rows:
+            return 0, 0
+        staging = self._table_id(f"_mi_stage_{spec.name}_{uuid.uuid4().hex[:12]}")
+        with _google_errors(f"stage rows for {spec.name}"):
             config = bigquery.LoadJobConfig(
                 schema=[_schema_field(column) for column in spec.columns],
                 write_disposition="WRITE_TRUNCATE",
                 labels=self._labels(None),
             )
-            load = self.client.load_table_from_json(latest, staging, job_config=config)
+            load = self.client.load_table_from_json(rows, staging, job_config=config)
             load.result(retry=self._retry, timeout=300)
         try:
-            merge = self._run(_merge(spec, self._table_id(table), staging), (), None, 300)
+            sql = _merge_sql(spec, self._table_id(spec.name), staging, replace=replace)
+            merge = self._run(sql, (), None, 300)
         finally:
             self.client.delete_table(staging, not_found_ok=True, retry=self._retry)
         stats = merge.dml_stats
-        if stats is None:  # servers that report only the total count it all as written
-            written = int(merge.num_dml_affected_rows or 0)
-            return InsertResult(table=table, received=arrow.num_rows, inserted=written)
-        return InsertResult(
-            table=table,
-            received=arrow.num_rows,
-            inserted=stats.inserted_row_count,
-            replaced=stats.updated_row_count,
-        )
+        if stats is None:  # a server that reports only the total: count it all as inserted
+            return int(merge.num_dml_affected_rows or 0), 0
+        return stats.inserted_row_count, stats.updated_row_count
 
     def _stream(self, table: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
         with _google_errors(f"insert rows into {table}"):
@@ -294,6 +307,7 @@ def bigquery_parameter(
 _KEY_SEPARATOR = "\x1f"
 _KEY_CHECK_ROWS = 10_000  # keys per existence check (one query parameter)
 _STREAMING_ROWS = 500  # rows per insertAll request, as BigQuery recommends
+_STREAMING_MAX_ROWS = 5_000  # larger batches go through a load job and MERGE
 T = TypeVar("T")
 
 
@@ -323,16 +337,17 @@ def _schema_field(column: Column) -> bigquery.SchemaField:
     return bigquery.SchemaField(column.name, column.type, mode=mode)
 
 
-def _merge(spec: TableSpec, target: str, staging: str) -> str:
-    """MERGE of the staging table into the target by key: update matches, insert the rest."""
+def _merge_sql(spec: TableSpec, target: str, staging: str, *, replace: bool) -> str:
+    """MERGE of the staging table into the target by key: insert new keys, and update
+    matches when `replace`."""
     matches = " AND ".join(f"t.`{c}` = s.`{c}`" for c in spec.key)
     updates = ", ".join(f"`{c}` = s.`{c}`" for c in spec.column_names if c not in spec.key)
     columns = ", ".join(f"`{c}`" for c in spec.column_names)
     values = ", ".join(f"s.`{c}`" for c in spec.column_names)
+    update = f"WHEN MATCHED THEN UPDATE SET {updates} " if replace else ""
     return (
         f"MERGE `{target}` t USING `{staging}` s ON {matches} "
-        f"WHEN MATCHED THEN UPDATE SET {updates} "
-        f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
+        f"{update}WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
     )
 
 
