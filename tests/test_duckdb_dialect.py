@@ -53,13 +53,34 @@ def _value(lake: DuckDBLake, expression: str) -> Any:
         ("SAFE_DIVIDE(1, 0)", None),
         ("IEEE_DIVIDE(1, 0)", float("inf")),
         ("7 / 2", 3.5),
+        # TIMESTAMP_DIFF counts whole units elapsed, not boundaries crossed.
+        (
+            "TIMESTAMP_DIFF(TIMESTAMP '2026-11-27 00:00:00+00', "
+            "TIMESTAMP '2026-11-26 23:51:53+00', HOUR)",
+            0,
+        ),
+        (
+            "TIMESTAMP_DIFF(TIMESTAMP '2026-01-01 10:00:01.1+00', "
+            "TIMESTAMP '2026-01-01 10:00:00.9+00', SECOND)",
+            0,
+        ),
+        (
+            "TIMESTAMP_DIFF(TIMESTAMP '2026-01-02 09:00:00+00', "
+            "TIMESTAMP '2026-01-01 10:00:00+00', DAY)",
+            0,
+        ),
+        # Integer aggregates are INT64, not DuckDB's HUGEINT (a Decimal in Python).
+        ("(SELECT SUM(x) FROM UNNEST([1, 2, 3]) AS x)", 6),
+        ("(SELECT COUNTIF(x > 1) FROM UNNEST([1, 2, 3]) AS x)", 2),
         # Parameters-free basics that sqlglot already translates.
         ("FORMAT_DATE('%Y-%m', DATE '2026-03-18')", "2026-03"),
         ("DATE_DIFF(DATE '2026-03-18', DATE '2026-03-01', DAY)", 17),
     ],
 )
 def test_rewrite_matches_bigquery(lake: DuckDBLake, expression: str, bigquery_result: Any) -> None:
-    assert _value(lake, expression) == bigquery_result
+    value = _value(lake, expression)
+    assert value == bigquery_result
+    assert type(value) is type(bigquery_result)
 
 
 def test_division_by_zero_raises_as_in_bigquery(lake: DuckDBLake) -> None:

@@ -9,6 +9,7 @@ result would otherwise differ from BigQuery, silently or loudly; each has its ow
 - EXTRACT(DAYOFWEEK) counts Sunday = 1 .. Saturday = 7 (DuckDB: Sunday = 0);
 - EXTRACT(WEEK) numbers Sunday-based weeks from 0 (DuckDB: ISO weeks); ISOWEEK is ISO;
 - ARRAY_AGG(... LIMIT n) keeps the first n (DuckDB has no LIMIT there);
+- TIMESTAMP_DIFF counts whole units elapsed (DuckDB's DATE_DIFF counts boundaries crossed);
 - `a / 0` raises an error as in BigQuery (DuckDB returns inf); IEEE_DIVIDE keeps inf;
 - `@name` parameters are cast to their declared type, as BigQuery types them.
 
@@ -35,6 +36,7 @@ _SCALARS = {
     "TIMESTAMP": "TIMESTAMPTZ",
 }
 _WEEKDAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
+_ELAPSED_UNITS = {"MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY"}
 # ISO parts DuckDB's EXTRACT does not name the BigQuery way.
 _ISO_PARTS = {"ISOWEEK": "WEEKOFYEAR", "ISOYEAR": "ISOYEAR"}
 # BigQuery functions sqlglot leaves as anonymous that this module rewrites.
@@ -88,6 +90,8 @@ def _rewrite(node: exp.Expr, parameter_types: Mapping[str, str]) -> exp.Expr:
         return exp.cast(node, exp.DataType.build("DATE"))
     if isinstance(node, exp.Extract):
         return _extract(node)
+    if isinstance(node, exp.TimestampDiff | exp.DatetimeDiff):
+        return _whole_units_between(node)
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Limit):
         return _array_agg_limit(node)
     if isinstance(node, exp.Div) and not node.args.get("safe"):
@@ -147,6 +151,18 @@ def _extract(node: exp.Extract) -> exp.Expression:
         weekday = exp.Anonymous(this="DAYOFWEEK", expressions=[node.expression])
         return exp.paren(exp.Add(this=weekday, expression=exp.Literal.number(1)))
     return node
+
+
+def _whole_units_between(node: exp.TimestampDiff | exp.DatetimeDiff) -> exp.Expr:
+    """TIMESTAMP_DIFF(a, b, unit) counts whole units elapsed (BigQuery), not unit boundaries
+    crossed (DuckDB's DATE_DIFF: 23:59 to 00:01 is one hour there, zero in BigQuery)."""
+    unit = node.args.get("unit")
+    if not isinstance(unit, exp.Var) or unit.name.upper() not in _ELAPSED_UNITS:
+        return node  # DATETIME_DIFF in weeks, months, ...: boundaries, as sqlglot renders it
+    later, earlier = node.this, node.expression
+    return exp.Anonymous(
+        this="DATE_SUB", expressions=[exp.Literal.string(unit.name.lower()), earlier, later]
+    )
 
 
 def _array_agg_limit(node: exp.ArrayAgg) -> exp.Expression:

@@ -92,7 +92,7 @@ class DuckDBLake:
                     f"The lake could not run the query: {first_line(error)}"
                 ) from None
         truncated = table.num_rows > limits.row_limit
-        table = table.slice(0, limits.row_limit)
+        table = _as_bigquery_types(table.slice(0, limits.row_limit))
         statistics = QueryStatistics(
             engine=self.engine,
             duration_ms=(time.perf_counter() - started) * 1000,
@@ -211,6 +211,15 @@ def _delete_matching_rows(spec: TableSpec) -> str:
 
 def _matches(spec: TableSpec) -> str:
     return " AND ".join(f't."{name}" = s."{name}"' for name in spec.key)
+
+
+def _as_bigquery_types(table: pa.Table) -> pa.Table:
+    """DuckDB sums and counts integers into HUGEINT (Arrow decimal128(38, 0)); BigQuery gives
+    INT64. Our NUMERIC is always scale 9, so a scale-0 decimal can only be such an integer."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_decimal(field.type) and field.type.scale == 0:
+            table = table.set_column(index, field.name, table.column(index).cast(pa.int64()))
+    return table
 
 
 @contextmanager
