@@ -53,8 +53,12 @@ def _message(error: Exception) -> str:
     return str(error)
 
 
-def _lake() -> Lake:
-    return open_lake(load_settings())
+def _lake(*, writing: bool = False) -> Lake:
+    """The configured lake; before a write, its tables are created if missing (idempotent)."""
+    lake = open_lake(load_settings(), component="mi-cli")
+    if writing:
+        lake.apply_schema()
+    return lake
 
 
 @app.command()
@@ -75,7 +79,8 @@ def query(
             row_limit=row_limit or settings.query_row_limit, timeout_s=settings.query_timeout_s
         )
         params = [parse(text) for text in param or []]
-        result = open_lake(settings).query(sql, params, tenant_id=tenant, limits=limits)
+        lake = open_lake(settings, component="mi-cli")
+        result = lake.query(sql, params, tenant_id=tenant, limits=limits)
     rows = result.rows()
     if as_json:
         sys.stdout.write(json.dumps(json_rows(result.table)) + "\n")
@@ -105,7 +110,7 @@ def lake_load(
     """Load a file into a lake table; every row is checked first and a bad file loads nothing."""
     with _user_errors():
         rows = read_table_file(table_spec(table), file)
-        lake = _lake()
+        lake = _lake(writing=True)
         result = lake.upsert(table, rows) if replace else lake.insert(table, rows)
     console.print(
         f"Loaded {result.inserted} new rows into {table}, replaced {result.replaced}, "
@@ -127,7 +132,7 @@ def demo_seed(
     from marketing_intel.demo import DemoSpec, seed_lake
 
     with _user_errors():
-        lake = _lake()
+        lake = _lake(writing=True)
         if if_empty and any(lake.row_counts().values()):
             console.print("The lake already has data; nothing seeded.")
             return

@@ -7,16 +7,22 @@ BigQuery's answer to those, it injects it and says so; everything else is the re
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from google.cloud import bigquery
+from typer.testing import CliRunner
 
+from marketing_intel.cli import app
 from marketing_intel.lake import QueryFailed, QueryLimits, QueryParameter, QueryRefused
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from tests.bigquery_emulator import BigQueryEmulator
+
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -164,3 +170,78 @@ def test_a_large_batch_is_loaded_and_merged_once_by_key(bq_lake: BigQueryLake) -
     again = bq_lake.insert("campaign_metrics", rows[:5_100])
     assert again.inserted == 0
     assert bq_lake.row_counts()["campaign_metrics"] == 6_000
+
+
+def test_the_cli_works_against_bigquery(
+    bigquery_emulator: BigQueryEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    dataset = f"cli_{uuid.uuid4().hex[:8]}"
+    for name, value in {
+        "MI_LAKE_BACKEND": "bigquery",
+        "MI_BIGQUERY_PROJECT": bigquery_emulator.project,
+        "MI_BIGQUERY_API_ENDPOINT": bigquery_emulator.endpoint,
+        "MI_LAKE_DATASET": dataset,
+    }.items():
+        monkeypatch.setenv(name, value)
+    seed = ["demo", "seed", "--tenants", "1", "--days", "3", "--end-date", "2026-11-26"]
+    seeded = runner.invoke(app, seed)
+    assert seeded.exit_code == 0, seeded.output
+    assert "campaign_metrics: 0 rows" not in seeded.stdout
+
+    count = "SELECT COUNT(*) AS n FROM marketing.campaign_metrics".replace("marketing", dataset)
+    result = runner.invoke(app, ["query", "--tenant", "demo-1", "--json", count])
+    assert result.exit_code == 0, result.output
+    seeded_rows = json.loads(result.stdout)[0]["n"]
+    assert seeded_rows > 0
+
+    file = tmp_path / "m.jsonl"
+    file.write_text(
+        json.dumps(metrics("demo-1", "new", "2026-11-26", "7")) + "\n", encoding="utf-8"
+    )
+    loaded = runner.invoke(app, ["lake", "load", "campaign_metrics", str(file)])
+    assert "Loaded 1 new rows" in loaded.output, loaded.output
+    after = runner.invoke(app, ["query", "--tenant", "demo-1", "--json", count])
+    assert json.loads(after.stdout)[0]["n"] == seeded_rows + 1
+    refused = runner.invoke(app, ["query", "--tenant", "demo-1", "DROP TABLE campaign_metrics"])
+    assert refused.exit_code == 1
+    assert "`DROP` is not allowed" in refused.stderr
+
+
+def test_the_node_runs_on_bigquery_with_its_statistics(
+    bq_lake: BigQueryLake, bigquery_emulator: BigQueryEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from components.marketing_intel.bigquery_query import BigQueryQueryComponent
+
+    bq_lake.insert("campaign_metrics", [metrics("a", "c1", "2026-01-01", "4.5")])
+    # The emulator's address is a server setting; everything else comes from the node.
+    monkeypatch.setenv("MI_BIGQUERY_API_ENDPOINT", bigquery_emulator.endpoint)
+    inputs = {
+        "sql": "SELECT campaign_id, spend FROM campaign_metrics",
+        "tenant_id": "a",
+        "engine": "BigQuery",
+        "project": bq_lake.project,
+        "dataset": bq_lake.dataset,
+        "max_gib_billed": 1.0,
+    }
+    node = BigQueryQueryComponent()
+    node.set(**inputs)
+    frame = node.run_query()
+    assert list(frame["campaign_id"]) == ["c1"]
+    statistics = node.query_statistics().data
+    assert statistics["engine"] == "bigquery"
+    assert statistics["job_id"]
+    assert statistics["bytes_estimated"] == 0  # the emulator's dry run
+    assert statistics["cache_hit"] is not None
+    job = bq_lake.client.get_job(statistics["job_id"])
+    assert job.maximum_bytes_billed == 2**30
+    assert job.labels["component"] == "langflow-bigquery-query"
+
+    dry = BigQueryQueryComponent()
+    dry.set(**inputs, dry_run_only=True)
+    assert dry.run_query().empty
+    assert dry.query_statistics().data == {
+        "tenant_id": "a",
+        "dry_run": True,
+        "engine": "bigquery",
+        "bytes_estimated": 0,
+    }

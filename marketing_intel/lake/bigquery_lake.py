@@ -260,7 +260,11 @@ class BigQueryLake:
                 timeout=timeout_s,
             )
             if not dry_run:
-                job.result(retry=self._retry, timeout=timeout_s, max_results=0)
+                try:
+                    job.result(retry=self._retry, timeout=timeout_s, max_results=0)
+                except TimeoutError:
+                    job.cancel(retry=self._retry)  # stop billing for a job nobody waits for
+                    raise
         return job
 
     def _labels(self, tenant_id: str | None) -> dict[str, str]:
