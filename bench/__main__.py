@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import demo_seed, lake_query
+from bench import bigquery_layer, demo_seed, lake_query
 
-BENCHMARKS = {"lake_query": lake_query.main, "demo_seed": demo_seed.main}
+BENCHMARKS = {
+    "lake_query": lake_query.main,
+    "demo_seed": demo_seed.main,
+    "bigquery_layer": bigquery_layer.main,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(BENCHMARKS):

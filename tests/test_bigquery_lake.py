@@ -245,3 +245,17 @@ def test_the_node_runs_on_bigquery_with_its_statistics(
         "engine": "bigquery",
         "bytes_estimated": 0,
     }
+
+
+def test_an_estimate_is_reused_only_for_the_same_sql_and_parameters(
+    bq_lake: BigQueryLake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sql = "SELECT COUNT(*) AS n FROM platform_events"
+    bq_lake.query(sql, tenant_id="a")  # the emulator estimates 0 bytes; kept for a minute
+    # Injected from here on: BigQuery's estimate for a scan over the limit.
+    monkeypatch.setattr(
+        bigquery.QueryJob, "total_bytes_processed", property(lambda job: 20 * 2**30)
+    )
+    assert bq_lake.query(sql, tenant_id="a").rows() == [{"n": 0}]
+    with pytest.raises(QueryRefused, match="20.0 GiB"):
+        bq_lake.query(sql, tenant_id="b")  # another tenant parameter: a new dry run

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from cachetools import TTLCache
 from google.api_core import exceptions as google_errors
 from google.cloud import bigquery
 from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
+from google.cloud.bigquery.table import RowIterator
 from sqlglot import exp
 
 from marketing_intel.lake.errors import LakeError, QueryFailed, QueryRefused, QueryTimeout
@@ -63,6 +66,8 @@ class BigQueryLake:
         self.maximum_bytes_billed = maximum_bytes_billed
         self.component = component
         self.use_storage_api = use_storage_api
+        self._estimates: TTLCache[tuple[str, str], int] = TTLCache(maxsize=512, ttl=60)
+        self._estimates_lock = threading.Lock()
         # Bounded retries: the client's defaults retry a failing call for up to 10 minutes.
         self._retry = DEFAULT_RETRY.with_deadline(retry_deadline_s)
         self._job_retry = DEFAULT_JOB_RETRY.with_deadline(retry_deadline_s)
@@ -90,11 +95,9 @@ class BigQueryLake:
         engine_sql = self._qualified(prepared.tree).sql(dialect="bigquery")
         started = time.perf_counter()
         estimated = self._dry_run(engine_sql, prepared, tenant_id)
-        job = self._run(engine_sql, prepared.parameters.values(), tenant_id, limits.timeout_s)
+        job, rows = self._run(engine_sql, prepared.parameters.values(), tenant_id, limits.timeout_s)
         with _google_errors("read the results"):
-            table = job.result(retry=self._retry, timeout=limits.timeout_s).to_arrow(
-                create_bqstorage_client=self.use_storage_api
-            )
+            table = rows.to_arrow(create_bqstorage_client=self.use_storage_api)
         truncated = table.num_rows > limits.row_limit
         table = table.slice(0, limits.row_limit)
         statistics = QueryStatistics(
@@ -175,7 +178,7 @@ class BigQueryLake:
             load.result(retry=self._retry, timeout=300)
         try:
             sql = _merge_sql(spec, self._table_id(spec.name), staging, replace=replace)
-            merge = self._run(sql, (), None, 300)
+            merge, _ = self._run(sql, (), None, 300)
         finally:
             self.client.delete_table(staging, not_found_ok=True, retry=self._retry)
         stats = merge.dml_stats
@@ -223,8 +226,17 @@ class BigQueryLake:
         return qualified
 
     def _dry_run(self, sql: str, prepared: PreparedQuery, tenant_id: str) -> int:
-        job = self._run(sql, prepared.parameters.values(), tenant_id, timeout_s=60, dry_run=True)
-        estimated = int(job.total_bytes_processed or 0)
+        """The dry run's byte estimate, refused when over the limit. The same SQL with the same
+        parameters reuses its estimate for a minute (templates and agents repeat queries);
+        BigQuery still enforces `maximum_bytes_billed` on every job."""
+        key = (sql, repr(sorted((p.name, p.type, p.value) for p in prepared.parameters.values())))
+        with self._estimates_lock:
+            estimated = self._estimates.get(key)
+        if estimated is None:
+            job = self._submit(sql, prepared.parameters.values(), tenant_id, 60, dry_run=True)
+            estimated = int(job.total_bytes_processed or 0)
+            with self._estimates_lock:
+                self._estimates[key] = estimated
         if estimated > self.maximum_bytes_billed:
             raise QueryRefused(
                 f"The query would scan {_size(estimated)}, over the "
@@ -234,6 +246,23 @@ class BigQueryLake:
         return estimated
 
     def _run(
+        self,
+        sql: str,
+        params: Iterable[QueryParameter],
+        tenant_id: str | None,
+        timeout_s: float,
+    ) -> tuple[bigquery.QueryJob, RowIterator]:
+        """Run a job and wait for it; the wait also brings the first page of rows."""
+        job = self._submit(sql, params, tenant_id, timeout_s)
+        with _google_errors("run the query", timeout_s=timeout_s):
+            try:
+                rows = job.result(retry=self._retry, timeout=timeout_s)
+            except TimeoutError:
+                job.cancel(retry=self._retry)  # stop billing for a job nobody waits for
+                raise
+        return job, rows
+
+    def _submit(
         self,
         sql: str,
         params: Iterable[QueryParameter],
@@ -259,12 +288,6 @@ class BigQueryLake:
                 job_retry=None if dry_run else self._job_retry,
                 timeout=timeout_s,
             )
-            if not dry_run:
-                try:
-                    job.result(retry=self._retry, timeout=timeout_s, max_results=0)
-                except TimeoutError:
-                    job.cancel(retry=self._retry)  # stop billing for a job nobody waits for
-                    raise
         return job
 
     def _labels(self, tenant_id: str | None) -> dict[str, str]:
@@ -289,9 +312,9 @@ class BigQueryLake:
             QueryParameter.of("tenants", sorted({row["tenant_id"] for _, row in rows})),
             QueryParameter.of("keys", [key for key, _ in rows], "ARRAY<STRING>"),
         ]
-        job = self._run(sql, params, tenant_id=None, timeout_s=120)
+        _, found = self._run(sql, params, tenant_id=None, timeout_s=120)
         with _google_errors("read existing keys"):
-            return {row["k"] for row in job.result(retry=self._retry)}
+            return {row["k"] for row in found}
 
     def _table_id(self, name: str) -> str:
         return f"{self.project}.{self.dataset}.{name}"
