@@ -257,5 +257,5 @@ def test_an_estimate_is_reused_only_for_the_same_sql_and_parameters(
         bigquery.QueryJob, "total_bytes_processed", property(lambda job: 20 * 2**30)
     )
     assert bq_lake.query(sql, tenant_id="a").rows() == [{"n": 0}]
-    with pytest.raises(QueryRefused, match="20.0 GiB"):
+    with pytest.raises(QueryRefused, match=r"20\.0 GiB"):
         bq_lake.query(sql, tenant_id="b")  # another tenant parameter: a new dry run
