@@ -18,7 +18,13 @@ from google.cloud import bigquery
 from typer.testing import CliRunner
 
 from marketing_intel.cli import app
-from marketing_intel.lake import QueryFailed, QueryLimits, QueryParameter, QueryRefused
+from marketing_intel.lake import (
+    LakeConfigError,
+    QueryFailed,
+    QueryLimits,
+    QueryParameter,
+    QueryRefused,
+)
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from tests.bigquery_emulator import BigQueryEmulator
 
@@ -259,3 +265,11 @@ def test_an_estimate_is_reused_only_for_the_same_sql_and_parameters(
     assert bq_lake.query(sql, tenant_id="a").rows() == [{"n": 0}]
     with pytest.raises(QueryRefused, match=r"20\.0 GiB"):
         bq_lake.query(sql, tenant_id="b")  # another tenant parameter: a new dry run
+
+
+def test_the_storage_read_api_is_used_only_when_installed_and_asked_for(
+    bigquery_emulator: BigQueryEmulator,
+) -> None:
+    client = bigquery_emulator.client()
+    with pytest.raises(LakeConfigError, match="needs the google-cloud-bigquery-storage package"):
+        BigQueryLake(client, dataset="x", use_storage_api=True)

@@ -10,6 +10,7 @@ Read API is configured.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 import threading
 import time
@@ -25,7 +26,13 @@ from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 from google.cloud.bigquery.table import RowIterator
 from sqlglot import exp
 
-from marketing_intel.lake.errors import LakeError, QueryFailed, QueryRefused, QueryTimeout
+from marketing_intel.lake.errors import (
+    LakeConfigError,
+    LakeError,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+)
 from marketing_intel.lake.parameters import QueryParameter
 from marketing_intel.lake.prepared import PreparedQuery, prepare
 from marketing_intel.lake.protocol import (
@@ -66,6 +73,11 @@ class BigQueryLake:
         self.maximum_bytes_billed = maximum_bytes_billed
         self.component = component
         self.use_storage_api = use_storage_api
+        if use_storage_api and importlib.util.find_spec("google.cloud.bigquery_storage") is None:
+            raise LakeConfigError(
+                "MI_BIGQUERY_USE_STORAGE_API=true needs the google-cloud-bigquery-storage "
+                "package; install it, or unset the setting to read results over REST."
+            )
         self._estimates: TTLCache[tuple[str, str], int] = TTLCache(maxsize=512, ttl=60)
         self._estimates_lock = threading.Lock()
         # Bounded retries: the client's defaults retry a failing call for up to 10 minutes.
