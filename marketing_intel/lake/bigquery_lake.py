@@ -110,8 +110,7 @@ class BigQueryLake:
         job, rows = self._run(engine_sql, prepared.parameters.values(), tenant_id, limits.timeout_s)
         with _google_errors("read the results"):
             table = rows.to_arrow(create_bqstorage_client=self.use_storage_api)
-        truncated = table.num_rows > limits.row_limit
-        table = table.slice(0, limits.row_limit)
+        table, truncated = limits.cut(table)
         statistics = QueryStatistics(
             engine=self.engine,
             duration_ms=(time.perf_counter() - started) * 1000,

@@ -91,8 +91,7 @@ class DuckDBLake:
                 raise QueryFailed(
                     f"The lake could not run the query: {first_line(error)}"
                 ) from None
-        truncated = table.num_rows > limits.row_limit
-        table = _as_bigquery_types(table.slice(0, limits.row_limit))
+        table, truncated = limits.cut(_as_bigquery_types(table))
         statistics = QueryStatistics(
             engine=self.engine,
             duration_ms=(time.perf_counter() - started) * 1000,

@@ -18,6 +18,10 @@ class QueryLimits:
     row_limit: int = 10_000
     timeout_s: float = 60.0
 
+    def cut(self, table: pa.Table) -> tuple[pa.Table, bool]:
+        """The first `row_limit` rows, and whether there were more (queries fetch one extra)."""
+        return table.slice(0, self.row_limit), table.num_rows > self.row_limit
+
     def __post_init__(self) -> None:
         if self.row_limit < 1:
             raise ValueError("row_limit must be at least 1")
