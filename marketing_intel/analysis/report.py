@@ -1,0 +1,88 @@
+"""The report every analysis template returns: numbers from statistics, a narrative from them.
+
+`InsightReport` is the boundary model (pydantic): nodes, the CLI, the cache and memory all carry
+it as is. Each `Insight` holds the number it is about (value, baseline, change) and the evidence
+rows behind it; the narrative is rendered from the insights alone (`narrative.py`), so no number
+in it comes from anywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Severity = Literal["info", "notice", "warning", "critical"]
+SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "notice": 2, "info": 3}
+
+
+class Window(BaseModel):
+    """The inclusive date range a report covers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.start > self.end:
+            raise ValueError(
+                f"the window starts ({self.start}) after it ends ({self.end}); swap the dates"
+            )
+        return self
+
+    @classmethod
+    def last_days(cls, days: int, *, today: dt.date) -> Window:
+        """The `days` days up to and including `today`."""
+        if days < 1:
+            raise ValueError("the window needs at least 1 day")
+        return cls(start=today - dt.timedelta(days=days - 1), end=today)
+
+    @property
+    def days(self) -> int:
+        """How many days the window covers."""
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Window:
+        """The window of equal length just before this one."""
+        return Window(
+            start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1)
+        )
+
+
+class Insight(BaseModel):
+    """One finding: what it is about, how big, against what, why we say so, and what to do."""
+
+    kind: str = Field(description="What sort of finding, e.g. 'roas_drop', 'silent_integration'.")
+    severity: Severity
+    title: str = Field(description="One sentence, without numbers of its own.")
+    subject: str | None = Field(None, description="What it is about: a campaign, a platform, ...")
+    metric: str | None = None
+    value: float | None = None
+    baseline: float | None = None
+    change: float | None = Field(None, description="Relative change of value against baseline.")
+    evidence: list[dict[str, Any]] = Field(default_factory=list)
+    recommendation: str | None = None
+
+
+class InsightReport(BaseModel):
+    """A template's report for one tenant and window."""
+
+    tenant_id: str
+    template: str
+    window: Window
+    generated_at: dt.datetime
+    data_watermark: dt.datetime | None = Field(
+        None, description="The latest row time the report saw; None when the window had no rows."
+    )
+    insights: list[Insight] = Field(default_factory=list)
+    table: list[dict[str, Any]] = Field(
+        default_factory=list, description="The main evidence table (one row per campaign, ...)."
+    )
+    narrative: str = ""
+
+    def ranked_insights(self) -> list[Insight]:
+        """Insights by severity, most severe first (stable within a severity)."""
+        return sorted(self.insights, key=lambda insight: SEVERITY_ORDER[insight.severity])
