@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -95,6 +96,46 @@ def _rich_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
     return table
+
+
+@app.command()
+def analyze(
+    template: Annotated[str, typer.Argument(help="campaign_insights, platform_events, ...")],
+    tenant: Annotated[str, typer.Option(help="The tenant to analyze.")],
+    days: Annotated[int, typer.Option(min=1, help="The last N days up to today (UTC).")] = 28,
+    start: Annotated[str | None, typer.Option(help="Start date YYYY-MM-DD (with --end).")] = None,
+    end: Annotated[str | None, typer.Option(help="End date YYYY-MM-DD, inclusive.")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="A template option as name=value (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run an analysis template for a tenant and print its report."""
+    from marketing_intel.analysis import Window, run_template
+
+    with _user_errors():
+        now = dt.datetime.now(dt.UTC)
+        window = Window.from_inputs(days=days, start=start, end=end, today=now.date())
+        options = dict(_option(text) for text in option or [])
+        lake = open_lake(load_settings(), component="mi-cli")
+        report = run_template(template, lake, tenant, window, options, now=now)
+    if as_json:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        return
+    console.print(Markdown(report.narrative))
+    if report.table:
+        columns = list(report.table[0])
+        console.print(_rich_table(columns, report.table))
+
+
+def _option(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise ValueError(f"option {text!r} has no '='; write name=value")
+    try:
+        return name.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return name.strip(), value
 
 
 @lake_app.command("load")

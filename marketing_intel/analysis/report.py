@@ -40,6 +40,20 @@ class Window(BaseModel):
             raise ValueError("the window needs at least 1 day")
         return cls(start=today - dt.timedelta(days=days - 1), end=today)
 
+    @classmethod
+    def from_inputs(
+        cls, *, days: int | None, start: str | None, end: str | None, today: dt.date
+    ) -> Window:
+        """The window people ask for: explicit dates (YYYY-MM-DD, both) or the last `days` days."""
+        if start or end:
+            if not (start and end):
+                raise ValueError("give both a start and an end date (YYYY-MM-DD), or neither")
+            try:
+                return cls(start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end))
+            except ValueError as error:
+                raise ValueError(f"the window's dates are not valid: {error}") from None
+        return cls.last_days(days or 28, today=today)
+
     @property
     def days(self) -> int:
         """How many days the window covers."""

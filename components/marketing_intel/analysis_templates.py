@@ -1,0 +1,180 @@
+"""The four analysis template nodes: Campaign Insights, Platform Events Analysis, Audience
+Trends and ROI Optimizer.
+
+Thin adapters over `marketing_intel.analysis.run_template`: a tenant and a window in; the
+report as Data, its evidence table as a DataFrame and its narrative as a Message out. They share
+one base, `_AnalysisTemplateNode`, kept in this file so a flow that embeds this file's code runs
+on its own; the base is not a Component itself, so Langflow lists only the four nodes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lfx.custom.custom_component.component import Component
+from lfx.io import DictInput, IntInput, MessageTextInput, Output, StrInput
+from lfx.schema.data import Data
+from lfx.schema.dataframe import DataFrame
+from lfx.schema.message import Message
+
+
+def _template_inputs() -> list[Any]:
+    return [
+        MessageTextInput(
+            name="tenant_id",
+            display_name="Tenant ID",
+            info="The tenant whose data the report reads.",
+            required=True,
+        ),
+        IntInput(
+            name="days",
+            display_name="Last N Days",
+            info="The window: the last N days up to today (UTC), unless dates are given.",
+            value=28,
+        ),
+        StrInput(
+            name="start_date",
+            display_name="Start Date",
+            info="YYYY-MM-DD; with an end date, replaces Last N Days.",
+            advanced=True,
+        ),
+        StrInput(
+            name="end_date",
+            display_name="End Date",
+            info="YYYY-MM-DD, inclusive.",
+            advanced=True,
+        ),
+        DictInput(
+            name="options",
+            display_name="Options",
+            info="Template options (thresholds, bounds) by name; see the template's docs.",
+            is_list=True,
+            advanced=True,
+        ),
+    ]
+
+
+def _template_outputs() -> list[Output]:
+    return [
+        Output(display_name="Report", name="report", method="build_report"),
+        Output(display_name="Evidence", name="evidence", method="build_evidence"),
+        Output(display_name="Narrative", name="narrative", method="build_narrative"),
+    ]
+
+
+class _AnalysisTemplateNode:
+    """What the template nodes share: inputs -> `run_template` -> three outputs."""
+
+    template_name: str
+    tenant_id: str
+    days: int
+    start_date: str
+    end_date: str
+    options: dict[str, Any]
+    status: Any
+    _reports: dict[str, Any] | None = None
+
+    def build_report(self) -> Data:
+        """The whole report (insights with their evidence, the table, the narrative)."""
+        return Data(data=self._report().model_dump(mode="json"))
+
+    def build_evidence(self) -> DataFrame:
+        """The report's main evidence table."""
+        return DataFrame(self._report().table)
+
+    def build_narrative(self) -> Message:
+        """The report as markdown, rendered from its insights."""
+        return Message(text=self._report().narrative)
+
+    def _report(self) -> Any:
+        # The three outputs come from one run of the template.
+        key = repr((self.tenant_id, self.days, self.start_date, self.end_date, self.options))
+        if self._reports is None or key not in self._reports:
+            self._reports = {key: self._analyze()}
+        return self._reports[key]
+
+    def _analyze(self) -> Any:
+        import datetime as dt
+
+        from pydantic import ValidationError
+
+        from marketing_intel.analysis import Window, run_template
+        from marketing_intel.config import ConfigError, load_settings
+        from marketing_intel.lake import LakeError, open_lake
+
+        now = dt.datetime.now(dt.UTC)
+        try:
+            window = Window.from_inputs(
+                days=self.days, start=self.start_date, end=self.end_date, today=now.date()
+            )
+            lake = open_lake(load_settings(), component=f"langflow-{self.template_name}")
+            report = run_template(
+                self.template_name, lake, self.tenant_id, window, self.options or {}, now=now
+            )
+        except ValidationError as error:
+            problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+            raise ValueError(f"Invalid input: {problems}") from None
+        except (ConfigError, LakeError) as error:
+            raise ValueError(str(error)) from None
+        self.status = f"{len(report.insights)} insights, {len(report.table)} rows"
+        return report
+
+
+class CampaignInsightsComponent(_AnalysisTemplateNode, Component):
+    """Campaign KPIs against the previous window, top and bottom performers, anomalies, actions."""
+
+    display_name = "Campaign Insights"
+    description = (
+        "Per-campaign CTR, CVR, CPA and ROAS against the previous window, top and bottom "
+        "performers, day-level anomalies and actions (pause, cap, scale) with their evidence."
+    )
+    icon = "chart-line"
+    name = "CampaignInsights"
+    template_name = "campaign_insights"
+    inputs = _template_inputs()
+    outputs = _template_outputs()
+
+
+class PlatformEventsAnalysisComponent(_AnalysisTemplateNode, Component):
+    """Event volumes, failure rates, delivery lag, silent integrations, spikes, duplicates."""
+
+    display_name = "Platform Events Analysis"
+    description = (
+        "Event volume by platform and type, failure rates, delivery lag p50/p95, integrations "
+        "that went silent, spikes and duplicate rates."
+    )
+    icon = "activity"
+    name = "PlatformEventsAnalysis"
+    template_name = "platform_events"
+    inputs = _template_inputs()
+    outputs = _template_outputs()
+
+
+class AudienceTrendsComponent(_AnalysisTemplateNode, Component):
+    """Segment growth and engagement trends with confidence, conversion and revenue per segment."""
+
+    display_name = "Audience Trends"
+    description = (
+        "Segment size and engagement trends as slopes with confidence intervals, fastest rising "
+        "and declining segments, conversion and revenue per segment."
+    )
+    icon = "users"
+    name = "AudienceTrends"
+    template_name = "audience_trends"
+    inputs = _template_inputs()
+    outputs = _template_outputs()
+
+
+class ROIOptimizerComponent(_AnalysisTemplateNode, Component):
+    """Response curves, marginal ROAS and a budget reallocation at the same total spend."""
+
+    display_name = "ROI Optimizer"
+    description = (
+        "Per-campaign response curves with diminishing returns, marginal ROAS, and a "
+        "reallocation of the same budget within bounds, with the predicted uplift."
+    )
+    icon = "trending-up"
+    name = "ROIOptimizer"
+    template_name = "roi_optimization"
+    inputs = _template_inputs()
+    outputs = _template_outputs()
