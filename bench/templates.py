@@ -81,7 +81,7 @@ def main() -> None:
             run_template(template, lake, tenant, window, now=now)  # warm the file cache
             timed = TimedLake(lake)
             started = time.perf_counter()
-            report = run_template(template, timed, tenant, window, now=now)  # type: ignore[arg-type]
+            report = run_template(template, timed, tenant, window, now=now)
             total = time.perf_counter() - started
             print(
                 f"  {template:<18} end to end {total:5.2f} s, SQL alone {timed.seconds:5.2f} s: "
