@@ -69,6 +69,9 @@ def _value(lake: DuckDBLake, expression: str) -> Any:
             "TIMESTAMP '2026-01-01 10:00:00+00', DAY)",
             0,
         ),
+        # DIV divides its whole arguments (sqlglot wrote `a * 50 + 99 // 100`).
+        ("DIV(3 * 50 + 99, 100)", 2),
+        ("DIV(-7, 2)", -3),
         # Integer aggregates are INT64, not DuckDB's HUGEINT (a Decimal in Python).
         ("(SELECT SUM(x) FROM UNNEST([1, 2, 3]) AS x)", 6),
         ("(SELECT COUNTIF(x > 1) FROM UNNEST([1, 2, 3]) AS x)", 2),

@@ -9,6 +9,7 @@ result would otherwise differ from BigQuery, silently or loudly; each has its ow
 - EXTRACT(DAYOFWEEK) counts Sunday = 1 .. Saturday = 7 (DuckDB: Sunday = 0);
 - EXTRACT(WEEK) numbers Sunday-based weeks from 0 (DuckDB: ISO weeks); ISOWEEK is ISO;
 - ARRAY_AGG(... LIMIT n) keeps the first n (DuckDB has no LIMIT there);
+- DIV(a + b, c) divides the whole sum (sqlglot drops the parentheses);
 - TIMESTAMP_DIFF counts whole units elapsed (DuckDB's DATE_DIFF counts boundaries crossed);
 - `a / 0` raises an error as in BigQuery (DuckDB returns inf); IEEE_DIVIDE keeps inf;
 - `@name` parameters are cast to their declared type, as BigQuery types them.
@@ -90,6 +91,11 @@ def _rewrite(node: exp.Expr, parameter_types: Mapping[str, str]) -> exp.Expr:
         return exp.cast(node, exp.DataType.build("DATE"))
     if isinstance(node, exp.Extract):
         return _extract(node)
+    if isinstance(node, exp.IntDiv):
+        # sqlglot writes DIV(a + b, c) as `a + b // c`: keep each side whole.
+        node.set("this", exp.paren(node.this, copy=False))
+        node.set("expression", exp.paren(node.expression, copy=False))
+        return node
     if isinstance(node, exp.TimestampDiff | exp.DatetimeDiff):
         return _whole_units_between(node)
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Limit):
