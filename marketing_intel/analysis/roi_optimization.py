@@ -1,0 +1,415 @@
+"""ROI optimization: per-campaign response curves, marginal ROAS, and a budget reallocation.
+
+For each campaign the window's daily spend and revenue (summed in SQL) are fitted with a power
+curve revenue = a * spend^b (`_roi_optimization_curves`: OLS on logs, R^2 as goodness of fit). Its
+marginal ROAS at the window's average daily spend says what the next dollar brings. Campaigns with
+a usable curve (enough days, R^2 above a floor, diminishing returns 0 < b < 1) then share their
+current total daily budget anew, each within +-`max_change` of its current spend, so as to
+maximize predicted revenue (`_roi_optimization_allocation`: equal marginal ROAS by bisection on the
+Lagrange multiplier, bounds as clamps); the predicted uplift comes with a delta-method interval.
+Campaigns without a usable curve keep their budget and the report says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketing_intel.analysis._roi_optimization_allocation import (
+    Uplift,
+    optimal_allocation,
+    predicted_uplift,
+)
+from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curve
+from marketing_intel.analysis.queries import as_datetime, query_rows
+from marketing_intel.analysis.report import Insight, InsightReport, Window
+from marketing_intel.lake import Lake
+
+TEMPLATE = "roi_optimization"
+# A proposal moving less than this share of a campaign's spend is reported as unchanged.
+UNCHANGED_SHARE = 1e-6
+# How many campaigns per direction the reallocation's recommendation names.
+NAMED_MOVES = 3
+
+
+class Options(BaseModel):
+    """Settings of the ROI optimization template."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_change: float = Field(
+        0.3,
+        gt=0.0,
+        lt=1.0,
+        description="Largest relative change of a campaign's daily spend (0.3 = +-30%).",
+    )
+    min_days: int = Field(
+        14,
+        ge=3,
+        description="Fewest days with spend > 0 and revenue > 0 to fit a campaign's curve.",
+    )
+    min_r_squared: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Smallest R^2 (log revenue on log spend) for a curve to be trusted.",
+    )
+    confidence: float = Field(
+        0.9,
+        gt=0.0,
+        lt=1.0,
+        description="Coverage of the intervals of marginal ROAS and of the predicted uplift.",
+    )
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One campaign's window: its daily points, average daily spend and fitted curve."""
+
+    platform: str
+    campaign_id: str
+    name: str | None
+    spend: np.ndarray
+    revenue: np.ndarray
+    curve: ResponseCurve | None
+    kept_because: str | None  # None when the curve is usable for the reallocation
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The campaign's identity: ids are unique per platform only."""
+        return (self.platform, self.campaign_id)
+
+    @property
+    def label(self) -> str:
+        """How titles name the campaign: its name (else id) and platform."""
+        return f"'{self.name or self.campaign_id}' ({self.platform})"
+
+    @property
+    def current_spend(self) -> float:
+        """Average daily spend over the days the campaign reported in the window."""
+        return float(self.spend.mean())
+
+    @property
+    def days_with_spend(self) -> int:
+        """Days with spend > 0."""
+        return int((self.spend > 0).sum())
+
+
+# Why a campaign keeps its budget: insight kind -> (table reason, insight title).
+KEPT_REASONS = {
+    "insufficient_data": (
+        "too few days with spend and revenue",
+        "{name} has too few days with spend and revenue to fit a response curve.",
+    ),
+    "constant_spend": (
+        "spend did not vary enough to fit a curve",
+        "The spend of {name} barely varied, so its response to spend cannot be measured.",
+    ),
+    "poor_fit": (
+        "the response curve fits poorly",
+        "Spend explains too little of the daily revenue of {name} to trust its curve.",
+    ),
+    "no_diminishing_returns": (
+        "no diminishing returns in this window (b outside 0-1)",
+        "The revenue of {name} shows no diminishing returns to spend in this window.",
+    ),
+}
+
+# Whether the whole uplift interval is above zero -> the reallocation's title.
+REALLOCATION_TITLES = {
+    True: "Moving budget toward campaigns with higher marginal ROAS raises predicted revenue.",
+    False: "Moving budget toward campaigns with higher marginal ROAS may raise revenue, "
+    "but the gain is within the curves' uncertainty.",
+}
+
+
+def analyze(
+    lake: Lake, tenant_id: str, window: Window, options: Options, *, now: dt.datetime
+) -> InsightReport:
+    """Fit each campaign's response curve, propose a reallocation, and report both."""
+    rows = query_rows(lake, TEMPLATE, "daily_spend_revenue", tenant_id=tenant_id, window=window)
+    report = InsightReport(tenant_id=tenant_id, template=TEMPLATE, window=window, generated_at=now)
+    if not rows:
+        return report.model_copy(update={"insights": [_no_data_insight()]})
+    campaigns = [_campaign(points, options) for points in _points_by_campaign(rows)]
+    usable = [campaign for campaign in campaigns if campaign.kept_because is None]
+    proposal = _proposal(usable, options)
+    z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
+    insights = [
+        _reallocation_insight(usable, proposal, z, options),
+        *_marginal_roas_insights(usable, z),
+        *_kept_insights(campaigns, options),
+    ]
+    watermark = max(row["updated_at"] for row in rows)
+    return report.model_copy(
+        update={
+            "data_watermark": as_datetime(watermark),
+            "insights": insights,
+            "table": [_table_row(campaign, proposal, z, options) for campaign in campaigns],
+        }
+    )
+
+
+def _points_by_campaign(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Rows grouped per (platform, campaign_id), in the SQL's order."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault((row["platform"], row["campaign_id"]), []).append(row)
+    return list(grouped.values())
+
+
+def _campaign(points: list[dict[str, Any]], options: Options) -> Campaign:
+    """A campaign's daily points, its fitted curve and, if unusable, why."""
+    spend = np.array([float(point["spend"]) for point in points])
+    revenue = np.array([float(point["revenue"]) for point in points])
+    days_fitted = _positive_days(spend, revenue)
+    curve = fit_power_curve(spend, revenue) if days_fitted >= options.min_days else None
+    return Campaign(
+        platform=points[0]["platform"],
+        campaign_id=points[0]["campaign_id"],
+        name=points[0]["campaign_name"],
+        spend=spend,
+        revenue=revenue,
+        curve=curve,
+        kept_because=_kept_because(curve, days_fitted, options),
+    )
+
+
+def _kept_because(curve: ResponseCurve | None, days_fitted: int, options: Options) -> str | None:
+    """The KEPT_REASONS kind that bars a campaign from the reallocation, or None."""
+    if days_fitted < options.min_days:
+        return "insufficient_data"
+    if curve is None:
+        return "constant_spend"
+    if curve.r_squared < options.min_r_squared:
+        return "poor_fit"
+    if not 0.0 < curve.b < 1.0:  # b >= 1 has no optimum inside the bounds; b <= 0 is no response
+        return "no_diminishing_returns"
+    return None
+
+
+def _proposal(usable: Sequence[Campaign], options: Options) -> dict[tuple[str, str], float]:
+    """Proposed daily spend per usable campaign id; empty when fewer than two can trade."""
+    if len(usable) < 2:
+        return {}
+    current = np.array([campaign.current_spend for campaign in usable])
+    curves = [campaign.curve for campaign in usable if campaign.curve is not None]
+    spend = optimal_allocation(
+        curves,
+        float(current.sum()),
+        current * (1.0 - options.max_change),
+        current * (1.0 + options.max_change),
+    )
+    return {campaign.key: float(x) for campaign, x in zip(usable, spend, strict=True)}
+
+
+def _no_data_insight() -> Insight:
+    return Insight(
+        kind="no_data",
+        severity="info",
+        title="There is no campaign spend or revenue in this window.",
+        recommendation="Pick a window with campaign data or check that the ad platforms sync.",
+    )
+
+
+def _kept_insights(campaigns: Sequence[Campaign], options: Options) -> list[Insight]:
+    """One info insight per campaign that keeps its budget, saying why."""
+    insights = []
+    for campaign in campaigns:
+        if campaign.kept_because is None:
+            continue
+        metric, value, baseline = _kept_metric(campaign, options)
+        insights.append(
+            Insight(
+                kind=campaign.kept_because,
+                severity="info",
+                title=KEPT_REASONS[campaign.kept_because][1].format(name=campaign.label),
+                subject=campaign.campaign_id,
+                metric=metric,
+                value=value,
+                baseline=baseline,
+                evidence=[_fit_evidence(campaign)],
+                recommendation="Keep its budget; vary its spend over a few weeks to measure "
+                "its response before reallocating it.",
+            )
+        )
+    return insights
+
+
+def _kept_metric(
+    campaign: Campaign, options: Options
+) -> tuple[str | None, float | None, float | None]:
+    """The (metric, value, threshold) that kept a campaign out of the reallocation."""
+    curve = campaign.curve
+    if campaign.kept_because == "insufficient_data":
+        return "days with spend and revenue", _days_fitted(campaign), options.min_days
+    if curve is None:  # constant spend: there is no number to show
+        return None, None, None
+    if campaign.kept_because == "poor_fit":
+        return "R^2", curve.r_squared, options.min_r_squared
+    return "elasticity b", curve.b, None
+
+
+def _marginal_roas_insights(usable: Sequence[Campaign], z: float) -> list[Insight]:
+    """Campaigns whose next dollar returns less than a dollar of revenue.
+
+    Warning when the whole confidence interval of marginal ROAS is below 1 (the overspend is
+    established), notice when only the estimate is.
+    """
+    insights = []
+    for campaign in usable:
+        if campaign.curve is None:  # never for usable campaigns; narrows the type
+            continue
+        marginal = float(campaign.curve.marginal_roas(campaign.current_spend))
+        low, high = campaign.curve.marginal_roas_interval(campaign.current_spend, z)
+        if marginal >= 1.0:
+            continue
+        insights.append(
+            Insight(
+                kind="marginal_roas_below_breakeven",
+                severity="warning" if high < 1.0 else "notice",
+                title=f"The next dollar spent on {campaign.label} returns less than a dollar.",
+                subject=campaign.campaign_id,
+                metric="marginal ROAS",
+                value=marginal,
+                baseline=1.0,
+                change=marginal - 1.0,
+                evidence=[{**_fit_evidence(campaign), "interval_low": low, "interval_high": high}],
+                recommendation="Lower its daily spend until its marginal ROAS reaches at least 1.",
+            )
+        )
+    return insights
+
+
+def _reallocation_insight(
+    usable: Sequence[Campaign], proposal: dict[tuple[str, str], float], z: float, options: Options
+) -> Insight:
+    """The proposed reallocation with its predicted uplift, or why there is none."""
+    if not proposal:
+        return Insight(
+            kind="no_reallocation",
+            severity="info",
+            title="Too few campaigns have a reliable response curve to reallocate budget.",
+            metric="campaigns with a usable curve",
+            value=len(usable),
+            baseline=2,
+            recommendation="Keep current budgets; let spend vary to learn more response curves.",
+        )
+    current = np.array([campaign.current_spend for campaign in usable])
+    proposed = np.array([proposal[campaign.key] for campaign in usable])
+    curves = [campaign.curve for campaign in usable if campaign.curve is not None]
+    uplift = predicted_uplift(curves, current, proposed, z)
+    return Insight(
+        kind="budget_reallocation",
+        # Notice only when the whole interval promises more revenue; otherwise it is a lead.
+        severity="notice" if uplift.low > 0 else "info",
+        title=REALLOCATION_TITLES[uplift.low > 0],
+        subject="campaigns with a usable response curve",
+        metric="predicted daily revenue uplift",
+        value=uplift.uplift,
+        baseline=uplift.current_revenue,
+        change=_relative(uplift.uplift, uplift.current_revenue),
+        evidence=[_uplift_evidence(uplift, float(current.sum()), options)],
+        recommendation=_moves_sentence(usable, proposal),
+    )
+
+
+def _uplift_evidence(uplift: Uplift, total: float, options: Options) -> dict[str, Any]:
+    return {
+        "total_daily_budget": total,
+        "predicted_daily_revenue_current": uplift.current_revenue,
+        "predicted_daily_revenue_proposed": uplift.current_revenue + uplift.uplift,
+        "uplift_low": uplift.low,
+        "uplift_high": uplift.high,
+        "confidence": options.confidence,
+        "max_change": options.max_change,
+    }
+
+
+def _moves_sentence(usable: Sequence[Campaign], proposal: dict[tuple[str, str], float]) -> str:
+    """The largest raises and cuts in daily spend, at the same total."""
+    moves = sorted(
+        ((proposal[c.key] - c.current_spend, c.campaign_id) for c in usable),
+        key=lambda move: (-move[0], move[1]),
+    )
+    raises = [f"{cid} +{delta:,.2f}" for delta, cid in moves[:NAMED_MOVES] if delta > 0]
+    cuts = [f"{cid} {delta:,.2f}" for delta, cid in moves[::-1][:NAMED_MOVES] if delta < 0]
+    return (
+        f"Shift daily spend at the same total: raise {', '.join(raises) or 'none'}; "
+        f"lower {', '.join(cuts) or 'none'} (see the table for every campaign)."
+    )
+
+
+def _table_row(
+    campaign: Campaign, proposal: dict[tuple[str, str], float], z: float, options: Options
+) -> dict[str, Any]:
+    """One campaign's row of the main table: curve, marginal ROAS, proposal and reason."""
+    current = campaign.current_spend
+    proposed = proposal.get(campaign.key, current)
+    marginal: tuple[float | None, float | None, float | None] = (None, None, None)
+    if campaign.curve is not None and current > 0:
+        low, high = campaign.curve.marginal_roas_interval(current, z)
+        marginal = (float(campaign.curve.marginal_roas(current)), low, high)
+    return {
+        **_fit_evidence(campaign),
+        "marginal_roas": marginal[0],
+        "marginal_roas_low": marginal[1],
+        "marginal_roas_high": marginal[2],
+        "proposed_spend": proposed,
+        "change": proposed - current,
+        "change_share": _relative(proposed - current, current),
+        "reason": _reason(campaign, proposal, options),
+    }
+
+
+def _fit_evidence(campaign: Campaign) -> dict[str, Any]:
+    """The campaign's identity, current spend and curve, JSON-friendly."""
+    curve = campaign.curve
+    return {
+        "platform": campaign.platform,
+        "campaign_id": campaign.campaign_id,
+        "campaign_name": campaign.name,
+        "days": len(campaign.spend),
+        "days_with_spend": campaign.days_with_spend,
+        "days_fitted": _days_fitted(campaign),
+        "current_spend": campaign.current_spend,
+        "a": curve.a if curve else None,
+        "b": curve.b if curve else None,
+        "b_stderr": curve.b_stderr if curve else None,
+        "r_squared": curve.r_squared if curve else None,
+    }
+
+
+def _reason(campaign: Campaign, proposal: dict[tuple[str, str], float], options: Options) -> str:
+    """Why the campaign gets its proposed spend."""
+    if campaign.kept_because is not None:
+        return f"kept: {KEPT_REASONS[campaign.kept_because][0]}"
+    if campaign.key not in proposal:
+        return "kept: no other campaign with a usable curve to trade budget with"
+    share = (proposal[campaign.key] - campaign.current_spend) / campaign.current_spend
+    if abs(share) < UNCHANGED_SHARE:
+        return "unchanged: marginal ROAS already at the common level"
+    direction, side = ("raised", "above") if share > 0 else ("lowered", "below")
+    if abs(abs(share) - options.max_change) < UNCHANGED_SHARE:
+        return f"{direction} to its bound: its marginal ROAS stays {side} the others' even there"
+    return f"{direction} until its marginal ROAS equals the others'"
+
+
+def _days_fitted(campaign: Campaign) -> int:
+    return _positive_days(campaign.spend, campaign.revenue)
+
+
+def _positive_days(spend: np.ndarray, revenue: np.ndarray) -> int:
+    """Days with spend > 0 and revenue > 0: the days a curve is fitted on."""
+    return int(((spend > 0) & (revenue > 0)).sum())
+
+
+def _relative(change: float, base: float) -> float | None:
+    """change / base, None when base is zero (no relative change of nothing)."""
+    return change / base if base else None

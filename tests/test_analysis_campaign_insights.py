@@ -1,0 +1,343 @@
+"""Campaign insights: planted signals are found with the right numbers, clean data stays quiet,
+edge cases give sane reports, both lakes agree, and the demo data's planted anomalies show up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from marketing_intel.analysis import InsightReport, Window, run_template
+from marketing_intel.analysis.campaign_insights import Options
+from marketing_intel.demo import DemoSpec, planted_anomalies, seed_lake
+from marketing_intel.demo.generator import generate
+from marketing_intel.lake import DuckDBLake
+from marketing_intel.lake.bigquery_lake import BigQueryLake
+from tests.bigquery_emulator import BigQueryEmulator
+
+TENANT = "acme"
+END = dt.date(2026, 5, 31)
+WINDOW = Window.last_days(28, today=END)
+NOW = dt.datetime(2026, 6, 1, 6, tzinfo=dt.UTC)
+HISTORY_DAYS = 70  # the window, the previous window and two more weeks
+# Busier weekends (Mon..Sun), as a retail account sees.
+WEEKDAY_FACTOR = (0.9, 0.85, 0.9, 0.95, 1.05, 1.25, 1.3)
+ALARMING = {"warning", "critical"}
+
+# campaign -> (base daily spend, cost per conversion, order value): ROAS = order value / CPA.
+CAMPAIGNS = {
+    "spiky": (1000.0, 40.0, 100.0),  # ROAS 2.5
+    "outage": (800.0, 25.0, 60.0),  # ROAS 2.4
+    "collapsing": (600.0, 30.0, 45.0),  # ROAS 1.5, falls to 0.6 in the window
+    "star": (700.0, 20.0, 90.0),  # ROAS 4.5, steady
+    "steady": (900.0, 35.0, 70.0),  # ROAS 2.0
+}
+
+
+def _row(
+    tenant: str, campaign: str, day: dt.date, spend: float, conversions: int, revenue: float
+) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant,
+        "platform": "meta",
+        "campaign_id": campaign,
+        "campaign_name": f"Campaign {campaign}",
+        "date": day,
+        "impressions": round(spend * 100),
+        "clicks": round(spend * 2),
+        "conversions": conversions,
+        "spend": round(spend, 2),
+        "revenue": round(revenue, 2),
+        "currency": "USD",
+        "updated_at": dt.datetime.combine(day, dt.time(23, 0), tzinfo=dt.UTC),
+    }
+
+
+def _clean_rows(tenant: str = TENANT, seed: int = 3) -> list[dict[str, Any]]:
+    """HISTORY_DAYS of weekly seasonality plus mild lognormal noise, every campaign steady."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for offset in range(HISTORY_DAYS):
+        day = END - dt.timedelta(days=offset)
+        for campaign, (spend, cpa, order_value) in CAMPAIGNS.items():
+            daily = spend * WEEKDAY_FACTOR[day.weekday()] * rng.lognormal(0.0, 0.05)
+            conversions = round(daily / cpa * rng.lognormal(0.0, 0.05))
+            rows.append(_row(tenant, campaign, day, daily, conversions, conversions * order_value))
+    return rows
+
+
+SPIKE_DAYS = (END - dt.timedelta(days=10), END - dt.timedelta(days=9))
+OUTAGE_DAYS = (END - dt.timedelta(days=20), END - dt.timedelta(days=19))
+
+
+def _planted_rows() -> list[dict[str, Any]]:
+    """Clean rows with a spend spike, a tracking outage and a ROAS collapse planted."""
+    rows = []
+    for row in _clean_rows():
+        campaign, day = row["campaign_id"], row["date"]
+        if campaign == "spiky" and day in SPIKE_DAYS:
+            row = {**row, "spend": round(row["spend"] * 3, 2)}  # conversions stay put
+        elif campaign == "outage" and day in OUTAGE_DAYS:
+            row = {**row, "conversions": 0, "revenue": 0.0}
+        elif campaign == "collapsing" and day >= WINDOW.start:
+            row = {**row, "revenue": round(row["revenue"] * 0.4, 2)}
+        rows.append(row)
+    return rows
+
+
+def _lake(tmp_path: Path, rows: list[dict[str, Any]]) -> DuckDBLake:
+    lake = DuckDBLake(tmp_path / f"lake-{uuid.uuid4().hex[:6]}.duckdb")
+    if rows:
+        lake.insert("campaign_metrics", rows)
+    return lake
+
+
+def _report(
+    lake: DuckDBLake | BigQueryLake, tenant: str = TENANT, window: Window = WINDOW
+) -> InsightReport:
+    return run_template("campaign_insights", lake, tenant, window, now=NOW)
+
+
+def _only(report: InsightReport, kind: str, subject: str) -> Any:
+    found = [i for i in report.insights if i.kind == kind and i.subject == subject]
+    assert len(found) == 1, f"expected one {kind} for {subject}, got {report.narrative}"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], InsightReport]:
+    rows = _planted_rows()
+    lake = _lake(tmp_path_factory.mktemp("planted"), rows)
+    return rows, _report(lake)
+
+
+def test_a_spend_spike_without_conversions_is_a_cap_action(planted: Any) -> None:
+    rows, report = planted
+    cap = _only(report, "cap_budget", "spiky")
+    assert cap.severity == "warning"
+    assert [e["date"] for e in cap.evidence] == [d.isoformat() for d in SPIKE_DAYS]
+    spiked = [r["spend"] for r in rows if r["campaign_id"] == "spiky" and r["date"] in SPIKE_DAYS]
+    assert cap.value == pytest.approx(sum(spiked) / 2, rel=1e-9)
+    # Baseline: the usual spend of those weekdays, i.e. a third of the spiked spend (noise 5%).
+    assert cap.baseline == pytest.approx(cap.value / 3, rel=0.1)
+    assert cap.change == pytest.approx(2.0, abs=0.35)
+    assert all(e["run_incremental_yield"] == pytest.approx(0.0, abs=0.1) for e in cap.evidence)
+    assert "Cap" in (cap.recommendation or "")
+
+
+def test_zero_conversions_at_normal_spend_is_a_tracking_outage(planted: Any) -> None:
+    _, report = planted
+    outage = _only(report, "tracking_outage", "outage")
+    assert outage.severity == "warning"
+    assert [e["date"] for e in outage.evidence] == [d.isoformat() for d in OUTAGE_DAYS]
+    assert outage.value == 0
+    usual = 800 / 25 * np.mean([WEEKDAY_FACTOR[d.weekday()] for d in OUTAGE_DAYS])
+    assert outage.baseline == pytest.approx(usual, rel=0.1)
+    assert outage.change == -1.0
+
+
+def test_a_roas_collapse_below_the_floor_is_a_pause_action(planted: Any) -> None:
+    rows, report = planted
+    pause = _only(report, "pause_campaign", "collapsing")
+    assert pause.severity == "warning"
+    assert pause.value == pytest.approx(1.5 * 0.4, rel=0.05)
+    assert pause.baseline == pytest.approx(1.5, rel=0.05)
+    assert pause.change == pytest.approx(-0.6, abs=0.03)
+    current = [r for r in rows if r["campaign_id"] == "collapsing" and r["date"] >= WINDOW.start]
+    expected_roas = sum(r["revenue"] for r in current) / sum(r["spend"] for r in current)
+    assert pause.value == pytest.approx(expected_roas, rel=1e-9)
+
+
+def test_only_the_planted_signals_are_alarming(planted: Any) -> None:
+    _, report = planted
+    alarming = {(i.kind, i.subject) for i in report.insights if i.severity in ALARMING}
+    assert alarming == {
+        ("cap_budget", "spiky"),
+        ("tracking_outage", "outage"),
+        ("pause_campaign", "collapsing"),
+    }
+
+
+def test_top_and_bottom_performers_and_the_scale_action(planted: Any) -> None:
+    _, report = planted
+    ranked = [row["campaign_id"] for row in sorted(report.table, key=lambda r: r["roas_rank"])]
+    assert ranked[0] == "star" and ranked[-1] == "collapsing"
+    top = [i.subject for i in report.insights if i.kind == "top_performer"]
+    bottom = [i.subject for i in report.insights if i.kind == "bottom_performer"]
+    assert top == ranked[:3] and bottom == ranked[:2:-1]  # 5 campaigns: 3 best, 2 worst
+    scale = _only(report, "scale_campaign", "star")
+    assert scale.value == pytest.approx(4.5, rel=0.05)
+    assert abs(scale.change or 0.0) < 0.05
+    assert all(i.subject != "spiky" for i in report.insights if i.kind == "scale_campaign")
+
+
+def test_the_table_holds_current_and_previous_kpis_per_campaign(planted: Any) -> None:
+    rows, report = planted
+    assert {row["campaign_id"] for row in report.table} == set(CAMPAIGNS)
+    star = next(row for row in report.table if row["campaign_id"] == "star")
+    previous = WINDOW.previous()
+    for prefix, period in (("", WINDOW), ("previous_", previous)):
+        mine = [
+            r
+            for r in rows
+            if r["campaign_id"] == "star" and period.start <= r["date"] <= period.end
+        ]
+        spend, clicks = sum(r["spend"] for r in mine), sum(r["clicks"] for r in mine)
+        conversions = sum(r["conversions"] for r in mine)
+        assert star[f"{prefix}spend"] == pytest.approx(spend, rel=1e-9)
+        assert star[f"{prefix}ctr"] == pytest.approx(clicks / sum(r["impressions"] for r in mine))
+        assert star[f"{prefix}cvr"] == pytest.approx(conversions / clicks)
+        assert star[f"{prefix}cpa"] == pytest.approx(spend / conversions)
+    assert star["spend_change"] == pytest.approx(star["spend"] / star["previous_spend"] - 1)
+    assert math.fsum(row["spend_share"] for row in report.table) == pytest.approx(1.0)
+    assert report.data_watermark == dt.datetime.combine(END, dt.time(23, 0), tzinfo=dt.UTC)
+
+
+def test_clean_seasonal_data_raises_nothing_alarming(tmp_path: Path) -> None:
+    report = _report(_lake(tmp_path, _clean_rows(seed=8)))
+    assert not [i for i in report.insights if i.severity in ALARMING], report.narrative
+    anomalies = {"spend_spike", "roas_drop", "conversions_drop"}
+    assert not [i for i in report.insights if i.kind in anomalies]
+    assert all(row["anomaly_days"] == 0 for row in report.table)
+
+
+def test_a_window_without_rows_says_there_is_no_data(tmp_path: Path) -> None:
+    lake = _lake(tmp_path, _clean_rows())
+    later = Window(start=END + dt.timedelta(days=1), end=END + dt.timedelta(days=1))
+    report = _report(lake, window=later)
+    assert [i.kind for i in report.insights] == ["no_data"]
+    assert report.data_watermark is None and report.table == []
+    assert "No campaign metrics" in report.narrative
+
+
+def test_a_tenant_without_rows_says_there_is_no_data(tmp_path: Path) -> None:
+    report = _report(_lake(tmp_path, _clean_rows()), tenant="nobody")
+    assert [(i.kind, i.severity) for i in report.insights] == [("no_data", "info")]
+
+
+def test_one_day_of_data_gives_kpis_without_anomalies(tmp_path: Path) -> None:
+    rows = [row for row in _clean_rows() if row["date"] == END]
+    report = _report(_lake(tmp_path, rows))
+    assert len(report.table) == len(CAMPAIGNS)
+    assert all(row["previous_roas"] is None and row["roas_change"] is None for row in report.table)
+    assert all(row["anomaly_days"] == 0 for row in report.table)
+    assert not [i for i in report.insights if i.kind == "scale_campaign"]
+
+
+def test_zero_spend_and_impressions_leave_ratios_undefined(tmp_path: Path) -> None:
+    zero = [_row(TENANT, "idle", END - dt.timedelta(days=k), 0.0, 0, 0.0) for k in range(40)]
+    report = _report(_lake(tmp_path, [*_clean_rows(), *zero]))
+    idle = next(row for row in report.table if row["campaign_id"] == "idle")
+    assert (idle["ctr"], idle["cvr"], idle["cpa"], idle["roas"]) == (None, None, None, None)
+    assert idle["spend_change"] is None and idle["roas_rank"] is None
+    assert all(i.subject != "idle" for i in report.insights)
+
+
+def test_another_tenants_rows_never_influence_the_report(tmp_path: Path) -> None:
+    alone = _report(_lake(tmp_path, _planted_rows()))
+    noisy_neighbour = [
+        {**row, "spend": round(row["spend"] * 7, 2)} for row in _clean_rows("other", seed=5)
+    ]
+    shared = _report(_lake(tmp_path, [*_planted_rows(), *noisy_neighbour]))
+    assert shared.model_dump() == alone.model_dump()
+
+
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(ValueError, match="extra"):
+        Options(min_roas=2.0)  # type: ignore[call-arg]
+
+
+# Parity: the same report from the embedded lake and the BigQuery emulator.
+PARITY_SPEC = DemoSpec(end_date=dt.date(2026, 4, 30), tenants=2, days=35, seed=5, scale=0.3)
+
+
+@pytest.fixture(scope="module")
+def both_lakes(
+    bigquery_emulator: BigQueryEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[DuckDBLake, BigQueryLake]]:
+    duckdb_lake = DuckDBLake(tmp_path_factory.mktemp("parity") / "lake.duckdb")
+    client = bigquery_emulator.client()
+    bigquery_lake = BigQueryLake(client, dataset=f"ci_{uuid.uuid4().hex[:8]}", component="tests")
+    bigquery_lake.apply_schema()
+    assert seed_lake(duckdb_lake, PARITY_SPEC) == seed_lake(bigquery_lake, PARITY_SPEC)
+    yield duckdb_lake, bigquery_lake
+    client.delete_dataset(f"{client.project}.{bigquery_lake.dataset}", delete_contents=True)
+
+
+def _assert_close(embedded: Any, production: Any, where: str = "report") -> None:
+    """Equal, floats within 1e-9 relative (NUMERIC sums reach Python as Decimal on both)."""
+    if isinstance(embedded, float) and not isinstance(production, bool):
+        assert isinstance(production, float | int), where
+        assert embedded == pytest.approx(production, rel=1e-9, abs=1e-12), where
+    elif isinstance(embedded, dict):
+        assert embedded.keys() == production.keys(), where
+        for key in embedded:
+            _assert_close(embedded[key], production[key], f"{where}.{key}")
+    elif isinstance(embedded, list):
+        assert len(embedded) == len(production), where
+        for index, (left, right) in enumerate(zip(embedded, production, strict=True)):
+            _assert_close(left, right, f"{where}[{index}]")
+    else:
+        assert embedded == production, where
+
+
+@pytest.mark.parametrize("tenant", PARITY_SPEC.tenant_ids)
+def test_both_lakes_give_the_same_report(
+    both_lakes: tuple[DuckDBLake, BigQueryLake], tenant: str
+) -> None:
+    duckdb_lake, bigquery_lake = both_lakes
+    window = Window.last_days(14, today=PARITY_SPEC.end_date)
+    embedded = _report(duckdb_lake, tenant, window).model_dump()
+    production = _report(bigquery_lake, tenant, window).model_dump()
+    assert embedded["table"], "parity needs campaigns to compare"
+    _assert_close(embedded, production)
+
+
+# Demo data: the two campaign anomalies planted by the generator.
+DEMO_SPEC = DemoSpec(end_date=dt.date(2026, 3, 31), tenants=3, days=90)
+
+
+@pytest.fixture(scope="module")
+def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> DuckDBLake:
+    """The demo's campaign_metrics (the only table this template reads)."""
+    lake = DuckDBLake(tmp_path_factory.mktemp("demo") / "lake.duckdb")
+    for table, batch in generate(DEMO_SPEC):
+        if table == "campaign_metrics":
+            lake.insert(table, batch)
+    return lake
+
+
+def test_the_demo_datas_planted_campaign_anomalies_are_found(demo_lake: DuckDBLake) -> None:
+    window = Window.last_days(28, today=DEMO_SPEC.end_date)
+    report = _report(demo_lake, "demo-1", window)
+    print(report.narrative)
+    expected = {
+        "spend_spike": "cap_budget",
+        "tracking_outage": "tracking_outage",
+    }
+    for anomaly in planted_anomalies(DEMO_SPEC):
+        if anomaly.table != "campaign_metrics":
+            continue
+        insight = _only(report, expected[anomaly.name], anomaly.subject)
+        assert insight.severity == "warning"
+        days = [anomaly.first_day.isoformat(), anomaly.last_day.isoformat()]
+        assert [e["date"] for e in insight.evidence] == days
+    alarming = {(i.kind, i.subject) for i in report.insights if i.severity in ALARMING}
+    assert alarming == {
+        ("cap_budget", "demo-1-meta-c01"),
+        ("tracking_outage", "demo-1-google_ads-c02"),
+    }
+
+
+@pytest.mark.parametrize("tenant", ["demo-2", "demo-3"])
+def test_demo_tenants_without_planted_campaign_anomalies_stay_calm(
+    demo_lake: DuckDBLake, tenant: str
+) -> None:
+    report = _report(demo_lake, tenant, Window.last_days(28, today=DEMO_SPEC.end_date))
+    assert not [i for i in report.insights if i.severity in ALARMING], report.narrative
