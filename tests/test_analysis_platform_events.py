@@ -375,3 +375,17 @@ def test_demo_anomalies_are_found(demo_reports: dict[str, InsightReport]) -> Non
     lag_spike = _only(demo_reports[lag.tenant_id], "lag_spike")
     assert lag_spike.value == pytest.approx(600, rel=0.2) and lag_spike.baseline < 5
     print("\n\n".join(report.narrative for report in demo_reports.values()))
+
+
+def test_the_day_still_filling_up_is_not_called_a_volume_drop(tmp_path: Path) -> None:
+    """Data through yesterday, a window through today: today's empty count is no anomaly."""
+    lake = DuckDBLake(tmp_path / "lake.duckdb")
+    end = dt.date(2026, 11, 26)
+    seed_lake(lake, DemoSpec(end_date=end, tenants=1, days=60, seed=3))
+    now = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC)
+    window = Window(start=end - dt.timedelta(days=12), end=now.date())
+    report = run_template("platform_events", lake, "demo-1", window, now=now)
+    judged_days = {
+        row["day"] for i in report.insights if i.kind.startswith("volume") for row in i.evidence
+    }
+    assert str(now.date()) not in judged_days

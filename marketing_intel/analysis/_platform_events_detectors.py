@@ -174,9 +174,12 @@ def lag_spikes(
 
 
 def volume_anomalies(
-    daily: dict[str, dict[dt.date, int]], window: Window, threshold: float
+    daily: dict[str, dict[dt.date, int]], window: Window, threshold: float, now: dt.datetime
 ) -> list[Insight]:
-    """Days whose event count spikes above or drops below the same-weekday baseline.
+    """Complete days whose event count spikes above or drops below the same-weekday baseline.
+
+    The day of `now` is still filling up, so it is not judged: its count against whole days
+    would look like a drop on every platform every morning.
 
     Statistic: `same_weekday_scores` (median and MAD of the same weekday in the four weeks
     before), with the spread floored at the Poisson standard deviation sqrt(baseline): counts
@@ -186,7 +189,8 @@ def volume_anomalies(
     insights = []
     for platform, series in sorted(daily.items()):
         for score in same_weekday_scores({day: float(n) for day, n in series.items()}):
-            if not window.start <= score.day <= window.end or score.baseline <= 0:
+            judged = window.start <= score.day <= window.end and score.day < now.date()
+            if not judged or score.baseline <= 0:
                 continue
             zscore = (score.value - score.baseline) / max(score.spread, math.sqrt(score.baseline))
             change = score.value / score.baseline - 1
