@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from scipy.special import pdtr
+
 from marketing_intel.analysis._campaign_insights_kpis import (
     CampaignKey,
     as_float,
@@ -156,8 +158,10 @@ def _window_scores(
     """Same-weekday scores of the window's days (earlier days only serve as history)."""
     return {
         score.day: score
-        for score in same_weekday_scores(series, weeks=weeks, min_spread_share=min_spread_share)
-        if window.start <= score.day <= window.end
+        for score in same_weekday_scores(
+            series, weeks=weeks, min_spread_share=min_spread_share, from_day=window.start
+        )
+        if score.day <= window.end
     }
 
 
@@ -214,14 +218,10 @@ def spike_response(run: list[DayFinding], healthy_yield: float) -> SpikeResponse
 
 
 def poisson_lower_tail(observed: float, mean: float) -> float:
-    """P(X <= observed) for X ~ Poisson(mean), summed in log space (no overflow for large means)."""
+    """P(X <= observed) for X ~ Poisson(mean)."""
     if mean <= 0:
         return 1.0
-    log_mean = math.log(mean)
-    terms = (
-        math.exp(k * log_mean - mean - math.lgamma(k + 1)) for k in range(math.floor(observed) + 1)
-    )
-    return min(1.0, math.fsum(terms))
+    return float(pdtr(math.floor(observed), mean))
 
 
 def finding_runs(findings: Iterable[DayFinding]) -> list[list[DayFinding]]:

@@ -188,7 +188,8 @@ def volume_anomalies(
     """
     insights = []
     for platform, series in sorted(daily.items()):
-        for score in same_weekday_scores({day: float(n) for day, n in series.items()}):
+        counts = {day: float(n) for day, n in series.items()}
+        for score in same_weekday_scores(counts, from_day=window.start):
             judged = window.start <= score.day <= window.end and score.day < now.date()
             if not judged or score.baseline <= 0:
                 continue

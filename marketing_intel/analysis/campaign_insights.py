@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -154,19 +155,23 @@ def _no_data() -> Insight:
     )
 
 
-def _spend_share(campaign: CampaignKpis, campaigns: list[CampaignKpis]) -> float | None:
-    total = math.fsum(c.current.spend for c in campaigns)
-    return campaign.current.spend / total if total > 0 else None
+def _spend_share(campaign: CampaignKpis, total_spend: float) -> float | None:
+    return campaign.current.spend / total_spend if total_spend > 0 else None
+
+
+def _total_spend(campaigns: list[CampaignKpis]) -> float:
+    return math.fsum(c.current.spend for c in campaigns)
 
 
 def _ranked_by_roas(campaigns: list[CampaignKpis], options: Options) -> list[CampaignKpis]:
     """Campaigns with enough window spend to matter, best ROAS first (ties by campaign)."""
+    total = _total_spend(campaigns)
     material = [
         c
         for c in campaigns
         if c.current.roas is not None
         and c.current.spend >= options.min_spend
-        and (_spend_share(c, campaigns) or 0.0) >= options.min_spend_share
+        and (_spend_share(c, total) or 0.0) >= options.min_spend_share
     ]
     return sorted(material, key=lambda c: (-(c.current.roas or 0.0), c.key))
 
@@ -235,8 +240,8 @@ def _steady_leader(campaign: CampaignKpis, account_roas: float | None, options: 
     )
 
 
-def _evidence(campaign: CampaignKpis, campaigns: list[CampaignKpis]) -> list[dict[str, Any]]:
-    return [{**campaign.table_row(), "spend_share": _spend_share(campaign, campaigns)}]
+def _evidence(campaign: CampaignKpis, total_spend: float) -> list[dict[str, Any]]:
+    return [{**campaign.table_row(), "spend_share": _spend_share(campaign, total_spend)}]
 
 
 def _pause(campaign: CampaignKpis, campaigns: list[CampaignKpis]) -> Insight:
@@ -250,7 +255,7 @@ def _pause(campaign: CampaignKpis, campaigns: list[CampaignKpis]) -> Insight:
         value=campaign.current.roas,
         baseline=campaign.previous.roas,
         change=campaign.change("roas"),
-        evidence=_evidence(campaign, campaigns),
+        evidence=_evidence(campaign, _total_spend(campaigns)),
         recommendation="Pause the campaign, or cut its budget hard, until the cause of the "
         "collapse is found and fixed.",
     )
@@ -267,7 +272,7 @@ def _scale(campaign: CampaignKpis, campaigns: list[CampaignKpis]) -> Insight:
         value=campaign.current.roas,
         baseline=campaign.previous.roas,
         change=campaign.change("roas"),
-        evidence=_evidence(campaign, campaigns),
+        evidence=_evidence(campaign, _total_spend(campaigns)),
         recommendation="Raise its budget in small steps and watch its ROAS, which falls as "
         "spend grows (diminishing returns).",
     )
@@ -287,7 +292,7 @@ def _performer(
         value=campaign.current.roas,
         baseline=account_roas,
         change=relative_change(campaign.current.roas, account_roas),
-        evidence=_evidence(campaign, campaigns),
+        evidence=_evidence(campaign, _total_spend(campaigns)),
         recommendation=None
         if best
         else "Review its targeting and creatives, or move budget to the top performers.",
@@ -299,12 +304,14 @@ def _table(
 ) -> list[dict[str, Any]]:
     """One row per campaign, biggest window spend first, with its ROAS rank and anomaly days."""
     ranks: dict[CampaignKey, int] = {c.key: rank for rank, c in enumerate(ranked, start=1)}
+    anomaly_days = Counter(finding.key for finding in findings)
+    total = _total_spend(campaigns)
     by_spend = sorted(campaigns, key=lambda c: (-c.current.spend, c.key))
     return [
         {
-            **_evidence(c, campaigns)[0],
+            **_evidence(c, total)[0],
             "roas_rank": ranks.get(c.key),
-            "anomaly_days": sum(1 for finding in findings if finding.key == c.key),
+            "anomaly_days": anomaly_days[c.key],
         }
         for c in by_spend
     ]
