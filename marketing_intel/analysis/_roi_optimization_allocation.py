@@ -45,7 +45,10 @@ def spend_at_multiplier(
     """Each campaign's spend where its marginal ROAS equals `multiplier`, clamped to its bounds."""
     a = np.array([curve.a for curve in curves])
     b = np.array([curve.b for curve in curves])
-    unclamped = np.power(multiplier / (a * b), 1.0 / (b - 1.0))
+    # Far from the optimum the power overflows to inf (or underflows to 0); the clamp to the
+    # bounds is the right answer there, so the overflow is expected, not an error.
+    with np.errstate(over="ignore", under="ignore"):
+        unclamped = np.power(multiplier / (a * b), 1.0 / (b - 1.0))
     return np.clip(unclamped, lower, upper)
 
 
