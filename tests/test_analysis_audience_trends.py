@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.lake import DuckDBLake
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from tests.bigquery_emulator import BigQueryEmulator
+from tests.lake_pair import assert_same, seeded_lake_pair
 
 TENANT = "acme"
 END = dt.date(2026, 3, 31)
@@ -292,31 +292,9 @@ PARITY_SPEC = DemoSpec(end_date=END, tenants=2, days=35, seed=5, scale=0.3)
 def parity_lakes(
     bigquery_emulator: BigQueryEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DuckDBLake, BigQueryLake]]:
-    duckdb_lake = DuckDBLake(tmp_path_factory.mktemp("parity") / "lake.duckdb")
-    client = bigquery_emulator.client()
-    bigquery_lake = BigQueryLake(
-        client, dataset=f"audience_{uuid.uuid4().hex[:8]}", component="tests"
-    )
-    bigquery_lake.apply_schema()
-    assert seed_lake(duckdb_lake, PARITY_SPEC) == seed_lake(bigquery_lake, PARITY_SPEC)
-    yield duckdb_lake, bigquery_lake
-    client.delete_dataset(f"{client.project}.{bigquery_lake.dataset}", delete_contents=True)
-
-
-def _assert_same(embedded: Any, production: Any, path: str = "report") -> None:
-    """Equal structures; floats equal within 1e-9 relative."""
-    if isinstance(embedded, float) and isinstance(production, float):
-        assert production == pytest.approx(embedded, rel=1e-9, abs=1e-12), path
-    elif isinstance(embedded, dict) and isinstance(production, dict):
-        assert embedded.keys() == production.keys(), path
-        for key in embedded:
-            _assert_same(embedded[key], production[key], f"{path}.{key}")
-    elif isinstance(embedded, list) and isinstance(production, list):
-        assert len(embedded) == len(production), path
-        for index, (left, right) in enumerate(zip(embedded, production, strict=True)):
-            _assert_same(left, right, f"{path}[{index}]")
-    else:
-        assert embedded == production, path
+    folder = tmp_path_factory.mktemp("parity")
+    with seeded_lake_pair(bigquery_emulator, folder, PARITY_SPEC) as lakes:
+        yield lakes
 
 
 @pytest.mark.parametrize("tenant", ["demo-1", "demo-2"])
@@ -329,4 +307,4 @@ def test_both_lakes_give_the_same_report(
     production = run_template("audience_trends", bigquery_lake, tenant, window, now=NOW)
 
     assert embedded.table, "parity needs segments to compare"
-    _assert_same(embedded.model_dump(), production.model_dump())
+    assert_same(embedded.model_dump(), production.model_dump())

@@ -15,11 +15,12 @@ import pytest
 
 from marketing_intel.analysis import InsightReport, Window, run_template
 from marketing_intel.analysis.campaign_insights import Options
-from marketing_intel.demo import DemoSpec, planted_anomalies, seed_lake
+from marketing_intel.demo import DemoSpec, planted_anomalies
 from marketing_intel.demo.generator import generate
 from marketing_intel.lake import DuckDBLake
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from tests.bigquery_emulator import BigQueryEmulator
+from tests.lake_pair import assert_same, seeded_lake_pair
 
 TENANT = "acme"
 END = dt.date(2026, 5, 31)
@@ -261,30 +262,10 @@ PARITY_SPEC = DemoSpec(end_date=dt.date(2026, 4, 30), tenants=2, days=35, seed=5
 def both_lakes(
     bigquery_emulator: BigQueryEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DuckDBLake, BigQueryLake]]:
-    duckdb_lake = DuckDBLake(tmp_path_factory.mktemp("parity") / "lake.duckdb")
-    client = bigquery_emulator.client()
-    bigquery_lake = BigQueryLake(client, dataset=f"ci_{uuid.uuid4().hex[:8]}", component="tests")
-    bigquery_lake.apply_schema()
-    assert seed_lake(duckdb_lake, PARITY_SPEC) == seed_lake(bigquery_lake, PARITY_SPEC)
-    yield duckdb_lake, bigquery_lake
-    client.delete_dataset(f"{client.project}.{bigquery_lake.dataset}", delete_contents=True)
-
-
-def _assert_close(embedded: Any, production: Any, where: str = "report") -> None:
-    """Equal, floats within 1e-9 relative (NUMERIC sums reach Python as Decimal on both)."""
-    if isinstance(embedded, float) and not isinstance(production, bool):
-        assert isinstance(production, float | int), where
-        assert embedded == pytest.approx(production, rel=1e-9, abs=1e-12), where
-    elif isinstance(embedded, dict):
-        assert embedded.keys() == production.keys(), where
-        for key in embedded:
-            _assert_close(embedded[key], production[key], f"{where}.{key}")
-    elif isinstance(embedded, list):
-        assert len(embedded) == len(production), where
-        for index, (left, right) in enumerate(zip(embedded, production, strict=True)):
-            _assert_close(left, right, f"{where}[{index}]")
-    else:
-        assert embedded == production, where
+    with seeded_lake_pair(
+        bigquery_emulator, tmp_path_factory.mktemp("parity"), PARITY_SPEC
+    ) as lakes:
+        yield lakes
 
 
 @pytest.mark.parametrize("tenant", PARITY_SPEC.tenant_ids)
@@ -296,7 +277,7 @@ def test_both_lakes_give_the_same_report(
     embedded = _report(duckdb_lake, tenant, window).model_dump()
     production = _report(bigquery_lake, tenant, window).model_dump()
     assert embedded["table"], "parity needs campaigns to compare"
-    _assert_close(embedded, production)
+    assert_same(embedded, production)
 
 
 # Demo data: the two campaign anomalies planted by the generator.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from marketing_intel.demo.anomalies import planted_anomalies
 from marketing_intel.lake import DuckDBLake
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from tests.bigquery_emulator import BigQueryEmulator
+from tests.lake_pair import assert_same, seeded_lake_pair
 
 END = dt.date(2026, 5, 31)
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -289,22 +289,6 @@ def test_another_tenants_rows_never_change_the_report(tmp_path: Path) -> None:
     assert _alarms(_report(shared, tenant="t2"))  # the other tenant's plants are there
 
 
-def _assert_close(embedded: Any, production: Any, path: str = "report") -> None:
-    """Equal structures, floats equal within 1e-9 relative."""
-    if isinstance(embedded, float) and isinstance(production, float):
-        assert math.isclose(embedded, production, rel_tol=1e-9, abs_tol=1e-12), path
-    elif isinstance(embedded, dict) and isinstance(production, dict):
-        assert embedded.keys() == production.keys(), path
-        for key in embedded:
-            _assert_close(embedded[key], production[key], f"{path}.{key}")
-    elif isinstance(embedded, list) and isinstance(production, list):
-        assert len(embedded) == len(production), path
-        for index, (left, right) in enumerate(zip(embedded, production, strict=True)):
-            _assert_close(left, right, f"{path}[{index}]")
-    else:
-        assert embedded == production, path
-
-
 PARITY_SPEC = DemoSpec(end_date=END, tenants=2, days=35, seed=3, scale=0.3)
 
 
@@ -312,16 +296,10 @@ PARITY_SPEC = DemoSpec(end_date=END, tenants=2, days=35, seed=3, scale=0.3)
 def parity_lakes(
     bigquery_emulator: BigQueryEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DuckDBLake, BigQueryLake]]:
-    """The same small demo dataset in the embedded lake and in the BigQuery emulator."""
-    duckdb_lake = DuckDBLake(tmp_path_factory.mktemp("parity") / "lake.duckdb")
-    client = bigquery_emulator.client()
-    bigquery_lake = BigQueryLake(
-        client, dataset=f"events_{uuid.uuid4().hex[:8]}", component="tests"
-    )
-    bigquery_lake.apply_schema()
-    assert seed_lake(duckdb_lake, PARITY_SPEC) == seed_lake(bigquery_lake, PARITY_SPEC)
-    yield duckdb_lake, bigquery_lake
-    client.delete_dataset(f"{client.project}.{bigquery_lake.dataset}", delete_contents=True)
+    with seeded_lake_pair(
+        bigquery_emulator, tmp_path_factory.mktemp("parity"), PARITY_SPEC
+    ) as lakes:
+        yield lakes
 
 
 @pytest.mark.parametrize("tenant", ["demo-1", "demo-2"])
@@ -332,7 +310,7 @@ def test_same_report_on_duckdb_and_bigquery(
     embedded = run_template("platform_events", duckdb_lake, tenant, WINDOW, now=NOW)
     production = run_template("platform_events", bigquery_lake, tenant, WINDOW, now=NOW)
     assert embedded.table and len(embedded.insights) > 1  # something to compare
-    _assert_close(embedded.model_dump(), production.model_dump())
+    assert_same(embedded.model_dump(), production.model_dump())
 
 
 DEMO_SPEC = DemoSpec(end_date=END, tenants=3, days=90)

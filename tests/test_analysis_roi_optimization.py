@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -22,6 +21,7 @@ from marketing_intel.demo.plan import tenant_plan
 from marketing_intel.lake import DuckDBLake
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from tests.bigquery_emulator import BigQueryEmulator
+from tests.lake_pair import assert_same, seeded_lake_pair
 
 TENANT = "acme"
 END = dt.date(2026, 3, 31)
@@ -300,30 +300,9 @@ DEMO_NOW = dt.datetime(2026, 11, 27, 6, tzinfo=dt.UTC)
 def parity_lakes(
     bigquery_emulator: BigQueryEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DuckDBLake, BigQueryLake]]:
-    duckdb_lake = DuckDBLake(tmp_path_factory.mktemp("roi_parity") / "lake.duckdb")
-    client = bigquery_emulator.client()
-    dataset = f"roi_{uuid.uuid4().hex[:8]}"
-    bigquery_lake = BigQueryLake(client, dataset=dataset, component="tests")
-    bigquery_lake.apply_schema()
-    assert seed_lake(duckdb_lake, PARITY_SPEC) == seed_lake(bigquery_lake, PARITY_SPEC)
-    yield duckdb_lake, bigquery_lake
-    client.delete_dataset(f"{client.project}.{dataset}", delete_contents=True)
-
-
-def _assert_close(embedded: Any, production: Any, path: str = "report") -> None:
-    """Equal structures, floats within 1e-9 relative."""
-    if isinstance(embedded, float) and isinstance(production, float):
-        assert production == pytest.approx(embedded, rel=1e-9, abs=1e-12), path
-    elif isinstance(embedded, dict):
-        assert isinstance(production, dict) and embedded.keys() == production.keys(), path
-        for key in embedded:
-            _assert_close(embedded[key], production[key], f"{path}.{key}")
-    elif isinstance(embedded, list):
-        assert isinstance(production, list) and len(embedded) == len(production), path
-        for index, (left, right) in enumerate(zip(embedded, production, strict=True)):
-            _assert_close(left, right, f"{path}[{index}]")
-    else:
-        assert embedded == production, path
+    folder = tmp_path_factory.mktemp("parity")
+    with seeded_lake_pair(bigquery_emulator, folder, PARITY_SPEC) as lakes:
+        yield lakes
 
 
 @pytest.mark.parametrize("tenant", ["demo-1", "demo-2"])
@@ -335,7 +314,7 @@ def test_same_report_on_duckdb_and_bigquery(
         for lake in parity_lakes
     ]
     assert reports[0].table, "parity needs campaigns to compare"
-    _assert_close(reports[0].model_dump(), reports[1].model_dump())
+    assert_same(reports[0].model_dump(), reports[1].model_dump())
 
 
 # --- demo data -------------------------------------------------------------------------------

@@ -13,18 +13,18 @@ NUMERICs as FLOAT64 (its gaps, not BigQuery's).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from marketing_intel.demo import DemoSpec, seed_lake
+from marketing_intel.demo import DemoSpec
 from marketing_intel.lake import DuckDBLake, QueryLimits, QueryParameter
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from marketing_intel.lake.examples import example_queries
 from tests.bigquery_emulator import BigQueryEmulator
+from tests.lake_pair import seeded_lake_pair
 
 SPEC = DemoSpec(end_date=dt.date(2026, 11, 26), tenants=2, days=28, seed=11, scale=0.5)
 START = QueryParameter.of("start_date", dt.date(2026, 11, 13))
@@ -58,15 +58,9 @@ def lakes(
     bigquery_emulator: BigQueryEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DuckDBLake, BigQueryLake]]:
     """Both lakes holding the same demo data."""
-    duckdb_lake = DuckDBLake(tmp_path_factory.mktemp("parity") / "lake.duckdb")
-    client = bigquery_emulator.client()
-    bigquery_lake = BigQueryLake(
-        client, dataset=f"parity_{uuid.uuid4().hex[:8]}", component="tests"
-    )
-    bigquery_lake.apply_schema()
-    assert seed_lake(duckdb_lake, SPEC) == seed_lake(bigquery_lake, SPEC)
-    yield duckdb_lake, bigquery_lake
-    client.delete_dataset(f"{client.project}.{bigquery_lake.dataset}", delete_contents=True)
+    folder = tmp_path_factory.mktemp("parity")
+    with seeded_lake_pair(bigquery_emulator, folder, SPEC) as lakes:
+        yield lakes
 
 
 def _normalized(value: Any) -> Any:
