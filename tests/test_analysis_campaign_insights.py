@@ -322,3 +322,15 @@ def test_demo_tenants_without_planted_campaign_anomalies_stay_calm(
 ) -> None:
     report = _report(demo_lake, tenant, Window.last_days(28, today=DEMO_SPEC.end_date))
     assert not [i for i in report.insights if i.severity in ALARMING], report.narrative
+
+
+def test_the_day_still_filling_up_is_not_judged(tmp_path: Path) -> None:
+    """Intra-day rows of today (spend so far, no conversions yet) raise no anomaly."""
+    today = END + dt.timedelta(days=1)
+    partial = [_row(TENANT, "outage", today, 120.0, 0, 0.0)]
+    lake = _lake(tmp_path, [*_clean_rows(), *partial])
+    now = dt.datetime.combine(today, dt.time(9), tzinfo=dt.UTC)
+    window = Window(start=today - dt.timedelta(days=13), end=today)
+    report = run_template("campaign_insights", lake, TENANT, window, now=now)
+    judged_days = {row.get("date") for i in report.insights for row in i.evidence}
+    assert today.isoformat() not in judged_days

@@ -134,7 +134,9 @@ def lag_spikes(
     so a ratio is the scale-free comparison; the median of medians ignores earlier bad days,
     and the day's median (not p95) moves only when most deliveries are late, not a few retries.
     """
-    insights = []
+    insights: list[Insight] = []
+    if window is None:
+        return insights
     for platform, series in sorted(daily.items()):
         for day in _window_days(series, window):
             first, last = _trailing(day)
@@ -174,24 +176,25 @@ def lag_spikes(
 
 
 def volume_anomalies(
-    daily: dict[str, dict[dt.date, int]], window: Window, threshold: float, now: dt.datetime
+    daily: dict[str, dict[dt.date, int]], window: Window | None, threshold: float
 ) -> list[Insight]:
     """Complete days whose event count spikes above or drops below the same-weekday baseline.
 
-    The day of `now` is still filling up, so it is not judged: its count against whole days
-    would look like a drop on every platform every morning.
+    Only complete days are judged (`Window.complete_days`; None: none are): a day still
+    filling up would look like a drop on every platform every morning.
 
     Statistic: `same_weekday_scores` (median and MAD of the same weekday in the four weeks
     before), with the spread floored at the Poisson standard deviation sqrt(baseline): counts
     are at least that noisy, and a MAD of four values can be far smaller by chance. A day is
     flagged when |z| >= `threshold` and it moved by MIN_VOLUME_CHANGE of its baseline.
     """
-    insights = []
+    insights: list[Insight] = []
+    if window is None:
+        return insights
     for platform, series in sorted(daily.items()):
         counts = {day: float(n) for day, n in series.items()}
         for score in same_weekday_scores(counts, from_day=window.start):
-            judged = window.start <= score.day <= window.end and score.day < now.date()
-            if not judged or score.baseline <= 0:
+            if score.day > window.end or score.baseline <= 0:
                 continue
             zscore = (score.value - score.baseline) / max(score.spread, math.sqrt(score.baseline))
             change = score.value / score.baseline - 1

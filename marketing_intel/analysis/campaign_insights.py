@@ -136,7 +136,8 @@ def analyze(
         history_start=window.start - dt.timedelta(weeks=options.baseline_weeks),
     )
     campaigns = campaign_kpis(kpi_rows)
-    findings = day_findings(daily_rows, window, options)
+    complete = window.complete_days(now)  # today's rows are still filling up
+    findings = day_findings(daily_rows, complete, options) if complete else []
     ranked = _ranked_by_roas(campaigns, options)
     return report.model_copy(
         update={

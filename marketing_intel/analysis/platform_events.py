@@ -92,7 +92,9 @@ def analyze(
         *silent_integrations(activity, now, options.silent_hours),
         *failure_spikes(_daily_counts(volume), window, options.failure_significance),
         *lag_spikes(day_lags, window, options.lag_spike_ratio),
-        *volume_anomalies(_daily_totals(volume, window), window, options.spike_threshold, now),
+        *volume_anomalies(
+            _daily_totals(volume, window), window.complete_days(now), options.spike_threshold
+        ),
         *_duplicate_insights(summary, options.duplicate_rate_alert),
     ]
     last_seen = [row["last_received_at"] for row in summary] + [

@@ -54,6 +54,12 @@ class Window(BaseModel):
                 raise ValueError(f"the window's dates are not valid: {error}") from None
         return cls.last_days(days or 28, today=today)
 
+    def complete_days(self, now: dt.datetime) -> Window | None:
+        """The part of the window before the day of `now` (that day is still filling up, so
+        its counts would look like drops against whole days); None if nothing is left."""
+        last = min(self.end, now.date() - dt.timedelta(days=1))
+        return Window(start=self.start, end=last) if self.start <= last else None
+
     @property
     def days(self) -> int:
         """How many days the window covers."""
