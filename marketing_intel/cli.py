@@ -15,43 +15,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from marketing_intel.config import ConfigError, load_settings
-from marketing_intel.lake import Lake, LakeError, QueryLimits, open_lake
+from marketing_intel.config import load_settings
+from marketing_intel.lake import Lake, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
 from marketing_intel.lake.parameters import parse
 from marketing_intel.lake.rows import json_rows
 from marketing_intel.lake.schema import table_spec
+from marketing_intel.terminal import console, errors, user_errors
 
 app = typer.Typer(help="Marketing intelligence for Langflow: the lake, demo data and more.")
 lake_app = typer.Typer(help="Load and inspect the lake.")
 demo_app = typer.Typer(help="Synthetic demo data.")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)  # one line per error, for scripts
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Print our errors as one sentence and exit 1; a bug still shows its traceback."""
-    try:
-        yield
-    except (ConfigError, LakeError, ValueError, ValidationError, OSError) as error:
-        message = _message(error)
-        errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-        raise typer.Exit(1) from None
-
-
-def _message(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
-    return str(error)
 
 
 def _lake(*, writing: bool = False) -> Lake:
@@ -74,7 +54,7 @@ def query(
     row_limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
 ) -> None:
     """Run ad-hoc BigQuery SQL for one tenant, through the same guards as the node."""
-    with _user_errors():
+    with user_errors():
         settings = load_settings()
         limits = QueryLimits(
             row_limit=row_limit or settings.query_row_limit, timeout_s=settings.query_timeout_s
@@ -113,7 +93,7 @@ def analyze(
     """Run an analysis template for a tenant and print its report."""
     from marketing_intel.analysis import Window, run_template
 
-    with _user_errors():
+    with user_errors():
         now = dt.datetime.now(dt.UTC)
         window = Window.from_inputs(days=days, start=start, end=end, today=now.date())
         options = dict(_option(text) for text in option or [])
@@ -149,7 +129,7 @@ def lake_load(
     ] = False,
 ) -> None:
     """Load a file into a lake table; every row is checked first and a bad file loads nothing."""
-    with _user_errors():
+    with user_errors():
         rows = read_table_file(table_spec(table), file)
         lake = _lake(writing=True)
         result = lake.upsert(table, rows) if replace else lake.insert(table, rows)
@@ -172,7 +152,7 @@ def demo_seed(
     """Fill every lake table with realistic, deterministic demo data."""
     from marketing_intel.demo import DemoSpec, seed_lake
 
-    with _user_errors():
+    with user_errors():
         lake = _lake(writing=True)
         if if_empty and any(lake.row_counts().values()):
             console.print("The lake already has data; nothing seeded.")

@@ -13,8 +13,10 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from marketing_intel.errors import MarketingIntelError
 
-class ConfigError(Exception):
+
+class ConfigError(MarketingIntelError):
     """The settings are incomplete or invalid; the message names the `MI_` variables to fix."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from marketing_intel.errors import MarketingIntelError
 
-class LakeError(Exception):
+
+class LakeError(MarketingIntelError):
     """Base of every error the lake raises; `str(error)` is meant for the user."""
 
 
