@@ -1,7 +1,7 @@
 """Day-level campaign anomalies: spend spikes, conversion drops and ROAS drops.
 
 Each campaign's daily spend, conversions and ROAS are scored against the same weekday of the
-previous weeks (`baselines.same_weekday_scores`: median baseline, MAD spread), which keeps weekly
+previous weeks (`baselines.weekday_baselines`: median baseline, MAD spread), which keeps weekly
 seasonality from looking like an anomaly and is barely moved by earlier outliers. A day is flagged
 when a robust z-score passes the threshold, then classified:
 
@@ -33,14 +33,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
 from scipy.special import pdtr
 
-from marketing_intel.analysis._campaign_insights_kpis import (
-    CampaignKey,
-    as_float,
-    relative_change,
-)
-from marketing_intel.analysis.baselines import DayScore, same_weekday_scores
+from marketing_intel.analysis._campaign_insights_kpis import CampaignKey, relative_change
+from marketing_intel.analysis.baselines import DayScore, WeekdayBaselines, weekday_baselines
 from marketing_intel.analysis.report import Insight, Severity, Window
 
 if TYPE_CHECKING:
@@ -122,68 +120,104 @@ class DayFinding:
         return row
 
 
-def daily_series(rows: list[dict[str, Any]]) -> dict[CampaignKey, dict[str, dict[dt.date, float]]]:
-    """Per campaign, the daily series of each of SERIES_NAMES (a day without ROAS is left out)."""
-    series: dict[CampaignKey, dict[str, dict[dt.date, float]]] = {}
-    for row in rows:
-        by_name = series.setdefault((row["platform"], row["campaign_id"]), {})
+@dataclass(frozen=True)
+class DailyCampaigns:
+    """Each campaign's daily series as rows of matrices (campaign x day from `first_day`)."""
+
+    keys: list[CampaignKey]
+    first_day: dt.date
+    series: dict[str, np.ndarray]  # name -> campaigns x days, NaN where a day has no value
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> DailyCampaigns:
+        """From `daily_campaign.sql` rows (platform, campaign_id, date and SERIES_NAMES)."""
+        platforms = table.column("platform").to_pylist()
+        campaign_ids = table.column("campaign_id").to_pylist()
+        keys = sorted(set(zip(platforms, campaign_ids, strict=True)))
+        index = {key: row for row, key in enumerate(keys)}
+        rows = np.fromiter(
+            (index[key] for key in zip(platforms, campaign_ids, strict=True)), int, len(platforms)
+        )
+        days = table.column("date").cast(pa.int32()).to_numpy()  # days since 1970-01-01
+        first = int(days.min()) if days.size else 0
+        columns = days - first
+        width = int(columns.max()) + 1 if days.size else 0
+        series = {}
         for name in SERIES_NAMES:
-            value = as_float(row[name])
-            if value is not None:
-                by_name.setdefault(name, {})[row["date"]] = value
-    return series
+            matrix = np.full((len(keys), width), np.nan)
+            matrix[rows, columns] = _floats(table.column(name))
+            series[name] = matrix
+        return cls(keys, dt.date(1970, 1, 1) + dt.timedelta(days=first), series)
 
 
-def day_findings(rows: list[dict[str, Any]], window: Window, options: Options) -> list[DayFinding]:
-    """Every flagged day inside the window, campaign by campaign, oldest first."""
-    findings = []
-    for key, by_name in sorted(daily_series(rows).items()):
-        scores = {
-            name: _window_scores(
-                by_name.get(name, {}), window, options.baseline_weeks, options.min_spread_share
-            )
-            for name in SERIES_NAMES
-        }
-        for day in sorted(set().union(*scores.values())):
-            day_scores = {name: scores[name][day] for name in SERIES_NAMES if day in scores[name]}
-            finding = _classify(key, day, day_scores, options)
-            if finding is not None:
-                findings.append(finding)
-    return findings
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    """A numeric column as float64, NULL as NaN (NUMERIC arrives as decimal)."""
+    return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
 
 
-def _window_scores(
-    series: dict[dt.date, float], window: Window, weeks: int, min_spread_share: float
-) -> dict[dt.date, DayScore]:
-    """Same-weekday scores of the window's days (earlier days only serve as history)."""
-    return {
-        score.day: score
-        for score in same_weekday_scores(
-            series, weeks=weeks, min_spread_share=min_spread_share, from_day=window.start
+def day_findings(table: pa.Table, window: Window, options: Options) -> list[DayFinding]:
+    """Every flagged day inside the window (earlier days serve only as history)."""
+    daily = DailyCampaigns.from_table(table)
+    from_column = (window.start - daily.first_day).days
+    scores = {
+        name: weekday_baselines(
+            values,
+            weeks=options.baseline_weeks,
+            min_spread_share=options.min_spread_share,
+            from_column=from_column,
         )
-        if score.day <= window.end
+        for name, values in daily.series.items()
     }
-
-
-def _classify(
-    key: CampaignKey, day: dt.date, scores: dict[str, DayScore], options: Options
-) -> DayFinding | None:
-    threshold = options.z_threshold
-    spend, conversions, roas = (scores.get(name) for name in SERIES_NAMES)
-    if spend is not None and spend.zscore >= threshold:
-        return DayFinding(key, "spend_spike", day, scores)
-    spend_held = spend is None or spend.zscore > -threshold
-    if conversions is not None and spend_held:
-        implausible = (
-            poisson_lower_tail(conversions.value, conversions.baseline) < options.count_alpha
+    last_column = (window.end - daily.first_day).days
+    kinds = _classify(scores, options)
+    kinds[:, last_column + 1 :] = ""
+    return [
+        DayFinding(
+            daily.keys[row],
+            str(kinds[row, column]),
+            daily.first_day + dt.timedelta(days=int(column)),
+            _day_scores(scores, row, column, daily.first_day),
         )
-        if implausible and conversions.value == 0:
-            return DayFinding(key, "tracking_outage", day, scores)
-        if implausible and conversions.zscore <= -threshold:
-            return DayFinding(key, "conversions_drop", day, scores)
-    if roas is not None and roas.zscore <= -threshold:
-        return DayFinding(key, "roas_drop", day, scores)
-    return None
+        for row, column in zip(*np.nonzero(kinds), strict=True)
+    ]
+
+
+def _classify(scores: dict[str, WeekdayBaselines], options: Options) -> np.ndarray:
+    """Each campaign-day's finding kind ("" for none), in priority order: a spend spike, then a
+    tracking outage or conversions drop while spend held, then a ROAS drop."""
+    spend, conversions, roas = (scores[name] for name in SERIES_NAMES)
+    threshold = options.z_threshold
+    spike = spend.scored & (spend.zscore >= threshold)
+    held = ~spend.scored | (spend.zscore > -threshold)
+    counted = conversions.scored & held
+    implausible = counted & (
+        poisson_lower_tail(conversions.values, conversions.baseline) < options.count_alpha
+    )
+    outage = implausible & (conversions.values == 0)
+    dropped = implausible & (conversions.zscore <= -threshold)
+    roas_drop = roas.scored & (roas.zscore <= -threshold)
+    return np.select(
+        [spike, outage, dropped, roas_drop],
+        ["spend_spike", "tracking_outage", "conversions_drop", "roas_drop"],
+        default="",
+    )
+
+
+def _day_scores(
+    scores: dict[str, WeekdayBaselines], row: int, column: int, first_day: dt.date
+) -> dict[str, DayScore]:
+    day = first_day + dt.timedelta(days=int(column))
+    return {
+        name: DayScore(
+            day,
+            float(score.values[row, column]),
+            float(score.baseline[row, column]),
+            float(score.spread[row, column]),
+            float(score.zscore[row, column]),
+        )
+        for name, score in scores.items()
+        if score.scored[row, column]
+    }
 
 
 @dataclass(frozen=True)
@@ -217,11 +251,13 @@ def spike_response(run: list[DayFinding], healthy_yield: float) -> SpikeResponse
     )
 
 
-def poisson_lower_tail(observed: float, mean: float) -> float:
-    """P(X <= observed) for X ~ Poisson(mean)."""
-    if mean <= 0:
-        return 1.0
-    return float(pdtr(math.floor(observed), mean))
+def poisson_lower_tail(observed: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """P(X <= observed) for X ~ Poisson(mean), cell by cell; 1 where the mean is not positive
+    or missing (nothing to judge by)."""
+    positive = np.nan_to_num(mean, nan=0.0) > 0
+    tail = np.ones(np.shape(mean))
+    tail[positive] = pdtr(np.floor(observed[positive]), mean[positive])
+    return tail
 
 
 def finding_runs(findings: Iterable[DayFinding]) -> list[list[DayFinding]]:

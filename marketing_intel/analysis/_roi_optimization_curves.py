@@ -75,17 +75,23 @@ def fit_power_curve(spend: np.ndarray, revenue: np.ndarray) -> ResponseCurve | N
     days = int(usable.sum())
     if days < 3 or float(np.std(log_spend)) < MIN_LOG_SPEND_SPREAD:
         return None
-    design = np.column_stack([np.ones(days), log_spend])
-    coefficients, *_ = np.linalg.lstsq(design, log_revenue, rcond=None)
-    residuals = log_revenue - design @ coefficients
+    # Simple regression in closed form (a template fits hundreds of campaigns): centred sums.
+    centred_spend = log_spend - log_spend.mean()
+    spend_ss = float(centred_spend @ centred_spend)
+    b = float(centred_spend @ (log_revenue - log_revenue.mean())) / spend_ss
+    log_a = float(log_revenue.mean()) - b * float(log_spend.mean())
+    residuals = log_revenue - (log_a + b * log_spend)
     residual_ss = float(residuals @ residuals)
     total_ss = float(np.sum((log_revenue - log_revenue.mean()) ** 2))
     # Constant revenue: nothing to explain, so the curve explains none of it.
     r_squared = 1.0 - residual_ss / total_ss if total_ss > 0 else 0.0
-    covariance = residual_ss / (days - 2) * np.linalg.inv(design.T @ design)
+    # (X'X)^-1 for the design [1, ln spend] is [[sum x^2, -sum x], [-sum x, n]] / (n * Sxx).
+    sum_x, sum_xx = float(log_spend.sum()), float(log_spend @ log_spend)
+    inverse = np.array([[sum_xx, -sum_x], [-sum_x, days]]) / (days * spend_ss)
+    covariance = residual_ss / (days - 2) * inverse
     return ResponseCurve(
-        a=math.exp(float(coefficients[0])),
-        b=float(coefficients[1]),
+        a=math.exp(log_a),
+        b=b,
         r_squared=r_squared,
         days_fitted=days,
         covariance=covariance,

@@ -28,6 +28,54 @@ class DayScore:
     zscore: float
 
 
+@dataclass(frozen=True)
+class WeekdayBaselines:
+    """Same-weekday scores of many series at once (rows: series, columns: consecutive days).
+
+    `scored` marks the cells that have a value and enough history (and are on or after the first
+    day to score); the other arrays hold NaN outside it.
+    """
+
+    values: np.ndarray
+    baseline: np.ndarray
+    spread: np.ndarray
+    zscore: np.ndarray
+    scored: np.ndarray
+
+
+def weekday_baselines(
+    values: np.ndarray,
+    *,
+    weeks: int = 4,
+    min_history: int = 3,
+    min_spread_share: float = 0.05,
+    from_column: int = 0,
+) -> WeekdayBaselines:
+    """Robust z-scores of every cell of `values` (series x days, NaN where a day has no value)
+    from column `from_column` on (earlier days serve only as history), where at least
+    `min_history` of the same weekday's `weeks` previous values exist.
+
+    The spread is floored at `min_spread_share` of the baseline, so a perfectly steady history
+    does not turn a tiny wiggle into a huge score. One numpy pass over all series: a template
+    scores tens of thousands of campaign-days.
+    """
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    history = np.full((*values.shape, weeks), np.nan)  # [..., k]: the same weekday k+1 weeks back
+    for back in range(1, weeks + 1):
+        lag = 7 * back
+        if lag < values.shape[1]:
+            history[:, lag:, back - 1] = values[:, :-lag]
+    scored = ~np.isnan(values) & (np.count_nonzero(~np.isnan(history), axis=2) >= min_history)
+    scored[:, : max(from_column, 0)] = False
+    baseline = np.full(values.shape, np.nan)
+    spread = np.full(values.shape, np.nan)
+    cells = history[scored]
+    baseline[scored] = _row_medians(cells)
+    mad = _row_medians(np.abs(cells - baseline[scored][:, None])) * MAD_TO_SIGMA
+    spread[scored] = np.maximum(np.maximum(mad, np.abs(baseline[scored]) * min_spread_share), 1e-9)
+    return WeekdayBaselines(values, baseline, spread, (values - baseline) / spread, scored)
+
+
 def same_weekday_scores(
     series: dict[dt.date, float],
     *,
@@ -36,44 +84,37 @@ def same_weekday_scores(
     min_spread_share: float = 0.05,
     from_day: dt.date | None = None,
 ) -> list[DayScore]:
-    """Robust z-scores of each day (from `from_day` on, when given; earlier days serve only as
-    history) with at least `min_history` same-weekday days before it.
-
-    The spread is floored at `min_spread_share` of the baseline, so a perfectly steady history
-    does not turn a tiny wiggle into a huge score. Computed with numpy over the whole series at
-    once: a template scores thousands of campaign-days.
-    """
+    """`weekday_baselines` of one series keyed by day: the scored days (from `from_day` on,
+    when given), oldest first."""
     if not series:
         return []
     first = min(series)
     values = np.full((max(series) - first).days + 1, np.nan)
     for day, value in series.items():
         values[(day - first).days] = value
-    history = np.full((values.size, weeks), np.nan)  # row i: the same weekday 1..weeks back
-    for back in range(1, weeks + 1):
-        lag = 7 * back
-        if lag < values.size:
-            history[lag:, back - 1] = values[:-lag]
-    scored = ~np.isnan(values) & (np.count_nonzero(~np.isnan(history), axis=1) >= min_history)
-    if from_day is not None:
-        scored[: max((from_day - first).days, 0)] = False
-    rows = np.flatnonzero(scored)
-    if rows.size == 0:
-        return []
-    baseline = _row_medians(history[rows])
-    mad = _row_medians(np.abs(history[rows] - baseline[:, None])) * MAD_TO_SIGMA
-    spread = np.maximum(np.maximum(mad, np.abs(baseline) * min_spread_share), 1e-9)
-    zscores = (values[rows] - baseline) / spread
+    scores = weekday_baselines(
+        values,
+        weeks=weeks,
+        min_history=min_history,
+        min_spread_share=min_spread_share,
+        from_column=(from_day - first).days if from_day is not None else 0,
+    )
     return [
         DayScore(
-            first + dt.timedelta(days=int(row)), float(values[row]), float(b), float(s), float(z)
+            first + dt.timedelta(days=int(column)),
+            float(scores.values[0, column]),
+            float(scores.baseline[0, column]),
+            float(scores.spread[0, column]),
+            float(scores.zscore[0, column]),
         )
-        for row, b, s, z in zip(rows, baseline, spread, zscores, strict=True)
+        for column in np.flatnonzero(scores.scored[0])
     ]
 
 
 def _row_medians(matrix: np.ndarray) -> np.ndarray:
     """The median of each row's non-NaN values (np.nanmedian loops in Python for this shape)."""
+    if matrix.shape[0] == 0:
+        return np.empty(0)
     ordered = np.sort(matrix, axis=1)  # NaN sorts last
     counts = np.count_nonzero(~np.isnan(matrix), axis=1)
     low = np.take_along_axis(ordered, ((counts - 1) // 2)[:, None], axis=1)[:, 0]

@@ -37,7 +37,7 @@ from marketing_intel.analysis._campaign_insights_kpis import (
     latest_update,
     relative_change,
 )
-from marketing_intel.analysis.queries import as_datetime, query_rows
+from marketing_intel.analysis.queries import as_datetime, query_rows, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
 from marketing_intel.lake import Lake
 
@@ -127,7 +127,7 @@ def analyze(
     )
     if report.data_watermark is None:  # no row in the window (the previous one alone is no news)
         return report.model_copy(update={"insights": [_no_data()]})
-    daily_rows = query_rows(
+    daily = query_table(
         lake,
         TEMPLATE,
         "daily_campaign",
@@ -137,7 +137,7 @@ def analyze(
     )
     campaigns = campaign_kpis(kpi_rows)
     complete = window.complete_days(now)  # today's rows are still filling up
-    findings = day_findings(daily_rows, complete, options) if complete else []
+    findings = day_findings(daily, complete, options) if complete else []
     ranked = _ranked_by_roas(campaigns, options)
     return report.model_copy(
         update={

@@ -8,6 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import pyarrow as pa
+
 from marketing_intel.analysis.report import Window
 from marketing_intel.lake import Lake, QueryLimits, QueryParameter
 
@@ -23,6 +25,28 @@ def template_sql(template: str, name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def query_table(
+    lake: Lake,
+    template: str,
+    name: str,
+    *,
+    tenant_id: str,
+    window: Window,
+    **parameters: Any,
+) -> pa.Table:
+    """The Arrow table of one template query for the tenant; @start_date and @end_date are the
+    window's, other parameters are typed from their Python values (see `QueryParameter.of`)."""
+    params = [
+        QueryParameter.of("start_date", window.start),
+        QueryParameter.of("end_date", window.end),
+        *(QueryParameter.of(key, value) for key, value in parameters.items()),
+    ]
+    result = lake.query(
+        template_sql(template, name), params, tenant_id=tenant_id, limits=TEMPLATE_LIMITS
+    )
+    return result.table
+
+
 def query_rows(
     lake: Lake,
     template: str,
@@ -32,17 +56,9 @@ def query_rows(
     window: Window,
     **parameters: Any,
 ) -> list[dict[str, Any]]:
-    """Rows of one template query for the tenant; @start_date and @end_date are the window's,
-    other parameters are typed from their Python values (see `QueryParameter.of`)."""
-    params = [
-        QueryParameter.of("start_date", window.start),
-        QueryParameter.of("end_date", window.end),
-        *(QueryParameter.of(key, value) for key, value in parameters.items()),
-    ]
-    result = lake.query(
-        template_sql(template, name), params, tenant_id=tenant_id, limits=TEMPLATE_LIMITS
-    )
-    return result.rows()
+    """`query_table` as dictionaries of Python values (Decimal, date, ...)."""
+    table = query_table(lake, template, name, tenant_id=tenant_id, window=window, **parameters)
+    return table.to_pylist()
 
 
 def as_datetime(value: dt.date | dt.datetime | None) -> dt.datetime | None:

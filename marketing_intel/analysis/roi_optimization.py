@@ -15,10 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketing_intel.analysis._roi_optimization_allocation import (
@@ -27,7 +30,7 @@ from marketing_intel.analysis._roi_optimization_allocation import (
     predicted_uplift,
 )
 from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curve
-from marketing_intel.analysis.queries import as_datetime, query_rows
+from marketing_intel.analysis.queries import as_datetime, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
 from marketing_intel.lake import Lake
 
@@ -90,7 +93,7 @@ class Campaign:
         """How titles name the campaign: its name (else id) and platform."""
         return f"'{self.name or self.campaign_id}' ({self.platform})"
 
-    @property
+    @cached_property
     def current_spend(self) -> float:
         """Average daily spend over the days the campaign reported in the window."""
         return float(self.spend.mean())
@@ -133,11 +136,11 @@ def analyze(
     lake: Lake, tenant_id: str, window: Window, options: Options, *, now: dt.datetime
 ) -> InsightReport:
     """Fit each campaign's response curve, propose a reallocation, and report both."""
-    rows = query_rows(lake, TEMPLATE, "daily_spend_revenue", tenant_id=tenant_id, window=window)
+    table = query_table(lake, TEMPLATE, "daily_spend_revenue", tenant_id=tenant_id, window=window)
     report = InsightReport(tenant_id=tenant_id, template=TEMPLATE, window=window, generated_at=now)
-    if not rows:
+    if table.num_rows == 0:
         return report.model_copy(update={"insights": [_no_data_insight()]})
-    campaigns = [_campaign(points, options) for points in _points_by_campaign(rows)]
+    campaigns = [_campaign(points, options) for points in CampaignPoints.from_table(table)]
     usable = [campaign for campaign in campaigns if campaign.kept_because is None]
     proposal = _proposal(usable, options)
     z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
@@ -146,7 +149,7 @@ def analyze(
         *_marginal_roas_insights(usable, z),
         *_kept_insights(campaigns, options),
     ]
-    watermark = max(row["updated_at"] for row in rows)
+    watermark = pc.max(table.column("updated_at")).as_py()
     return report.model_copy(
         update={
             "data_watermark": as_datetime(watermark),
@@ -156,24 +159,42 @@ def analyze(
     )
 
 
-def _points_by_campaign(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Rows grouped per (platform, campaign_id), in the SQL's order."""
-    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in rows:
-        grouped.setdefault((row["platform"], row["campaign_id"]), []).append(row)
-    return list(grouped.values())
+@dataclass(frozen=True)
+class CampaignPoints:
+    """One campaign's daily (spend, revenue) points in the window."""
+
+    platform: str
+    campaign_id: str
+    name: str | None
+    spend: np.ndarray
+    revenue: np.ndarray
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> list[CampaignPoints]:
+        """`daily_spend_revenue.sql` rows grouped per (platform, campaign_id), first seen first."""
+        platforms = table.column("platform").to_pylist()
+        campaign_ids = table.column("campaign_id").to_pylist()
+        names = table.column("campaign_name").to_pylist()
+        spend = table.column("spend").cast(pa.float64()).to_numpy()
+        revenue = table.column("revenue").cast(pa.float64()).to_numpy()
+        rows: dict[tuple[str, str], list[int]] = {}
+        for row, key in enumerate(zip(platforms, campaign_ids, strict=True)):
+            rows.setdefault(key, []).append(row)
+        return [
+            cls(platform, campaign_id, names[kept[0]], spend[kept], revenue[kept])
+            for (platform, campaign_id), kept in rows.items()
+        ]
 
 
-def _campaign(points: list[dict[str, Any]], options: Options) -> Campaign:
+def _campaign(points: CampaignPoints, options: Options) -> Campaign:
     """A campaign's daily points, its fitted curve and, if unusable, why."""
-    spend = np.array([float(point["spend"]) for point in points])
-    revenue = np.array([float(point["revenue"]) for point in points])
+    spend, revenue = points.spend, points.revenue
     days_fitted = _positive_days(spend, revenue)
     curve = fit_power_curve(spend, revenue) if days_fitted >= options.min_days else None
     return Campaign(
-        platform=points[0]["platform"],
-        campaign_id=points[0]["campaign_id"],
-        name=points[0]["campaign_name"],
+        platform=points.platform,
+        campaign_id=points.campaign_id,
+        name=points.name,
         spend=spend,
         revenue=revenue,
         curve=curve,

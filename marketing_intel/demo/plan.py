@@ -109,7 +109,7 @@ def tenant_plan(spec: DemoSpec, tenant_index: int) -> TenantPlan:
 
 
 def _campaigns(spec: DemoSpec, tenant_id: str, rng: np.random.Generator) -> Campaigns:
-    n = int(rng.integers(8, 16))
+    n = spec.campaigns or int(rng.integers(8, 16))
     # The first three cover every ad platform (and are the anomaly targets); the rest are mixed.
     platform = np.concatenate([[0, 1, 2], rng.choice(3, size=n - 3, p=CAMPAIGN_PLATFORM_WEIGHT)])
     late = (np.arange(n) >= 3) & (rng.random(n) < 0.3)

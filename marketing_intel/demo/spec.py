@@ -26,6 +26,8 @@ class DemoSpec:
     Tenants are named ``demo-1`` ... ``demo-N``; the history covers `days` days ending at `end_date`
     (inclusive). `end_date` has no default so the generator never reads the wall clock. `scale`
     multiplies the event volume (about 400 `platform_events` rows per tenant per day at 1.0).
+    `campaigns` fixes the number of campaigns per tenant (default: 8-15 at random), e.g. for
+    benchmarks at an advertiser's scale.
     """
 
     end_date: datetime.date
@@ -33,6 +35,7 @@ class DemoSpec:
     days: int = 90
     seed: int = 7
     scale: float = 1.0
+    campaigns: int | None = None
 
     def __post_init__(self) -> None:
         if self.tenants < 1 or self.days < 1:
@@ -41,6 +44,8 @@ class DemoSpec:
             raise ValueError("DemoSpec.seed must be non-negative")
         if self.scale <= 0:
             raise ValueError("DemoSpec.scale must be positive")
+        if self.campaigns is not None and self.campaigns < 3:
+            raise ValueError("DemoSpec.campaigns must be at least 3 (one per ad platform)")
 
     @property
     def tenant_ids(self) -> tuple[str, ...]:
