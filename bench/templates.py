@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 import pyarrow as pa
 
 from marketing_intel.analysis import Window, run_template
