@@ -211,6 +211,18 @@ def test_overspent_campaign_warns_and_unusable_campaigns_keep_their_budget(
     _assert_same_total_within_bounds(report)
 
 
+def test_campaigns_kept_for_one_reason_share_one_insight(lake: DuckDBLake) -> None:
+    lake.insert("campaign_metrics", _rows("good", _spend_path(300, 42), _power(50, 0.5)))
+    for number in range(5):
+        lake.insert("campaign_metrics", _rows(f"flat-{number}", [250.0] * 42, _power(20, 0.7)))
+    report = _run(lake)
+
+    (kept,) = [i for i in report.insights if i.kind == "constant_spend"]
+    assert kept.subject == "5 campaigns" and kept.value == 5
+    assert [row["campaign_id"] for row in kept.evidence] == [f"flat-{n}" for n in range(5)]
+    assert "5 campaigns: " in kept.title and " and 2 more" in kept.title
+
+
 def test_clean_seasonal_data_raises_nothing_alarming(lake: DuckDBLake) -> None:
     """Weekly seasonality in spend, revenue on healthy curves with mild noise: no alarms."""
     weekly = [1.0, 1.05, 1.1, 1.0, 0.95, 0.8, 0.75]
@@ -251,7 +263,9 @@ def test_one_day_of_data_keeps_every_budget(lake: DuckDBLake) -> None:
     lake.insert("campaign_metrics", _rows("b", [200.0], _power(20, 0.8)))
     report = _run(lake)
 
-    assert _kinds(report) == {"no_reallocation": [None], "insufficient_data": ["a", "b"]}
+    assert _kinds(report) == {"no_reallocation": [None], "insufficient_data": ["2 campaigns"]}
+    (kept,) = [i for i in report.insights if i.kind == "insufficient_data"]
+    assert [row["campaign_id"] for row in kept.evidence] == ["a", "b"]
     assert all(row["proposed_spend"] == row["current_spend"] for row in report.table)
     assert report.data_watermark == dt.datetime(2026, 3, 31, 23, tzinfo=dt.UTC)
 

@@ -108,19 +108,19 @@ class Campaign:
 KEPT_REASONS = {
     "insufficient_data": (
         "too few days with spend and revenue",
-        "{name} has too few days with spend and revenue to fit a response curve.",
+        "Too few days with spend and revenue to fit a response curve for {name}.",
     ),
     "constant_spend": (
         "spend did not vary enough to fit a curve",
-        "The spend of {name} barely varied, so its response to spend cannot be measured.",
+        "Spend barely varied for {name}, so the response to spend cannot be measured.",
     ),
     "poor_fit": (
         "the response curve fits poorly",
-        "Spend explains too little of the daily revenue of {name} to trust its curve.",
+        "Spend explains too little of the daily revenue of {name} to trust a response curve.",
     ),
     "no_diminishing_returns": (
         "no diminishing returns in this window (b outside 0-1)",
-        "The revenue of {name} shows no diminishing returns to spend in this window.",
+        "No diminishing returns to spend in this window for {name}.",
     ),
 }
 
@@ -240,27 +240,47 @@ def _no_data_insight() -> Insight:
 
 
 def _kept_insights(campaigns: Sequence[Campaign], options: Options) -> list[Insight]:
-    """One info insight per campaign that keeps its budget, saying why."""
-    insights = []
+    """One info insight per reason campaigns keep their budget (an account with hundreds of
+    campaigns gets a handful of these, not hundreds), each campaign in the evidence."""
+    groups: dict[str, list[Campaign]] = {}
     for campaign in campaigns:
-        if campaign.kept_because is None:
-            continue
-        metric, value, baseline = _kept_metric(campaign, options)
-        insights.append(
-            Insight(
-                kind=campaign.kept_because,
-                severity="info",
-                title=KEPT_REASONS[campaign.kept_because][1].format(name=campaign.label),
-                subject=campaign.campaign_id,
-                metric=metric,
-                value=value,
-                baseline=baseline,
-                evidence=[_fit_evidence(campaign)],
-                recommendation="Keep its budget; vary its spend over a few weeks to measure "
-                "its response before reallocating it.",
-            )
-        )
-    return insights
+        if campaign.kept_because is not None:
+            groups.setdefault(campaign.kept_because, []).append(campaign)
+    return [_kept_insight(reason, group, options) for reason, group in groups.items()]
+
+
+def _kept_insight(reason: str, group: list[Campaign], options: Options) -> Insight:
+    """The insight of the campaigns kept for one reason; one campaign shows its own number."""
+    if len(group) == 1:
+        metric, value, baseline = _kept_metric(group[0], options)
+        subject, names = group[0].campaign_id, group[0].label
+    else:
+        metric, value, baseline = "campaigns", len(group), None
+        subject, names = f"{len(group)} campaigns", _campaign_list(group)
+    return Insight(
+        kind=reason,
+        severity="info",
+        title=KEPT_REASONS[reason][1].format(name=names),
+        subject=subject,
+        metric=metric,
+        value=value,
+        baseline=baseline,
+        evidence=[_fit_evidence(campaign) for campaign in group],
+        recommendation="Keep the budget as it is; vary the spend over a few weeks to measure "
+        "the response before reallocating it.",
+    )
+
+
+def _campaign_list(group: list[Campaign]) -> str:
+    """'3 campaigns: A, B and C', or the first NAMED_MOVES and how many more."""
+    labels = [campaign.label for campaign in group[:NAMED_MOVES]]
+    rest = len(group) - len(labels)
+    tail = f"{', '.join(labels)} and {rest} more" if rest else _joined(labels)
+    return f"{len(group)} campaigns: {tail}"
+
+
+def _joined(labels: list[str]) -> str:
+    return f"{', '.join(labels[:-1])} and {labels[-1]}" if len(labels) > 1 else labels[0]
 
 
 def _kept_metric(
