@@ -29,7 +29,7 @@ from marketing_intel.analysis._roi_optimization_allocation import (
     optimal_allocation,
     predicted_uplift,
 )
-from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curve
+from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curves
 from marketing_intel.analysis.queries import as_datetime, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
 from marketing_intel.lake import Lake
@@ -80,6 +80,7 @@ class Campaign:
     name: str | None
     spend: np.ndarray
     revenue: np.ndarray
+    days_fitted: int  # days with spend > 0 and revenue > 0
     curve: ResponseCurve | None
     kept_because: str | None  # None when the curve is usable for the reallocation
 
@@ -140,7 +141,7 @@ def analyze(
     report = InsightReport(tenant_id=tenant_id, template=TEMPLATE, window=window, generated_at=now)
     if table.num_rows == 0:
         return report.model_copy(update={"insights": [_no_data_insight()]})
-    campaigns = [_campaign(points, options) for points in CampaignPoints.from_table(table)]
+    campaigns = _campaigns(table, options)
     usable = [campaign for campaign in campaigns if campaign.kept_because is None]
     proposal = _proposal(usable, options)
     z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
@@ -159,47 +160,48 @@ def analyze(
     )
 
 
-@dataclass(frozen=True)
-class CampaignPoints:
-    """One campaign's daily (spend, revenue) points in the window."""
-
-    platform: str
-    campaign_id: str
-    name: str | None
-    spend: np.ndarray
-    revenue: np.ndarray
-
-    @classmethod
-    def from_table(cls, table: pa.Table) -> list[CampaignPoints]:
-        """`daily_spend_revenue.sql` rows grouped per (platform, campaign_id), first seen first."""
-        platforms = table.column("platform").to_pylist()
-        campaign_ids = table.column("campaign_id").to_pylist()
-        names = table.column("campaign_name").to_pylist()
-        spend = table.column("spend").cast(pa.float64()).to_numpy()
-        revenue = table.column("revenue").cast(pa.float64()).to_numpy()
-        rows: dict[tuple[str, str], list[int]] = {}
-        for row, key in enumerate(zip(platforms, campaign_ids, strict=True)):
-            rows.setdefault(key, []).append(row)
-        return [
-            cls(platform, campaign_id, names[kept[0]], spend[kept], revenue[kept])
-            for (platform, campaign_id), kept in rows.items()
-        ]
-
-
-def _campaign(points: CampaignPoints, options: Options) -> Campaign:
-    """A campaign's daily points, its fitted curve and, if unusable, why."""
-    spend, revenue = points.spend, points.revenue
-    days_fitted = _positive_days(spend, revenue)
-    curve = fit_power_curve(spend, revenue) if days_fitted >= options.min_days else None
-    return Campaign(
-        platform=points.platform,
-        campaign_id=points.campaign_id,
-        name=points.name,
-        spend=spend,
-        revenue=revenue,
-        curve=curve,
-        kept_because=_kept_because(curve, days_fitted, options),
-    )
+def _campaigns(table: pa.Table, options: Options) -> list[Campaign]:
+    """`daily_spend_revenue.sql` rows as campaigns (first seen first), each with its fitted
+    curve and, if unusable, why."""
+    platforms = table.column("platform").to_pylist()
+    campaign_ids = table.column("campaign_id").to_pylist()
+    names = table.column("campaign_name").to_pylist()
+    spend = table.column("spend").cast(pa.float64()).to_numpy()
+    revenue = table.column("revenue").cast(pa.float64()).to_numpy()
+    index: dict[tuple[str, str], int] = {}
+    first_rows: list[int] = []
+    group = np.empty(len(platforms), dtype=np.int64)
+    for row, key in enumerate(zip(platforms, campaign_ids, strict=True)):
+        if key not in index:
+            index[key] = len(first_rows)
+            first_rows.append(row)
+        group[row] = index[key]
+    curves = fit_power_curves(group, spend, revenue, len(first_rows))
+    order = np.argsort(group, kind="stable")  # each campaign's days, in the SQL's order
+    bounds = np.cumsum(np.bincount(group, minlength=len(first_rows)))[:-1]
+    campaigns = []
+    for first, curve, days_spend, days_revenue in zip(
+        first_rows,
+        curves,
+        np.split(spend[order], bounds),
+        np.split(revenue[order], bounds),
+        strict=True,
+    ):
+        days_fitted = _positive_days(days_spend, days_revenue)
+        usable_curve = curve if days_fitted >= options.min_days else None
+        campaigns.append(
+            Campaign(
+                platform=platforms[first],
+                campaign_id=campaign_ids[first],
+                name=names[first],
+                spend=days_spend,
+                revenue=days_revenue,
+                days_fitted=days_fitted,
+                curve=usable_curve,
+                kept_because=_kept_because(usable_curve, days_fitted, options),
+            )
+        )
+    return campaigns
 
 
 def _kept_because(curve: ResponseCurve | None, days_fitted: int, options: Options) -> str | None:
@@ -289,7 +291,7 @@ def _kept_metric(
     """The (metric, value, threshold) that kept a campaign out of the reallocation."""
     curve = campaign.curve
     if campaign.kept_because == "insufficient_data":
-        return "days with spend and revenue", _days_fitted(campaign), options.min_days
+        return "days with spend and revenue", campaign.days_fitted, options.min_days
     if curve is None:  # constant spend: there is no number to show
         return None, None, None
     if campaign.kept_because == "poor_fit":
@@ -418,7 +420,7 @@ def _fit_evidence(campaign: Campaign) -> dict[str, Any]:
         "campaign_name": campaign.name,
         "days": len(campaign.spend),
         "days_with_spend": campaign.days_with_spend,
-        "days_fitted": _days_fitted(campaign),
+        "days_fitted": campaign.days_fitted,
         "current_spend": campaign.current_spend,
         "a": curve.a if curve else None,
         "b": curve.b if curve else None,
@@ -440,10 +442,6 @@ def _reason(campaign: Campaign, proposal: dict[tuple[str, str], float], options:
     if abs(abs(share) - options.max_change) < UNCHANGED_SHARE:
         return f"{direction} to its bound: its marginal ROAS stays {side} the others' even there"
     return f"{direction} until its marginal ROAS equals the others'"
-
-
-def _days_fitted(campaign: Campaign) -> int:
-    return _positive_days(campaign.spend, campaign.revenue)
 
 
 def _positive_days(spend: np.ndarray, revenue: np.ndarray) -> int:
