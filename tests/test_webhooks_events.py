@@ -32,6 +32,7 @@ from marketing_intel.webhooks import (
 )
 from marketing_intel.webhooks.normalization import STATUSES, event_id_for
 from marketing_intel.webhooks.personal_data import Pseudonymizer
+from marketing_intel.webhooks.samples import sample_request, sample_secret
 
 PAYLOADS = Path(__file__).parent / "webhook_payloads"
 SECRET = "whsec_" + "c2lnbmluZy1rZXktZm9yLXRlc3RzLW9ubHktMzJi"
@@ -492,3 +493,27 @@ def test_rows_land_in_the_lake_once_however_often_they_are_flushed(lake: DuckDBL
         tenant_id="tenant-a",
     ).rows()
     assert [row["leadgen_id"] for row in leads] == ["9007199254740993", "9007199254740995"]
+
+
+# --- the sample requests the bridge's load generator sends ----------------------------------
+
+
+@pytest.mark.parametrize("platform", sorted(FIXTURES))
+def test_sample_requests_verify_and_are_distinct_events(platform: str) -> None:
+    secret = sample_secret(platform)
+    keys = set()
+    for number in range(3):
+        request = sample_request(platform, number, secret, timestamp=NOW)
+        verify(platform, request.headers, request.body, SourceSecrets((secret,)), now=NOW)
+        [event] = split_events(platform, request.headers, request.body)
+        keys.add(event.dedupe_key)
+        result = normalize(
+            platform, event, tenant_id="t", raw_id=f"r{number}", received_at=RECEIVED, salt=SALT
+        )
+        validated_arrow(table_spec("platform_events"), [result.platform_event])
+        validated_arrow(table_spec("integration_raw_data"), [result.raw])
+        assert "@example.com" not in all_output([result])
+    assert len(keys) == 3
+    again = sample_request(platform, 1, secret, timestamp=NOW)
+    [duplicate] = split_events(platform, again.headers, again.body)
+    assert duplicate.dedupe_key in keys

@@ -49,6 +49,11 @@ def _depth(document: Any) -> int:
     return deepest
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (for optional nested fields)."""
+    return value if isinstance(value, dict) else {}
+
+
 def dumps(value: Any) -> str:
     """Compact JSON text of `value`; Decimals keep their digits, dict keys keep their order."""
     if isinstance(value, dict):

@@ -46,11 +46,10 @@ from typing import Any
 
 from marketing_intel.webhooks.events import InboundEvent, sha256_hex
 from marketing_intel.webhooks.headers import HeaderView
-from marketing_intel.webhooks.json_text import dumps, parse_object
+from marketing_intel.webhooks.json_text import as_object, dumps, parse_object
 from marketing_intel.webhooks.personal_data import Pseudonymizer
 from marketing_intel.webhooks.platform_time import to_datetime
-from marketing_intel.webhooks.rejections import WebhookRejected
-from marketing_intel.webhooks.verification import PLATFORMS
+from marketing_intel.webhooks.platforms import handler_for
 
 STATUSES = ("ok", "failed", "pending", "cancelled", "test")
 SHOPIFY_TYPES = {
@@ -184,11 +183,7 @@ def normalize(
     Raises `WebhookRejected` (`unknown_platform`, `malformed_body`) for an event that
     `split_events` would not have produced.
     """
-    reader = _READERS.get(platform)
-    if reader is None:
-        raise WebhookRejected(
-            "unknown_platform", f"Unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}."
-        )
+    reader = handler_for(platform, _READERS)
     pseudonyms = Pseudonymizer(salt)
     document = parse_object(event.body)
     facts = reader(document, event, pseudonyms)
@@ -273,10 +268,6 @@ def _count(value: Any) -> int | None:
     return len(value) if isinstance(value, list) else None
 
 
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _status(event_type: str, test: bool = False) -> str:
     return "test" if test else _TYPE_STATUS.get(event_type, "ok")
 
@@ -304,7 +295,7 @@ def _read_shopify(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
     if event_type == "refund_created" and transactions:
         amounts = [_decimal(t.get("amount")) or Decimal(0) for t in transactions]
         value, currency = sum(amounts, Decimal(0)), transactions[0].get("currency") or currency
-    customer = _object(doc.get("customer"))
+    customer = as_object(doc.get("customer"))
     email = doc.get("email") or doc.get("contact_email") or customer.get("email")
     headers = event.headers
     return _Facts(
@@ -323,7 +314,7 @@ def _read_shopify(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
             "financial_status": doc.get("financial_status"),
             "fulfillment_status": doc.get("fulfillment_status"),
             "line_items": _count(doc.get("line_items")),
-            "country": _object(doc.get("shipping_address")).get("country_code"),
+            "country": as_object(doc.get("shipping_address")).get("country_code"),
             "shop_domain": headers.get("x-shopify-shop-domain"),
             "shopify_event_id": headers.get("x-shopify-event-id"),
         },
@@ -333,20 +324,20 @@ def _read_shopify(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
 def _read_meta(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonymizer) -> _Facts:
     entries = doc.get("entry")
     entry = entries[0] if isinstance(entries, list) and entries else {}
-    changes = _object(entry).get("changes")
-    change = _object(changes[0] if isinstance(changes, list) and changes else None)
-    value = _object(change.get("value"))
+    changes = as_object(entry).get("changes")
+    change = as_object(changes[0] if isinstance(changes, list) and changes else None)
+    value = as_object(change.get("value"))
     field_name = _str(change.get("field"))
     event_type = META_TYPES.get(field_name, "other")
     return _Facts(
         event_type=event_type,
         status=_status(event_type),
-        occurred=value.get("created_time") or _object(entry).get("time"),
+        occurred=value.get("created_time") or as_object(entry).get("time"),
         campaign_id=value.get("campaign_id"),
         attributes={
             "object": doc.get("object"),
             "field": field_name,
-            "entry_id": _id_text(_object(entry).get("id")),
+            "entry_id": _id_text(as_object(entry).get("id")),
             "leadgen_id": _id_text(value.get("leadgen_id")),
             "form_id": _id_text(value.get("form_id")),
             "page_id": _id_text(value.get("page_id")),
@@ -406,13 +397,13 @@ def _read_tiktok(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonym
 
 def _read_klaviyo(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonymizer) -> _Facts:
     items = doc.get("data")
-    item = _object(items[0] if isinstance(items, list) and items else None)
-    payload = _object(item.get("payload"))
-    attributes = _object(payload.get("attributes"))
-    properties = _object(attributes.get("event_properties"))
-    relationships = _object(payload.get("relationships"))
-    profile = _object(_object(relationships.get("profile")).get("data"))
-    metric = _object(_object(relationships.get("metric")).get("data"))
+    item = as_object(items[0] if isinstance(items, list) and items else None)
+    payload = as_object(item.get("payload"))
+    attributes = as_object(payload.get("attributes"))
+    properties = as_object(attributes.get("event_properties"))
+    relationships = as_object(payload.get("relationships"))
+    profile = as_object(as_object(relationships.get("profile")).get("data"))
+    metric = as_object(as_object(relationships.get("metric")).get("data"))
     topic = _str(item.get("topic"))
     event_type = KLAVIYO_TYPES.get(topic.removeprefix("event:klaviyo."), "other")
     flow = properties.get("$flow")
@@ -430,7 +421,7 @@ def _read_klaviyo(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
             "metric_id": _id_text(metric.get("id")),
             "flow_id": _id_text(flow),
             "message_id": _id_text(properties.get("$message")),
-            "account_id": _id_text(_object(doc.get("meta")).get("klaviyo_account_id")),
+            "account_id": _id_text(as_object(doc.get("meta")).get("klaviyo_account_id")),
         },
     )
 
@@ -438,19 +429,19 @@ def _read_klaviyo(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
 def _read_stripe(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonymizer) -> _Facts:
     name = _str(doc.get("type"))
     event_type = STRIPE_TYPES.get(name, "other")
-    obj = _object(_object(doc.get("data")).get("object"))
+    obj = as_object(as_object(doc.get("data")).get("object"))
     currency = obj.get("currency")
     email = (
-        _object(obj.get("customer_details")).get("email")
+        as_object(obj.get("customer_details")).get("email")
         or obj.get("receipt_email")
-        or _object(obj.get("billing_details")).get("email")
+        or as_object(obj.get("billing_details")).get("email")
     )
-    error = _object(obj.get("last_payment_error"))
+    error = as_object(obj.get("last_payment_error"))
     return _Facts(
         event_type=event_type,
         status=_status(event_type, doc.get("livemode") is False),
         occurred=doc.get("created"),
-        campaign_id=_object(obj.get("metadata")).get("campaign_id"),
+        campaign_id=as_object(obj.get("metadata")).get("campaign_id"),
         customer_key=_customer_key(pseudonyms, "stripe", obj.get("customer"), email),
         value=_minor_units(_stripe_amount(name, obj), currency),
         currency=currency,

@@ -28,17 +28,9 @@ from marketing_intel.webhooks import signing
 from marketing_intel.webhooks.headers import HeaderView
 from marketing_intel.webhooks.json_text import parse_object
 from marketing_intel.webhooks.platform_time import is_unix_seconds, to_datetime
+from marketing_intel.webhooks.platforms import handler_for
 from marketing_intel.webhooks.rejections import WebhookRejected
 
-PLATFORMS: tuple[str, ...] = (
-    "shopify",
-    "meta",
-    "google_ads",
-    "tiktok",
-    "klaviyo",
-    "stripe",
-    "standard",
-)
 TIMESTAMP_TOLERANCE_SECONDS = 300
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_.\-]{1,256}$")
 
@@ -62,11 +54,7 @@ def verify(
 ) -> None:
     """Return when `body` and `headers` carry a valid signature of `platform` by one of `secrets`;
     raise `WebhookRejected` otherwise. `now` (Unix seconds) is for tests."""
-    verifier = _VERIFIERS.get(platform)
-    if verifier is None:
-        raise WebhookRejected(
-            "unknown_platform", f"Unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}."
-        )
+    verifier = handler_for(platform, _VERIFIERS)
     keys = tuple(secret for secret in secrets.secrets if secret)
     if not keys:
         raise WebhookRejected(
