@@ -97,6 +97,8 @@ PERSON_OBJECTS = frozenset(
         "recipient",
     }
 )
+# Keys with a rule of their own; every other key is copied (and walked into).
+_RULED_KEYS = DROPPED_KEYS | HASHED_KEYS | {"address", "user_column_data"}
 _CONTACT_COLUMNS = {"EMAIL": "email", "WORK_EMAIL": "email", "PHONE_NUMBER": "phone"}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
@@ -107,7 +109,8 @@ class Pseudonymizer:
     def __init__(self, salt: bytes) -> None:
         if not salt:
             raise ValueError("a tenant salt is required to hash personal data")
-        self._salt = salt
+        # HMAC's keyed state, computed once and copied per value.
+        self._keyed = hmac.new(salt, digestmod=hashlib.sha256)
 
     def hash(self, kind: str, value: str) -> str:
         """The salted hash of `value` of `kind` ("email", "phone", "ip" or an id's platform);
@@ -117,7 +120,9 @@ class Pseudonymizer:
             text = text.lower()
         elif kind == "phone":
             text = ("+" if text.startswith("+") else "") + re.sub(r"\D", "", text)
-        return hmac.new(self._salt, f"{kind}:{text}".encode(), hashlib.sha256).hexdigest()
+        keyed = self._keyed.copy()
+        keyed.update(f"{kind}:{text}".encode())
+        return keyed.hexdigest()
 
     def redact(self, value: Any, *, in_person: bool = False) -> Any:
         """A copy of the JSON `value` without personal data in clear text (see module doc)."""
@@ -125,7 +130,7 @@ class Pseudonymizer:
             return self._redact_object(value, in_person)
         if isinstance(value, list):
             return [self.redact(item, in_person=in_person) for item in value]
-        if isinstance(value, str):
+        if isinstance(value, str) and "@" in value:
             return _EMAIL.sub(lambda match: self.hash("email", match.group()), value)
         return value
 
@@ -133,17 +138,28 @@ class Pseudonymizer:
         redacted: dict[str, Any] = {}
         for key, value in document.items():
             name = key.lower()
-            if name in DROPPED_KEYS or (in_person and name.endswith("name")):
-                continue
-            if name == "address" and not isinstance(value, dict | list):
-                continue  # an address written as one line of text
-            if name in HASHED_KEYS:
-                redacted[key] = self._hash_contact(name, value)
-            elif name == "user_column_data" and isinstance(value, list):
-                redacted[key] = [self._lead_answer(answer) for answer in value]
-            else:
+            if name in _RULED_KEYS or (in_person and name.endswith("name")):
+                self._apply_rule(redacted, key, name, value, in_person)
+            elif isinstance(value, dict | list):
                 redacted[key] = self.redact(value, in_person=in_person or name in PERSON_OBJECTS)
+            elif isinstance(value, str) and "@" in value:
+                redacted[key] = self.redact(value)
+            else:
+                redacted[key] = value  # most leaves: numbers, ids, plain text
         return redacted
+
+    def _apply_rule(
+        self, redacted: dict[str, Any], key: str, name: str, value: Any, in_person: bool
+    ) -> None:
+        """Copy `value` into `redacted` hashed, as lead answers, or not at all (dropped)."""
+        if name in HASHED_KEYS:
+            redacted[key] = self._hash_contact(name, value)
+        elif name == "user_column_data" and isinstance(value, list):
+            redacted[key] = [self._lead_answer(answer) for answer in value]
+        elif name == "address" and isinstance(value, dict | list):
+            redacted[key] = self.redact(value, in_person=True)
+        # anything else here is dropped: a DROPPED_KEYS key, a name inside a person, an address
+        # written as one line of text, lead answers that are not a list
 
     def _hash_contact(self, key: str, value: Any) -> Any:
         if value is None or value == "":
