@@ -211,6 +211,16 @@ def test_shopify_test_and_cancelled_orders() -> None:
     assert receive("shopify", cancelled)[0].platform_event["status"] == "cancelled"
 
 
+@pytest.mark.parametrize("price", ["1e40", "0.0000000001", "NaN", "ten dollars", 12.5])
+def test_an_amount_the_lake_cannot_hold_is_left_out(price: object) -> None:
+    order = json.loads(body_of(FIXTURES["shopify"]))
+    [result] = receive("shopify", json.dumps({**order, "total_price": price}).encode())
+    row = result.platform_event
+    expected = Decimal("12.5") if price == 12.5 else None
+    assert (row["value"], row["currency"]) == (expected, "USD" if expected else None)
+    validated_arrow(table_spec("platform_events"), [row])
+
+
 # --- Meta ------------------------------------------------------------------------------------
 
 

@@ -27,8 +27,14 @@ with issues); pending (not settled yet: a pending order, a payment intent just c
 review); cancelled (cancelled order, cancelled subscription, expired checkout); test (Shopify test
 orders, Stripe test mode, Google's "Send test data" leads), so analyses can leave them out.
 
+`occurred_at` is when the platform says the event happened (Shopify created_at for creations,
+Meta created_time or entry time, Stripe created, TikTok create_time, Klaviyo's event datetime,
+Google's lead_submit_time, the Standard payload's timestamp), else the delivery's trigger time
+(Shopify X-Shopify-Triggered-At, the webhook-timestamp header), else `received_at`.
+
 Ids stay exact: platform ids are written as decimal strings, never through a float. Money is a
-Decimal in the currency's major unit (Stripe's minor units are divided by the currency's exponent).
+Decimal in the currency's major unit (Stripe's minor units are divided by the currency's exponent);
+an amount NUMERIC cannot hold is left out rather than making the event unwritable.
 `customer_key` is the tenant-salted hash of the platform's customer id (or of the email when only an
 email is known); `attributes` holds a few non-personal fields per platform. `event_id` is a hash of
 tenant, platform and dedupe key, so a retried flush writes the same id and the lake skips it.
@@ -44,6 +50,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from marketing_intel.lake.parameters import coerce_scalar
 from marketing_intel.webhooks.events import InboundEvent, sha256_hex
 from marketing_intel.webhooks.headers import HeaderView
 from marketing_intel.webhooks.json_text import as_object, dumps, parse_object
@@ -188,6 +195,7 @@ def normalize(
     document = parse_object(event.body)
     facts = reader(document, event, pseudonyms)
     occurred = to_datetime(facts.occurred) or event.occurred_at or received_at
+    value = _lake_numeric(facts.value)
     platform_event = {
         "event_id": event_id_for(tenant_id, platform, event.dedupe_key),
         "tenant_id": tenant_id,
@@ -197,8 +205,8 @@ def normalize(
         "received_at": received_at,
         "campaign_id": _id_text(facts.campaign_id),
         "customer_key": facts.customer_key,
-        "value": facts.value,
-        "currency": _currency(facts.currency) if facts.value is not None else None,
+        "value": value,
+        "currency": _currency(facts.currency) if value is not None else None,
         "status": facts.status,
         "attributes": dumps(pseudonyms.redact(_without_none(facts.attributes))),
         "raw_id": raw_id,
@@ -245,6 +253,15 @@ def _decimal(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
+
+
+def _lake_numeric(value: Decimal | None) -> Decimal | None:
+    """`value` when NUMERIC can hold it (29 digits before the point, 9 after), else None: an
+    absurd amount must not make the whole event unwritable."""
+    try:
+        return None if value is None else coerce_scalar("NUMERIC", value)
+    except ValueError:
+        return None
 
 
 def _minor_units(amount: Any, currency: Any) -> Decimal | None:
