@@ -25,10 +25,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
+
+
 def parse_object(body: bytes | str, what: str = "The request body") -> dict[str, Any]:
-    """The JSON object in `body`; `malformed_body` when it is not one JSON object."""
+    """The JSON object in `body` (UTF-8, as JSON over HTTP is); `malformed_body` when it is not
+    one JSON object."""
     try:
-        document = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+        document = _DECODER.decode(body.decode() if isinstance(body, bytes) else body)
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError too
         raise WebhookRejected(
             "malformed_body", f"{what} is not valid JSON ({error}); send a JSON object."

@@ -48,6 +48,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from marketing_intel.lake.parameters import coerce_scalar
@@ -191,7 +192,7 @@ def normalize(
     `split_events` would not have produced.
     """
     reader = handler_for(platform, _READERS)
-    pseudonyms = Pseudonymizer(salt)
+    pseudonyms = _pseudonymizer(salt)
     document = parse_object(event.body)
     facts = reader(document, event, pseudonyms)
     occurred = to_datetime(facts.occurred) or event.occurred_at or received_at
@@ -223,6 +224,12 @@ def normalize(
         "verified": True,
     }
     return NormalizedEvent(platform_event, raw)
+
+
+@lru_cache(maxsize=1024)
+def _pseudonymizer(salt: bytes) -> Pseudonymizer:
+    """One per tenant salt, kept: its HMAC key schedule is computed once."""
+    return Pseudonymizer(salt)
 
 
 def _redacted_body(platform: str, document: dict[str, Any], pseudonyms: Pseudonymizer) -> Any:
