@@ -288,6 +288,11 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _objects_in(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects of a list, none when `value` is not a list."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _count(value: Any) -> int | None:
     return len(value) if isinstance(value, list) else None
 
@@ -315,7 +320,7 @@ def _read_shopify(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
     elif status == "ok" and doc.get("financial_status") == "pending":
         status = "pending"
     value, currency = _decimal(doc.get("total_price")), doc.get("currency")
-    transactions = [t for t in doc.get("transactions") or [] if isinstance(t, dict)]
+    transactions = _objects_in(doc.get("transactions"))
     if event_type == "refund_created" and transactions:
         amounts = [_decimal(t.get("amount")) or Decimal(0) for t in transactions]
         value, currency = sum(amounts, Decimal(0)), transactions[0].get("currency") or currency
