@@ -1,4 +1,5 @@
-"""JSON of webhook bodies read and written without floats, and request headers looked up safely."""
+"""JSON of webhook bodies read and written without floats, request headers looked up safely, and
+the personal-data rules by key."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.datastructures import Headers
 from marketing_intel.webhooks import WebhookRejected, split_events
 from marketing_intel.webhooks.headers import HeaderView
 from marketing_intel.webhooks.json_text import MAX_DEPTH, dumps, parse_object
+from marketing_intel.webhooks.personal_data import Pseudonymizer
 
 
 def test_numbers_round_trip_with_their_exact_digits() -> None:
@@ -77,3 +79,29 @@ def test_a_duplicated_header_nobody_relies_on_is_kept_once() -> None:
     [event] = split_events("standard", Headers(raw=raw), b'{"type":"x"}')
     assert event.headers["accept"] == "a"
     assert event.dedupe_key == "msg_1"
+
+
+def test_personal_data_rules_by_key() -> None:
+    pseudonyms = Pseudonymizer(b"salt")
+    document = {
+        "billing_phone": "+1 613 555 0199",
+        "remote_ip": "203.0.113.9",
+        "note_text": "write to Jane.Doe@Example.com today",
+        "Email Domain": "example.com",
+        "address": "1 Main St",
+        "customer": {"id": 42, "display_name": "Jane Doe", "tags": ["vip"]},
+        "line_items": [{"name": "Blue mug", "price": "9.00"}],
+        "first_name": "Jane",
+        "phone_verified": True,
+    }
+    redacted = pseudonyms.redact(document)
+    assert redacted == {
+        "billing_phone": pseudonyms.hash("phone", "+16135550199"),
+        "remote_ip": pseudonyms.hash("ip", "203.0.113.9"),
+        "note_text": f"write to {pseudonyms.hash('email', 'jane.doe@example.com')} today",
+        "Email Domain": "example.com",
+        "customer": {"id": 42, "tags": ["vip"]},
+        "line_items": [{"name": "Blue mug", "price": "9.00"}],
+        "phone_verified": None,
+    }
+    assert document["first_name"] == "Jane"  # the input is not changed

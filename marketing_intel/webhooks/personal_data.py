@@ -3,8 +3,9 @@ dropped, before anything reaches the lake.
 
 Rules, by JSON key at any depth (keys compare lower-cased):
 - hashed (HMAC-SHA256 keyed with the tenant's salt, hex): emails, phone numbers and IP addresses
-  (`HASHED_KEYS`). The same email hashes to the same value on every platform of a tenant, so
-  customers can be matched; without the salt a hash cannot be tested against a list of emails.
+  (`HASHED_KEYS`, and any key containing `phone` or ending in `_ip`). The same email hashes to
+  the same value on every platform of a tenant, so customers can be matched; without the salt a
+  hash cannot be tested against a list of emails.
 - dropped: names, street addresses, postcodes, coordinates, birthdays and free text that people
   type (`DROPPED_KEYS`); inside an object about a person (`PERSON_OBJECTS`: customer, address,
   billing details, profile, from, ...) every key ending in `name` is dropped too, while elsewhere
@@ -103,6 +104,12 @@ _CONTACT_COLUMNS = {"EMAIL": "email", "WORK_EMAIL": "email", "PHONE_NUMBER": "ph
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 
+def _is_contact_key(name: str) -> bool:
+    """Phone numbers and IP addresses by any key name (`billing_phone`, `remote_ip`): unlike
+    emails, no safety net recognizes them in plain text."""
+    return "phone" in name or name.endswith("_ip")
+
+
 class Pseudonymizer:
     """Hashes and redacts personal data with one tenant's salt."""
 
@@ -138,8 +145,12 @@ class Pseudonymizer:
         redacted: dict[str, Any] = {}
         for key, value in document.items():
             name = key.lower()
-            if name in _RULED_KEYS or (in_person and name.endswith("name")):
-                self._apply_rule(redacted, key, name, value, in_person)
+            if (
+                name in _RULED_KEYS
+                or _is_contact_key(name)
+                or (in_person and name.endswith("name"))
+            ):
+                self._apply_rule(redacted, key, name, value)
             elif isinstance(value, dict | list):
                 redacted[key] = self.redact(value, in_person=in_person or name in PERSON_OBJECTS)
             elif isinstance(value, str) and "@" in value:
@@ -148,11 +159,9 @@ class Pseudonymizer:
                 redacted[key] = value  # most leaves: numbers, ids, plain text
         return redacted
 
-    def _apply_rule(
-        self, redacted: dict[str, Any], key: str, name: str, value: Any, in_person: bool
-    ) -> None:
+    def _apply_rule(self, redacted: dict[str, Any], key: str, name: str, value: Any) -> None:
         """Copy `value` into `redacted` hashed, as lead answers, or not at all (dropped)."""
-        if name in HASHED_KEYS:
+        if name in HASHED_KEYS or _is_contact_key(name):
             redacted[key] = self._hash_contact(name, value)
         elif name == "user_column_data" and isinstance(value, list):
             redacted[key] = [self._lead_answer(answer) for answer in value]
