@@ -7,7 +7,7 @@ side with a LangChain `Embeddings` (the offline MiniLM embedder by default).
 
 from __future__ import annotations
 
-from langchain_core.embeddings import Embeddings
+from typing import TYPE_CHECKING
 
 from marketing_intel.config import Settings
 from marketing_intel.memory.errors import MemoryConfigError, MemoryStoreError, ZeroDBError
@@ -21,6 +21,9 @@ from marketing_intel.memory.records import (
     RecalledMemory,
     record_row,
 )
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 __all__ = [
     "MEMORY_KINDS",
