@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from pydantic import ValidationError
 
-from marketing_intel.memory.embedding import embedder_id
+from marketing_intel.embeddings import embedder_identity
 from marketing_intel.memory.errors import ZeroDBError
 from marketing_intel.memory.records import (
     MemoryFilter,
@@ -40,7 +40,7 @@ class ZeroDBMemoryStore:
     ) -> None:
         self.client = client
         self.embeddings = embeddings
-        self.embedder = embedder_id(embeddings)
+        self.embedder = embedder_identity(embeddings).id
         self.namespace_prefix = namespace_prefix
 
     def namespace(self, tenant: str) -> str:
