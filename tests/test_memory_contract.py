@@ -153,3 +153,30 @@ def test_forget_removes_the_memory(store: MemoryStore) -> None:
     assert store.get(memory_id, tenant="t1") is None
     assert store.recall("Klaviyo flow", 3, MemoryFilter(tenant="t1")) == []
     assert store.forget(memory_id, tenant="t1") is False
+
+
+def test_chat_history_keeps_messages_per_session_in_order(store: MemoryStore) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from marketing_intel.memory.chat_history import MemoryChatHistory
+
+    first = MemoryChatHistory(store, tenant="t1", session_id="s1")
+    second = MemoryChatHistory(store, tenant="t1", session_id="s2")
+    other_tenant = MemoryChatHistory(store, tenant="t2", session_id="s1")
+    first.add_messages([HumanMessage("hi"), AIMessage("hello, how can I help?")])
+    second.add_messages([HumanMessage("what is our ROAS?")])
+    first.add_messages([HumanMessage("hi")])  # the same words again are a new message
+
+    assert [(m.type, m.content) for m in first.messages] == [
+        ("human", "hi"),
+        ("ai", "hello, how can I help?"),
+        ("human", "hi"),
+    ]
+    assert [m.content for m in second.messages] == ["what is our ROAS?"]
+    assert other_tenant.messages == []
+
+    first.session_id = ""  # Langflow's Message History passes its blank field: ours stays
+    assert first.session_id == "s1"
+    first.clear()
+    assert first.messages == []
+    assert [m.content for m in second.messages] == ["what is our ROAS?"]

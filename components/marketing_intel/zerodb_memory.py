@@ -266,8 +266,9 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
         *_CONNECTION_INPUTS,
     ]
     outputs = [
-        Output(display_name="Memories", name="memories", method="recall_memories"),
-        Output(display_name="Context", name="context", method="recall_context", tool_mode=False),
+        # Agents get the text (a table would reach them truncated); one tool per recall.
+        Output(display_name="Memories", name="memories", method="recall_memories", tool_mode=False),
+        Output(display_name="Context", name="context", method="recall_context"),
     ]
 
     _recalls: dict[str, Any] | None = None
