@@ -72,7 +72,7 @@ def test_recall_prints_a_table_and_filters_by_kind() -> None:
     ("args", "sentence"),
     [
         (["remember", "--tenant", "acme"], "give the text to remember or --file"),
-        (["remember", "--tenant", "no spaces", "x"], "String should match pattern"),
+        (["remember", "--tenant", "no spaces", "x"], "tenant 'no spaces' is not a valid tenant id"),
     ],
 )
 def test_mistakes_are_one_sentence(args: list[str], sentence: str) -> None:

@@ -140,7 +140,7 @@ def test_table_rows_and_messages_are_remembered() -> None:
         ),
         (
             {"value": Message(text="x"), "tenant_id": "bad tenant!"},
-            "Invalid input: String should match pattern",
+            "Invalid input: tenant 'bad tenant!' is not a valid tenant id",
         ),
         (
             {"value": Message(text="x"), "engine": "ZeroDB"},

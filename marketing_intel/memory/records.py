@@ -7,15 +7,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 MemoryKind = Literal["insight", "message", "fact"]
 MEMORY_KINDS: tuple[MemoryKind, ...] = ("insight", "message", "fact")
 
 # Tenant ids become part of store keys and ZeroDB namespaces: a safe, short alphabet.
-TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
+
+
+def _tenant_id(value: str) -> str:
+    if not TENANT_PATTERN.match(value):
+        raise ValueError(
+            f"tenant {value!r} is not a valid tenant id: use letters, digits and _ . : @ - "
+            "(at most 128, starting with a letter or digit)"
+        )
+    return value
+
+
+TenantId = Annotated[str, AfterValidator(_tenant_id)]
 
 
 def utc_now() -> dt.datetime:
@@ -35,7 +48,7 @@ class MemoryRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    tenant: str = Field(pattern=TENANT_PATTERN, description="The tenant the memory belongs to.")
+    tenant: TenantId = Field(description="The tenant the memory belongs to.")
     agent: str | None = Field(None, description="The agent (or flow) that remembered it.")
     session: str | None = Field(None, description="The conversation or run it belongs to.")
     kind: MemoryKind = "fact"
@@ -81,7 +94,7 @@ class MemoryFilter(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    tenant: str = Field(pattern=TENANT_PATTERN)
+    tenant: TenantId
     agent: str | None = None
     session: str | None = None
     kind: MemoryKind | None = None
