@@ -25,6 +25,7 @@ from marketing_intel.lake.files import read_table_file
 from marketing_intel.lake.parameters import parse
 from marketing_intel.lake.rows import json_rows
 from marketing_intel.lake.schema import table_spec
+from marketing_intel.memory import commands as memory_commands
 from marketing_intel.terminal import console, errors, user_errors
 
 app = typer.Typer(help="Marketing intelligence for Langflow: the lake, demo data and more.")
@@ -32,6 +33,7 @@ lake_app = typer.Typer(help="Load and inspect the lake.")
 demo_app = typer.Typer(help="Synthetic demo data.")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
+app.add_typer(memory_commands.app, name="memory")
 
 
 def _lake(*, writing: bool = False) -> Lake:

@@ -50,6 +50,43 @@ class Settings(BaseSettings):
     query_row_limit: int = Field(10_000, ge=1)
     query_timeout_s: float = Field(60.0, gt=0)
 
+    # Agent memory
+    memory_backend: Literal["local", "zerodb"] = "local"
+    memory_path: Path | None = Field(
+        None, description="Embedded memory file; default <home>/memory.sqlite."
+    )
+    zerodb_base_url: str = "https://api.ainative.studio"
+    zerodb_api_key: SecretStr | None = None
+    zerodb_project_id: str | None = None
+    zerodb_namespace: str = Field(
+        "mi-memory", description="Prefix of the per-tenant vector namespaces (<prefix>/<tenant>)."
+    )
+    zerodb_timeout_s: float = Field(10.0, gt=0)
+    zerodb_max_attempts: int = Field(4, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _zerodb_is_complete(self) -> Settings:
+        if self.memory_backend == "zerodb":
+            missing = [
+                name
+                for name, value in (
+                    ("MI_ZERODB_API_KEY", self.zerodb_api_key),
+                    ("MI_ZERODB_PROJECT_ID", self.zerodb_project_id),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(
+                    f"MI_MEMORY_BACKEND=zerodb needs {' and '.join(missing)} (from the ZeroDB "
+                    "dashboard); set them, or unset MI_MEMORY_BACKEND to use the embedded memory"
+                )
+        return self
+
+    @property
+    def memory_file(self) -> Path:
+        """The embedded memory's SQLite file."""
+        return self.memory_path or self.home / "memory.sqlite"
+
     @model_validator(mode="after")
     def _production_engines_are_complete(self) -> Settings:
         if self.lake_backend == "bigquery" and not self.bigquery_project:

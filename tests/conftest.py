@@ -11,7 +11,7 @@ import pytest
 from marketing_intel.lake import DuckDBLake
 
 # The BigQuery emulator fixture (`bigquery_emulator`), started once per session when used.
-pytest_plugins = ["tests.bigquery_emulator"]
+pytest_plugins = ["tests.bigquery_emulator", "tests.zerodb_standin"]
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -1,0 +1,373 @@
+"""The agent-memory nodes: "ZeroDB Memory Store", "ZeroDB Memory Recall" and "ZeroDB Chat Memory".
+
+Thin adapters over `marketing_intel.memory`: inputs -> a `MemoryStore` -> DataFrame, Message or a
+LangChain chat history. The store is ZeroDB or the embedded SQLite store, as the server's `MI_`
+settings say unless the node's Memory dropdown overrides them; the ZeroDB API key is a Langflow
+global variable, never a literal. Text is embedded with the connected Embeddings, else the offline
+MiniLM model. The three nodes share one base, `_MemoryNodeComponent`, kept in this file so a flow
+that embeds this file's code runs on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from lfx.base.memory.model import LCChatMemoryComponent
+from lfx.custom.custom_component.component import Component
+from lfx.field_typing.constants import Memory
+from lfx.inputs.inputs import InputTypes
+from lfx.io import (
+    DropdownInput,
+    FloatInput,
+    HandleInput,
+    IntInput,
+    MessageTextInput,
+    Output,
+    SecretStrInput,
+    StrInput,
+)
+from lfx.schema.data import Data
+from lfx.schema.dataframe import DataFrame
+from lfx.schema.message import Message
+
+# Memory choices in the node -> MI_MEMORY_BACKEND (None: keep the server's setting).
+ENGINES: dict[str, str | None] = {
+    "From settings": None,
+    "ZeroDB": "zerodb",
+    "Embedded (SQLite)": "local",
+}
+ANY_KIND = "Any"
+
+_CONNECTION_INPUTS: list[InputTypes] = [
+    MessageTextInput(
+        name="tenant_id",
+        display_name="Tenant ID",
+        info="The tenant whose memory this is. Agents cannot change it.",
+        required=True,
+    ),
+    HandleInput(
+        name="embeddings",
+        display_name="Embeddings",
+        input_types=["Embeddings"],
+        info="Embeds memories and queries. Empty: the offline all-MiniLM-L6-v2 model.",
+        required=False,
+    ),
+    DropdownInput(
+        name="engine",
+        display_name="Memory",
+        info="Where memories live: as the server's MI_ settings say, ZeroDB, or embedded.",
+        options=list(ENGINES),
+        value="From settings",
+        advanced=True,
+    ),
+    SecretStrInput(
+        name="api_key",
+        display_name="ZeroDB API Key",
+        info="A global variable holding the ZeroDB API key. Empty: MI_ZERODB_API_KEY.",
+        required=False,
+        advanced=True,
+    ),
+    StrInput(
+        name="project_id",
+        display_name="ZeroDB Project ID",
+        info="Empty: MI_ZERODB_PROJECT_ID.",
+        advanced=True,
+    ),
+    StrInput(
+        name="base_url",
+        display_name="ZeroDB URL",
+        info="Empty: MI_ZERODB_BASE_URL (https://api.ainative.studio).",
+        advanced=True,
+    ),
+]
+
+
+class _MemoryNodeComponent:
+    """What the memory nodes share: the connection inputs and opening the store.
+
+    Not a Component itself (no Component base), so Langflow registers only the three nodes;
+    its name ends in "Component" so Langflow's bundle validator sees the nodes' inherited
+    entry points.
+    """
+
+    tenant_id: str
+    embeddings: Any
+    engine: str
+    api_key: str
+    project_id: str
+    base_url: str
+    status: Any
+    _store: Any = None
+
+    def _memory_store(self) -> Any:
+        """The store these inputs select (opened once per node)."""
+        if self._store is None:
+            from marketing_intel.config import load_settings
+            from marketing_intel.memory import open_memory_store
+
+            with _user_errors():
+                if self.base_url:
+                    from lfx.utils.ssrf_protection import validate_connector_url_for_ssrf
+
+                    validate_connector_url_for_ssrf(self.base_url)
+                settings = load_settings(
+                    memory_backend=ENGINES.get(self.engine),
+                    zerodb_api_key=self._secret("api_key"),
+                    zerodb_project_id=self.project_id,
+                    zerodb_base_url=self.base_url,
+                )
+                self._store = open_memory_store(settings, self.embeddings or None)
+        return self._store
+
+    def _secret(self, field: str) -> str | None:
+        """A secret input's value; a global variable that is named but missing is an error
+        (Langflow would pass None and only log it, and we would fall back silently)."""
+        value = getattr(self, field, None)
+        if value:
+            return str(value)
+        vertex = getattr(self, "_vertex", None)
+        if vertex is not None and field in vertex.load_from_db_fields:
+            variable = vertex.params.get(field)
+            if variable:
+                raise ValueError(
+                    f"The global variable `{variable}` for {field} is not set: create it under "
+                    "Settings > Global Variables (or in the environment for headless runs)."
+                )
+        return None
+
+
+class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
+    """Remembers an analysis report, JSON, table rows or a message for one tenant."""
+
+    display_name = "ZeroDB Memory Store"
+    description = (
+        "Remember an analysis report (one memory per insight), JSON, table rows (a content "
+        "column) or a chat message for a tenant, in ZeroDB or the embedded memory."
+    )
+    icon = "brain"
+    name = "ZeroDBMemoryStore"
+    metadata = {"keywords": ["zerodb", "memory", "remember", "insights", "agent"]}
+
+    inputs = [
+        HandleInput(
+            name="value",
+            display_name="Remember",
+            input_types=["Message", "Data", "JSON", "DataFrame", "Table"],
+            info="An analysis report or other JSON, a table with a content column, or a message.",
+            required=True,
+        ),
+        DropdownInput(
+            name="kind",
+            display_name="Kind",
+            options=["insight", "fact", "message"],
+            value="insight",
+            info="What sort of memory (analysis reports are always insights).",
+        ),
+        StrInput(name="tags", display_name="Tags", is_list=True, info="Tags on every memory."),
+        MessageTextInput(name="agent", display_name="Agent", advanced=True),
+        MessageTextInput(
+            name="session_id",
+            display_name="Session ID",
+            info="Empty: the message's session, if any.",
+            advanced=True,
+        ),
+        FloatInput(name="importance", display_name="Importance (0-1)", value=0.5, advanced=True),
+        IntInput(
+            name="ttl_days",
+            display_name="Keep for (days)",
+            info="Memories expire after this many days; 0 keeps them.",
+            value=0,
+            advanced=True,
+        ),
+        *_CONNECTION_INPUTS,
+    ]
+    outputs = [Output(display_name="Stored", name="stored", method="store_memories")]
+
+    def store_memories(self) -> DataFrame:
+        """Remember the input; the stored memories (id, kind, content, tags)."""
+        from marketing_intel.memory import record_row
+
+        records = self._records()
+        with _user_errors():
+            ids = self._memory_store().remember_many(records)
+        self.status = f"{len(ids)} memories stored"
+        return DataFrame([{"id": id, **record_row(r)} for id, r in zip(ids, records, strict=True)])
+
+    def _records(self) -> list[Any]:
+        import datetime as dt
+
+        from marketing_intel.memory.conversion import (
+            RecordDefaults,
+            records_from_mapping,
+            records_from_rows,
+        )
+
+        value = self.value
+        with _user_errors():
+            defaults = RecordDefaults(
+                tenant=self.tenant_id,
+                kind=self.kind,
+                agent=self.agent or None,
+                session=self.session_id or _message_session(value),
+                tags=tuple(tag for tag in self.tags or () if tag),
+                importance=self.importance,
+                ttl=dt.timedelta(days=self.ttl_days) if self.ttl_days > 0 else None,
+            )
+            if isinstance(value, Message):
+                return [defaults.record(str(value.text or ""), metadata={"sender": value.sender})]
+            if isinstance(value, DataFrame):
+                return records_from_rows(value.to_dict(orient="records"), defaults)
+            if isinstance(value, Data):
+                return records_from_mapping(value.data, defaults)
+        raise ValueError(
+            f"cannot remember a {type(value).__name__}; "
+            "connect a report, JSON, a table or a message"
+        )
+
+
+class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
+    """Finds the tenant's memories closest in meaning to a query; an agent can use it as a tool."""
+
+    display_name = "ZeroDB Memory Recall"
+    description = (
+        "Recall a tenant's memories by meaning: the top matches as a table, and as text for a "
+        "prompt. Agents can use it as a tool."
+    )
+    icon = "brain"
+    name = "ZeroDBMemoryRecall"
+    metadata = {"keywords": ["zerodb", "memory", "recall", "semantic search", "agent"]}
+
+    inputs = [
+        MessageTextInput(
+            name="query",
+            display_name="Query",
+            info="What to recall, in plain words (e.g. 'why did ROAS drop on Meta?').",
+            required=True,
+            tool_mode=True,
+        ),
+        IntInput(name="k", display_name="Top K", value=5, info="How many memories, at most."),
+        DropdownInput(
+            name="kind",
+            display_name="Kind",
+            options=[ANY_KIND, "insight", "fact", "message"],
+            value=ANY_KIND,
+            advanced=True,
+        ),
+        StrInput(
+            name="tags",
+            display_name="Tags",
+            is_list=True,
+            info="Only memories carrying all of these tags.",
+            advanced=True,
+        ),
+        MessageTextInput(name="agent", display_name="Agent", advanced=True),
+        *_CONNECTION_INPUTS,
+    ]
+    outputs = [
+        # Agents get the text (a table would reach them truncated); one tool per recall.
+        Output(display_name="Memories", name="memories", method="recall_memories", tool_mode=False),
+        Output(display_name="Context", name="context", method="recall_context"),
+    ]
+
+    _recalls: dict[str, Any] | None = None
+
+    def recall_memories(self) -> DataFrame:
+        """The recalled memories as a table, closest first, with their scores."""
+        return DataFrame([memory.as_row() for memory in self._recalled()])
+
+    def recall_context(self) -> Message:
+        """The recalled memories as text for a prompt (one line each, closest first)."""
+        lines = [
+            f"- [{m.record.kind}, {m.record.created_at:%Y-%m-%d}] {m.record.content}"
+            for m in self._recalled()
+        ]
+        return Message(text="\n".join(lines) if lines else "No memories found.")
+
+    def _recalled(self) -> list[Any]:
+        # Both outputs come from one recall; an agent may call the tool again with a new query.
+        from marketing_intel.memory import MemoryFilter
+
+        key = repr((self.tenant_id, self.query, self.k, self.kind, self.tags, self.agent))
+        if self._recalls is None or key not in self._recalls:
+            with _user_errors():
+                filters = MemoryFilter(
+                    tenant=self.tenant_id,
+                    agent=self.agent or None,
+                    kind=None if self.kind == ANY_KIND else self.kind,
+                    tags=tuple(tag for tag in self.tags or () if tag),
+                )
+                memories = self._memory_store().recall(self.query, max(1, self.k), filters)
+            self._recalls = {key: memories}
+            self.status = f"{len(memories)} memories"
+        return self._recalls[key]
+
+
+class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
+    """A chat history per session for Message History and agents, kept in agent memory."""
+
+    display_name = "ZeroDB Chat Memory"
+    description = (
+        "Keep chat messages per session in ZeroDB or the embedded memory; connect it to "
+        "Message History's External Memory."
+    )
+    icon = "brain"
+    name = "ZeroDBChatMemory"
+    metadata = {"keywords": ["zerodb", "memory", "chat history", "session", "agent"]}
+
+    inputs = [
+        MessageTextInput(
+            name="session_id",
+            display_name="Session ID",
+            info="Empty: the current session of the flow run.",
+            advanced=True,
+        ),
+        MessageTextInput(name="agent", display_name="Agent", advanced=True),
+        *_CONNECTION_INPUTS,
+    ]
+    outputs = [Output(display_name="Memory", name="memory", method="build_message_history")]
+
+    def build_message_history(self) -> Memory:  # type: ignore[type-var]
+        """A LangChain chat message history of this tenant and session."""
+        from marketing_intel.memory.chat_history import MemoryChatHistory
+
+        session = self.session_id or _graph_session(self)
+        if not session:
+            raise ValueError("no session id: set Session ID, or run the flow with a session")
+        with _user_errors():
+            history = MemoryChatHistory(
+                self._memory_store(),
+                tenant=self.tenant_id,
+                session_id=str(session),
+                agent=self.agent or None,
+            )
+        return cast("Memory", history)
+
+
+def _graph_session(component: Component) -> str | None:
+    try:
+        return component.graph.session_id
+    except AttributeError:  # built outside a graph
+        return None
+
+
+def _message_session(value: Any) -> str | None:
+    session = getattr(value, "session_id", None) if isinstance(value, Message) else None
+    return str(session) if session else None
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn our errors and bad input into a one-sentence ValueError for the node's message."""
+    from pydantic import ValidationError
+
+    from marketing_intel.errors import MarketingIntelError
+
+    try:
+        yield
+    except ValidationError as error:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+        raise ValueError(f"Invalid input: {problems}") from None
+    except MarketingIntelError as error:
+        raise ValueError(str(error)) from None
