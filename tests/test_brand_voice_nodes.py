@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from lfx.schema.dataframe import DataFrame
 
-from components.marketing_intel.brand_voice_index import BrandVoiceIndexComponent
-from components.marketing_intel.brand_voice_search import BrandVoiceSearchComponent
+from components.marketing_intel.brand_voice import (
+    BrandVoiceIndexComponent,
+    BrandVoiceSearchComponent,
+)
 from components.marketing_intel.local_embeddings import LocalEmbeddingsComponent
 from marketing_intel.embeddings import LocalEmbeddings
 

@@ -69,7 +69,7 @@ class Calibration:
     vectors: npt.NDArray[np.float32]  # unit rows
     fits: npt.NDArray[np.float64]  # leave-one-out fit of each exemplar
     bandwidth: float
-    traits: npt.NDArray[np.float64]  # style traits of each exemplar (rows)
+    traits: npt.NDArray[np.float64]  # per trait: median, 10th and 90th percentile of exemplars
     vocabulary: frozenset[str]
 
     @property
@@ -90,7 +90,7 @@ def calibrate(vectors: npt.NDArray[np.float32], texts: Sequence[str]) -> Calibra
         fits = np.array([_fit(row, _nearest_m(n - 1)) for row in similarity])
         spread = float(np.std(fits, ddof=1)) if n > 2 else 0.0
         bandwidth = max(1.06 * spread * n ** (-0.2), 1e-4)
-    traits = np.array([style_traits(text) for text in texts]).reshape(n, len(TRAITS))
+    traits = trait_ranges(np.array([style_traits(t) for t in texts]).reshape(n, len(TRAITS)))
     vocabulary = frozenset(word for text in texts for word in _words(text))
     return Calibration(unit, fits, bandwidth, traits, vocabulary)
 
@@ -212,16 +212,22 @@ def style_traits(text: str) -> list[float]:
     ]
 
 
-def trait_differences(exemplar_traits: npt.NDArray[np.float64], draft: list[float]) -> list[str]:
+def trait_ranges(exemplar_traits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Per trait (columns): the exemplars' median, 10th and 90th percentile (rows); empty if
+    there are no exemplars."""
+    if exemplar_traits.shape[0] == 0:
+        return np.zeros((0, len(TRAITS)))
+    return np.percentile(exemplar_traits, [50, 10, 90], axis=0)
+
+
+def trait_differences(ranges: npt.NDArray[np.float64], draft: list[float]) -> list[str]:
     """The draft's traits that lie outside the brand's usual range (beyond 2 spreads of the
     exemplars' median, the spread floored so a trait the brand never varies still compares)."""
-    if exemplar_traits.shape[0] == 0:
+    if ranges.shape[0] == 0:
         return []
     found = []
     for column, (_, description) in enumerate(TRAITS):
-        values = exemplar_traits[:, column]
-        median = float(np.median(values))
-        low, high = np.percentile(values, [10, 90])
+        median, low, high = (float(value) for value in ranges[:, column])
         spread = max(float(high - low) / 2, 0.05 * max(abs(median), 1.0), 0.02)
         if abs(draft[column] - median) > 2 * spread:
             direction = "more" if draft[column] > median else "fewer"
