@@ -5,6 +5,7 @@ here): namespaces, filters, topK, ids, batching, the API version header and the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import Embeddings
@@ -142,3 +143,14 @@ def test_settings_choose_pinecone_and_refuse_it_half_configured(
     assert isinstance(index, PineconeBrandVoiceIndex)
     with pytest.raises(BrandVoiceConfigError, match="API key"):
         PineconeBrandVoiceIndex(api_key="", index_host=server.url)
+
+
+def test_the_deprecated_pinecone_client_is_neither_locked_nor_installed() -> None:
+    """`pinecone-client` shares the import name `pinecone`; its 6.x raises on import."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lock = (Path(__file__).parents[1] / "uv.lock").read_text()
+    assert 'name = "pinecone-client"' not in lock
+    assert version("pinecone").startswith("10.")
+    with pytest.raises(PackageNotFoundError):
+        version("pinecone-client")
