@@ -2,15 +2,18 @@
 
 Pinecone itself cannot run here (its emulator is Docker-only), so the tests start this small
 server on 127.0.0.1 and drive it with the real `pinecone` SDK 10.x over HTTP. It serves the data
-plane the brand-voice index uses (upsert, query, fetch, list, delete, describe_index_stats) and a
-control-plane `GET /indexes/{name}`, stores vectors in memory per namespace, and records every
-request (method, path, query, headers, JSON body) so tests can assert exactly what the SDK sent.
+plane the brand-voice index uses (upsert, query, fetch, list, delete, describe_index_stats; and
+for an index "created for a model", records upsert and search), a control-plane
+`GET /indexes/{name}` and the inference API's `POST /embed` (the hosted model is played by the
+offline MiniLM). It stores vectors in memory per namespace and records every request (method,
+path, query, headers, JSON or NDJSON body) so tests can assert exactly what the SDK sent.
 Filters are evaluated with the project's own filter module (Pinecone's documented grammar); the
 independent check of the data plane is the needledb peer (tests/needledb_server.py).
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -23,6 +26,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from marketing_intel.embeddings import local_embeddings
 from marketing_intel.vectors import parse_filter
 
 API_KEY = "standin-key"
@@ -48,6 +52,8 @@ class PineconeStandIn:
     namespaces: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     url: str = ""
+    integrated_model: str | None = None  # set: the index was "created for" this hosted model
+    text_field: str = "chunk_text"
 
     def calls(self, path_suffix: str) -> list[RecordedRequest]:
         """The recorded requests whose path ends with `path_suffix`."""
@@ -60,7 +66,11 @@ def build_app(state: PineconeStandIn) -> FastAPI:
 
     @app.middleware("http")
     async def record(request: Request, call_next: Any) -> Any:
-        body = await request.json() if await request.body() else None
+        raw = (await request.body()).decode()
+        if "ndjson" in request.headers.get("content-type", ""):
+            body: Any = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        else:
+            body = json.loads(raw) if raw else None
         state.requests.append(
             RecordedRequest(
                 request.method,
@@ -79,19 +89,17 @@ def build_app(state: PineconeStandIn) -> FastAPI:
     def describe_index(name: str) -> Any:
         if name != state.index_name:
             return JSONResponse({"error": {"code": "NOT_FOUND", "message": name}}, 404)
+        field: dict[str, Any] = {
+            "values": {"type": "dense_vector", "dimension": state.dimension, "metric": "cosine"}
+        }
+        if state.integrated_model:
+            semantic = {"type": "semantic_text", "model": state.integrated_model}
+            field = {state.text_field: {**semantic, "metric": "cosine"}}
         return {
             "name": name,
             "host": state.url,
             "status": {"ready": True, "state": "Ready"},
-            "schema": {
-                "fields": {
-                    "values": {
-                        "type": "dense_vector",
-                        "dimension": state.dimension,
-                        "metric": "cosine",
-                    }
-                }
-            },
+            "schema": {"fields": field},
             "deployment": {"deployment_type": "managed", "cloud": "aws", "region": "us-east-1"},
             "deletion_protection": "disabled",
         }
@@ -107,6 +115,49 @@ def build_app(state: PineconeStandIn) -> FastAPI:
                 )
             space[vector["id"]] = vector
         return {"upsertedCount": len(body["vectors"])}
+
+    @app.post("/embed")
+    def embed(body: dict[str, Any]) -> Any:
+        texts = [item["text"] for item in body["inputs"]]
+        vectors = local_embeddings().embed_documents(texts)
+        return {
+            "model": body["model"],
+            "vector_type": "dense",
+            "data": [{"values": v, "vector_type": "dense"} for v in vectors],
+            "usage": {"total_tokens": sum(len(t.split()) for t in texts)},
+        }
+
+    @app.post("/records/namespaces/{namespace:path}/upsert")
+    def upsert_records(namespace: str, request: Request) -> Any:
+        records = state.requests[-1].body
+        space = state.namespaces.setdefault(namespace, {})
+        vectors = local_embeddings().embed_documents([r[state.text_field] for r in records])
+        for record, values in zip(records, vectors, strict=True):
+            metadata = {k: v for k, v in record.items() if k != "_id"}
+            space[record["_id"]] = {"id": record["_id"], "values": values, "metadata": metadata}
+        return JSONResponse(None, status_code=201)
+
+    @app.post("/records/namespaces/{namespace:path}/search")
+    def search_records(namespace: str, body: dict[str, Any]) -> Any:
+        vector = local_embeddings().embed_query(body["query"]["inputs"]["text"])
+        found = query(
+            {
+                "namespace": namespace,
+                "vector": vector,
+                "topK": body["query"]["top_k"],
+                "filter": body["query"].get("filter"),
+            }
+        )
+        fields = body.get("fields") or []
+        hits = [
+            {
+                "_id": m["id"],
+                "_score": m["score"],
+                "fields": {f: m["metadata"][f] for f in fields if f in m["metadata"]},
+            }
+            for m in found["matches"]
+        ]
+        return {"result": {"hits": hits}, "usage": {"read_units": 1, "embed_total_tokens": 1}}
 
     @app.post("/query")
     def query(body: dict[str, Any]) -> Any:
@@ -177,9 +228,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_standin(dimension: int) -> Iterator[PineconeStandIn]:
+def run_standin(dimension: int, integrated_model: str | None = None) -> Iterator[PineconeStandIn]:
     """Serve a fresh stand-in on a free loopback port for the duration of the generator."""
-    state = PineconeStandIn(dimension=dimension)
+    state = PineconeStandIn(dimension=dimension, integrated_model=integrated_model)
     port = _free_port()
     state.url = f"http://127.0.0.1:{port}"
     config = uvicorn.Config(build_app(state), host="127.0.0.1", port=port, log_level="warning")

@@ -19,6 +19,7 @@ from marketing_intel.brand_voice import (
     open_brand_voice_index,
 )
 from marketing_intel.config import ConfigError, load_settings
+from marketing_intel.embeddings import LocalEmbeddings
 from tests.pinecone_standin import API_KEY, PineconeStandIn, run_standin
 
 
@@ -154,3 +155,40 @@ def test_the_deprecated_pinecone_client_is_neither_locked_nor_installed() -> Non
     assert version("pinecone").startswith("10.")
     with pytest.raises(PackageNotFoundError):
         version("pinecone-client")
+
+
+def test_integrated_inference_when_the_index_was_created_for_a_model() -> None:
+    """The index's schema names a hosted model: records are upserted as text and searched by
+    text; the score embeds the draft with the same model through the inference API."""
+    for server in run_standin(dimension=384, integrated_model="multilingual-e5-large"):
+        index = PineconeBrandVoiceIndex(
+            api_key=API_KEY, index_name="brand-voice", control_host=server.url
+        )
+        assert index.integrated_model == "multilingual-e5-large"
+        assert index.text_field == "chunk_text"
+        assert index.embedder.id == "pinecone-inference:multilingual-e5-large"
+        exemplars = copy(12)
+        index.upsert(exemplars)
+        [records] = server.calls("/records/namespaces/acme/trail/upsert")  # path decoded
+        assert [r["_id"] for r in records.body] == [e.id for e in exemplars]
+        assert records.body[0]["chunk_text"] == exemplars[0].text
+        assert server.calls("/vectors/upsert") == []  # no client-side vectors
+        matches = index.search("Exemplar number 3", k=2, tenant="acme", brand="trail")
+        assert matches[0].text == exemplars[3].text
+        [search] = server.calls("/records/namespaces/acme/trail/search")
+        assert search.body["query"]["top_k"] == 2
+        assert search.body["query"]["inputs"] == {"text": "Exemplar number 3"}
+        embeds_before = len(server.calls("/embed"))
+        result = index.score("Exemplar number 40 about the trail.", tenant="acme", brand="trail")
+        assert result.reliable and result.exemplar_count == 12
+        assert len(server.calls("/embed")) == embeds_before + 1  # the draft, by the same model
+        embed = server.calls("/embed")[-1]
+        assert embed.body["model"] == "multilingual-e5-large"
+        assert embed.body["parameters"]["input_type"] == "passage"
+        with pytest.raises(BrandVoiceConfigError, match="own model"):
+            PineconeBrandVoiceIndex(
+                api_key=API_KEY,
+                index_name="brand-voice",
+                control_host=server.url,
+                embeddings=LocalEmbeddings(),
+            )

@@ -53,13 +53,10 @@ class EmbeddedBrandVoiceIndex(ABC):
     # What a backend implements.
     @abstractmethod
     def _write(
-        self,
-        brand: Brand,
-        ids: list[str],
-        vectors: npt.NDArray[np.float32],
-        metadata: list[dict[str, Any]],
+        self, brand: Brand, ids: list[str], texts: list[str], metadata: list[dict[str, Any]]
     ) -> None:
-        """Store vectors (replacing same ids) in the brand's partition."""
+        """Store exemplars (replacing same ids) in the brand's partition; the backend embeds
+        the texts with `self._embed`, or lets its server embed them."""
 
     @abstractmethod
     def _nearest(
@@ -89,9 +86,8 @@ class EmbeddedBrandVoiceIndex(ABC):
             groups.setdefault((exemplar.tenant, exemplar.brand), {})[exemplar.id] = exemplar
         for brand, unique in groups.items():
             items = list(unique.values())
-            vectors = self._embed([item.text for item in items])
             metadata = [item.metadata(self._embedder.id) for item in items]
-            self._write(brand, list(unique), vectors, metadata)
+            self._write(brand, list(unique), [item.text for item in items], metadata)
             self._forget_calibration(brand)
         return UpsertReport(
             written=sum(len(unique) for unique in groups.values()),
@@ -128,7 +124,7 @@ class EmbeddedBrandVoiceIndex(ABC):
             raise ValueError("the text to search for is empty")
         if not 1 <= k <= 1000:
             raise ValueError(f"k must be from 1 to 1000; got {k}")
-        return self._nearest(_brand(tenant, brand), self._embed([text])[0], k, filter)
+        return self._search_text(_brand(tenant, brand), text, k, filter)
 
     def score(self, draft: str, *, tenant: str, brand: str, k: int = 3) -> BrandVoiceScore:
         """The calibrated on-brand score of `draft` (see `marketing_intel.brand_voice.scoring`)."""
@@ -146,6 +142,13 @@ class EmbeddedBrandVoiceIndex(ABC):
             embedder_id=self._embedder.id,
             min_exemplars=self.min_exemplars,
         )
+
+    def _search_text(
+        self, brand: Brand, text: str, k: int, filter: Mapping[str, Any] | None
+    ) -> list[ExemplarMatch]:
+        """Search by text: embed it here, then the nearest vectors (a backend whose server
+        embeds queries overrides this)."""
+        return self._nearest(brand, self._embed([text])[0], k, filter)
 
     def close(self) -> None:  # noqa: B027 (a backend with connections overrides it)
         """Nothing to release by default."""

@@ -49,12 +49,9 @@ class LocalBrandVoiceIndex(EmbeddedBrandVoiceIndex):
         self.vectors = vectors
 
     def _write(
-        self,
-        brand: Brand,
-        ids: list[str],
-        vectors: npt.NDArray[np.float32],
-        metadata: list[dict[str, Any]],
+        self, brand: Brand, ids: list[str], texts: list[str], metadata: list[dict[str, Any]]
     ) -> None:
+        vectors = self._embed(texts)
         records = [VectorRecord(i, v, m) for i, v, m in zip(ids, vectors, metadata, strict=True)]
         self.vectors.upsert(brand[0], records)
 

@@ -28,6 +28,47 @@ from marketing_intel.brand_voice.scoring import MIN_EXEMPLARS
 
 UPSERT_BATCH = 100  # vectors per request: ~0.7 MB at 384 dimensions, well under Pinecone's 2 MB
 FETCH_BATCH = 100
+RECORDS_BATCH = 96  # Pinecone's limit of records per upsert_records / texts per embed call
+MATCH_FIELDS = ("text", "channel", "tags", "approved_at")
+
+
+class PineconeInferenceEmbeddings(Embeddings):
+    """A model hosted by Pinecone (the one an integrated index was created for), called through
+    Pinecone's inference API, as a LangChain `Embeddings`. Texts are embedded as passages on
+    both sides, since the score compares drafts with exemplars symmetrically."""
+
+    def __init__(self, client: Any, model: str) -> None:
+        self._client = client
+        self.model = model
+        self.embedder_id = f"pinecone-inference:{model}"
+        self.dimension = len(self.embed_query("dimension probe"))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in batches of the API's limit."""
+        vectors: list[list[float]] = []
+        with _pinecone_errors(f"embedding with {self.model}"):
+            for start in range(0, len(texts), RECORDS_BATCH):
+                result = self._client.inference.embed(
+                    model=self.model,
+                    inputs=texts[start : start + RECORDS_BATCH],
+                    parameters={"input_type": "passage", "truncate": "END"},
+                )
+                vectors.extend(list(item.values) for item in result.data)
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of one text."""
+        return self.embed_documents([text])[0]
+
+
+def _semantic_field(description: Any) -> tuple[str, str] | None:
+    """(model, field name) of an index created for a hosted model, else None."""
+    fields = getattr(getattr(description, "schema", None), "fields", None) or {}
+    for name, field in fields.items():
+        model = getattr(field, "model", None)
+        if type(field).__name__ == "SemanticTextField" and model:
+            return str(model), str(name)
+    return None
 
 
 def namespace_of(brand: Brand) -> str:
@@ -40,6 +81,12 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
 
     `index_host` (the data-plane URL) is used as given; otherwise `index_name` is looked up on
     the control plane (`control_host`, default Pinecone's own).
+
+    Integrated inference: when the index was created for a hosted model (its schema has a
+    `semantic_text` field, or `integrated_model` is given with a host), Pinecone embeds the
+    copy: exemplars are written with `upsert_records` (the text in that field) and searched
+    with `search` by text; the score embeds its draft with the same model through Pinecone's
+    inference API, so every vector compared comes from one model.
     """
 
     def __init__(
@@ -52,6 +99,8 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
         embeddings: Embeddings | None = None,
         min_exemplars: int = MIN_EXEMPLARS,
         timeout_s: float = 30.0,
+        integrated_model: str | None = None,
+        text_field: str = "text",
     ) -> None:
         if not api_key:
             raise BrandVoiceConfigError("Pinecone needs an API key (MI_PINECONE_API_KEY).")
@@ -60,14 +109,30 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
                 "Pinecone needs an index: set MI_PINECONE_INDEX (its name) or "
                 "MI_PINECONE_INDEX_HOST (its data-plane URL)."
             )
-        super().__init__(embeddings, min_exemplars=min_exemplars)
         from pinecone import Pinecone
 
         with _pinecone_errors("connecting to Pinecone"):
             client = Pinecone(api_key=api_key, host=control_host, timeout=timeout_s)
-            host = index_host or str(client.describe_index(str(index_name)).host)
+            host = index_host
+            if not host:
+                description = client.describe_index(str(index_name))
+                host = str(description.host)
+                integrated_model, text_field = _semantic_field(description) or (
+                    integrated_model,
+                    text_field,
+                )
             self._index = client.Index(host=host)
         self.index_host = host
+        self.integrated_model = integrated_model
+        self.text_field = text_field
+        if integrated_model:
+            if embeddings is not None:
+                raise BrandVoiceConfigError(
+                    f"The Pinecone index embeds with its own model {integrated_model}; do not "
+                    "connect another embedder to it."
+                )
+            embeddings = PineconeInferenceEmbeddings(client, integrated_model)
+        super().__init__(embeddings, min_exemplars=min_exemplars)
         self._checked: set[str] = set()
         self._checked_lock = threading.Lock()
         self._check_dimension()
@@ -102,14 +167,21 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
             self._checked.add(namespace)
 
     def _write(
-        self,
-        brand: Brand,
-        ids: list[str],
-        vectors: npt.NDArray[np.float32],
-        metadata: list[dict[str, Any]],
+        self, brand: Brand, ids: list[str], texts: list[str], metadata: list[dict[str, Any]]
     ) -> None:
         namespace = namespace_of(brand)
         self._check_embedder(namespace)
+        if self.integrated_model:
+            records = [
+                {**m, "_id": i, self.text_field: t}
+                for i, t, m in zip(ids, texts, metadata, strict=True)
+            ]
+            with _pinecone_errors(f"upserting records into namespace {namespace}"):
+                for start in range(0, len(records), RECORDS_BATCH):
+                    batch = records[start : start + RECORDS_BATCH]
+                    self._index.upsert_records(records=batch, namespace=namespace)
+            return
+        vectors = self._embed(texts)
         items = [
             {"id": i, "values": v.tolist(), "metadata": m}
             for i, v, m in zip(ids, vectors, metadata, strict=True)
@@ -139,6 +211,26 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
         return [
             ExemplarMatch.from_metadata(m.id, float(m.score), dict(m.metadata or {}))
             for m in response.matches
+        ]
+
+    def _search_text(
+        self, brand: Brand, text: str, k: int, filter: Mapping[str, Any] | None
+    ) -> list[ExemplarMatch]:
+        if not self.integrated_model:
+            return super()._search_text(brand, text, k, filter)
+        namespace = namespace_of(brand)
+        self._check_embedder(namespace)
+        with _pinecone_errors(f"searching namespace {namespace}"):
+            response = self._index.search(
+                namespace=namespace,
+                top_k=k,
+                inputs={"text": text},
+                filter=dict(filter) if filter else None,
+                fields=list(MATCH_FIELDS),
+            )
+        return [
+            ExemplarMatch.from_metadata(hit.id_, float(hit.score_), dict(hit.fields))
+            for hit in response.result.hits
         ]
 
     def _all(self, brand: Brand) -> tuple[npt.NDArray[np.float32], list[str]]:
