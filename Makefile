@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test lint bench sync uv emulator emulator-lock
+.PHONY: run test lint bench sync uv emulator emulator-lock needledb needledb-lock
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -22,7 +22,7 @@ run: sync
 	@echo "on this machine; for the API, create a key under Settings > API Keys. Ctrl-C stops it."
 	@$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
 
-test: sync lint emulator
+test: sync lint emulator needledb
 	@$(UV) run --no-sync pytest
 
 lint: sync
@@ -66,3 +66,23 @@ $(EMULATOR_STAMP): emulator/requirements.txt emulator/install_extensions.py | uv
 emulator-lock: uv
 	@$(UV) pip compile emulator/requirements.in --overrides emulator/overrides.txt \
 		--python-version 3.13 --universal --no-header --quiet -o emulator/requirements.txt
+
+# needledb (FAISS-backed, Pinecone-shaped data plane), the independent peer the Pinecone brand-voice
+# tests also run against (tests/needledb_server.py): its own venv from the pinned
+# needledb/requirements.txt, with the Python that runs make. Rebuilt only when the pins change.
+NEEDLEDB_VENV := .needledb-venv
+NEEDLEDB_STAMP := $(NEEDLEDB_VENV)/.installed
+
+needledb: $(NEEDLEDB_STAMP)
+
+$(NEEDLEDB_STAMP): needledb/requirements.txt | uv
+	@echo "Building the needledb venv $(NEEDLEDB_VENV)"
+	@rm -f $@
+	@UV_PYTHON_DOWNLOADS=never $(UV) venv --quiet --clear --python $(PYTHON) $(NEEDLEDB_VENV) \
+	&& $(UV) pip sync --quiet --python $(NEEDLEDB_VENV)/bin/python needledb/requirements.txt \
+	&& touch $@
+
+# Re-pin needledb/requirements.txt from needledb/requirements.in (needs the package index).
+needledb-lock: uv
+	@$(UV) pip compile needledb/requirements.in --python-version 3.11 --universal --no-header \
+		--quiet -o needledb/requirements.txt

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import bigquery_layer, demo_seed, lake_query, memory, templates, webhooks
+from bench import (
+    bigquery_layer,
+    brand_voice,
+    demo_seed,
+    lake_query,
+    memory,
+    templates,
+    webhooks,
+)
 
 BENCHMARKS = {
     "lake_query": lake_query.main,
@@ -13,6 +21,7 @@ BENCHMARKS = {
     "templates": templates.main,
     "webhooks": webhooks.main,
     "memory": memory.main,
+    "brand_voice": brand_voice.main,
 }
 
 if __name__ == "__main__":

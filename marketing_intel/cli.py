@@ -19,6 +19,7 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from marketing_intel.brand_voice.commands import app as brand_voice_app
 from marketing_intel.config import load_settings
 from marketing_intel.lake import Lake, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
@@ -34,6 +35,7 @@ demo_app = typer.Typer(help="Synthetic demo data.")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
 app.add_typer(memory_commands.app, name="memory")
+app.add_typer(brand_voice_app, name="brand-voice")
 
 
 def _lake(*, writing: bool = False) -> Lake:

@@ -49,6 +49,22 @@ class Settings(BaseSettings):
     )
     query_row_limit: int = Field(10_000, ge=1)
     query_timeout_s: float = Field(60.0, gt=0)
+    # Brand voice (and the local vector file it shares with other embedded stores)
+    brand_voice_backend: Literal["local", "pinecone"] = "local"
+    vectors_path: Path | None = Field(
+        None, description="Embedded vector file (sqlite-vec); default <home>/vectors.sqlite."
+    )
+    pinecone_api_key: SecretStr | None = None
+    pinecone_index: str | None = Field(None, description="Pinecone index name (control plane).")
+    pinecone_index_host: str | None = Field(
+        None, description="The index's data-plane URL; skips the control-plane lookup."
+    )
+    pinecone_control_host: str | None = Field(
+        None, description="Another control-plane URL (default Pinecone's own)."
+    )
+    brand_voice_min_exemplars: int = Field(
+        10, ge=3, description="Below this many exemplars a brand's score is 'not reliable'."
+    )
 
     # Agent memory
     memory_backend: Literal["local", "zerodb"] = "local"
@@ -95,6 +111,27 @@ class Settings(BaseSettings):
                 "that runs the queries); set it, or unset MI_LAKE_BACKEND to use the embedded lake"
             )
         return self
+
+    @model_validator(mode="after")
+    def _pinecone_is_complete(self) -> Settings:
+        if self.brand_voice_backend != "pinecone":
+            return self
+        if self.pinecone_api_key is None or not self.pinecone_api_key.get_secret_value():
+            raise ValueError(
+                "MI_BRAND_VOICE_BACKEND=pinecone needs MI_PINECONE_API_KEY; set it, or unset "
+                "MI_BRAND_VOICE_BACKEND to use the embedded index"
+            )
+        if not (self.pinecone_index or self.pinecone_index_host):
+            raise ValueError(
+                "MI_BRAND_VOICE_BACKEND=pinecone needs MI_PINECONE_INDEX (the index name) or "
+                "MI_PINECONE_INDEX_HOST (its data-plane URL)"
+            )
+        return self
+
+    @property
+    def local_vectors_path(self) -> Path:
+        """The embedded vector file (sqlite-vec) shared by the embedded stores."""
+        return self.vectors_path or self.home / "vectors.sqlite"
 
     @property
     def lake_path(self) -> Path:

@@ -60,6 +60,8 @@ def _open_runtime() -> _Runtime:
     model_file, tokenizer_file = _model_files()
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # warnings about unused initializers are noise for users
+    # No busy-waiting between calls: the model shares the CPU with a whole Langflow server.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(
         str(model_file), sess_options=options, providers=["CPUExecutionProvider"]
     )

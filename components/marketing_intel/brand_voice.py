@@ -1,0 +1,313 @@
+"""The brand-voice nodes: "Brand Voice Index" (add a brand's approved copy) and "Brand Voice Search"
+(score a draft against it, with the nearest exemplars; usable as an agent tool).
+
+Thin adapters over `marketing_intel.brand_voice`. The index (embedded sqlite-vec or Pinecone)
+comes from the server's `MI_` settings unless the advanced inputs say otherwise; the Pinecone key
+is a Langflow global variable, never a literal. Both nodes take any Embeddings and default to
+the offline all-MiniLM-L6-v2 (the "Local Embeddings" node).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lfx.custom.custom_component.component import Component
+from lfx.io import (
+    DropdownInput,
+    FileInput,
+    HandleInput,
+    IntInput,
+    MessageTextInput,
+    MultilineInput,
+    Output,
+    SecretStrInput,
+    StrInput,
+)
+from lfx.schema.data import Data
+from lfx.schema.dataframe import DataFrame
+from lfx.schema.message import Message
+
+# Index choices in the node -> MI_BRAND_VOICE_BACKEND (None: keep the server's setting).
+BACKENDS: dict[str, str | None] = {
+    "From settings": None,
+    "Pinecone": "pinecone",
+    "Embedded (sqlite-vec)": "local",
+}
+
+
+class _BrandVoiceBackendMixin:
+    """Tenant, brand, embedder and backend inputs, and the index they open."""
+
+    scope_inputs: list[Any] = [
+        MessageTextInput(
+            name="tenant_id",
+            display_name="Tenant ID",
+            info="The tenant whose brand this is. Agents cannot change it.",
+            required=True,
+        ),
+        MessageTextInput(
+            name="brand",
+            display_name="Brand",
+            info="The brand (letters, digits, '_', '.', '-'); each brand has its own exemplars.",
+            required=True,
+        ),
+    ]
+    backend_inputs: list[Any] = [
+        HandleInput(
+            name="embeddings",
+            display_name="Embeddings",
+            info=(
+                "Any embeddings model; empty: the offline all-MiniLM-L6-v2 (Local Embeddings). "
+                "An index keeps the embedder it was built with and refuses another."
+            ),
+            input_types=["Embeddings"],
+            required=False,
+        ),
+        DropdownInput(
+            name="backend",
+            display_name="Index",
+            info="Where exemplars live: as the server's MI_ settings say, Pinecone, or embedded.",
+            options=list(BACKENDS),
+            value="From settings",
+            advanced=True,
+        ),
+        SecretStrInput(
+            name="pinecone_api_key",
+            display_name="Pinecone API Key",
+            info="A global variable holding the key. Empty: MI_PINECONE_API_KEY.",
+            required=False,
+            advanced=True,
+        ),
+        StrInput(
+            name="pinecone_index",
+            display_name="Pinecone Index",
+            info="The index name. Empty: MI_PINECONE_INDEX.",
+            advanced=True,
+        ),
+        StrInput(
+            name="pinecone_index_host",
+            display_name="Pinecone Index Host",
+            info="The index data-plane URL (no name lookup). Empty: MI_PINECONE_INDEX_HOST.",
+            advanced=True,
+        ),
+    ]
+
+    def _open_index(self) -> Any:
+        """The brand-voice index of the server's settings with this node's inputs on top."""
+        from marketing_intel.brand_voice import open_brand_voice_index
+        from marketing_intel.config import load_settings
+
+        host = getattr(self, "pinecone_index_host", None)
+        if host:
+            from lfx.utils.ssrf_protection import validate_connector_url_for_ssrf
+
+            validate_connector_url_for_ssrf(host)  # a URL typed into a node is untrusted
+        settings = load_settings(
+            brand_voice_backend=BACKENDS[getattr(self, "backend", "From settings")],
+            pinecone_api_key=self._secret_value("pinecone_api_key"),
+            pinecone_index=getattr(self, "pinecone_index", None),
+            pinecone_index_host=host,
+        )
+        return open_brand_voice_index(settings, getattr(self, "embeddings", None) or None)
+
+    def _secret_value(self, field: str) -> str | None:
+        """A secret input's value; a named global variable that is missing is an error (Langflow
+        would pass None and only log it, and we would silently use another key)."""
+        value = getattr(self, field, None)
+        if value:
+            return str(value)
+        vertex = getattr(self, "_vertex", None)
+        if vertex is not None and field in vertex.load_from_db_fields:
+            variable = vertex.params.get(field)
+            if variable:
+                raise ValueError(
+                    f"The global variable `{variable}` for {field} is not set: create it under "
+                    "Settings > Global Variables (or in the environment for headless runs)."
+                )
+        return None
+
+    def _scope(self) -> tuple[str, str]:
+        return str(getattr(self, "tenant_id", "")).strip(), str(getattr(self, "brand", "")).strip()
+
+
+def _user_message(error: Exception) -> ValueError:
+    """Our errors as the one sentence Langflow shows on the node."""
+    return ValueError(str(error))
+
+
+class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
+    """Indexes exemplars of one tenant's brand and reports how many were written."""
+
+    display_name = "Brand Voice Index"
+    description = (
+        "Index a brand's approved copy (one exemplar per line, a list, a table with a 'text' "
+        "column, or a .txt/.csv/.jsonl file) for brand-voice search and scoring."
+    )
+    icon = "book-open-check"
+    name = "BrandVoiceIndex"
+    metadata = {"keywords": ["brand voice", "pinecone", "exemplars", "copy", "index"]}
+
+    inputs = [
+        *_BrandVoiceBackendMixin.scope_inputs,
+        MultilineInput(
+            name="exemplar_text",
+            display_name="Exemplars",
+            info="Approved copy, one exemplar per line.",
+        ),
+        HandleInput(
+            name="exemplar_rows",
+            display_name="Exemplar Rows",
+            info="A table, Data list or messages whose 'text' is approved copy.",
+            input_types=["DataFrame", "Data", "Message"],
+            is_list=True,
+            required=False,
+        ),
+        FileInput(
+            name="exemplar_file",
+            display_name="Exemplar File",
+            file_types=["txt", "csv", "jsonl"],
+            info="One exemplar per line (.txt) or a 'text' column (.csv/.jsonl).",
+            required=False,
+        ),
+        MessageTextInput(
+            name="channel",
+            display_name="Channel",
+            info="Where this copy ran (email, ads, push ...); empty: from the rows, else 'any'.",
+            advanced=True,
+        ),
+        *_BrandVoiceBackendMixin.backend_inputs,
+    ]
+
+    outputs = [Output(display_name="Report", name="report", method="index_exemplars")]
+
+    def index_exemplars(self) -> Data:
+        """Upsert the exemplars; the report counts them per brand and names the embedder."""
+        from marketing_intel.brand_voice import BrandVoiceError
+        from marketing_intel.config import ConfigError
+
+        tenant, brand = self._scope()
+        try:
+            exemplars = self._exemplars(tenant, brand)
+            if not exemplars:
+                raise ValueError("No exemplars given: type copy, connect rows or choose a file.")
+            index = self._open_index()
+            try:
+                report = index.upsert(exemplars)
+            finally:
+                index.close()
+        except (BrandVoiceError, ConfigError) as error:
+            raise _user_message(error) from None
+        self.status = f"{report.written} exemplars indexed for {tenant}/{brand}"
+        return Data(data=report.model_dump())
+
+    def _exemplars(self, tenant: str, brand: str) -> list[Any]:
+        from marketing_intel.brand_voice.exemplar_files import (
+            exemplars_from_rows,
+            read_exemplar_file,
+        )
+
+        channel = str(self.channel or "").strip() or None
+        rows: list[dict[str, Any]] = [
+            {"text": line} for line in (self.exemplar_text or "").splitlines() if line.strip()
+        ]
+        connected = self.exemplar_rows
+        # Langflow hands over a single connection unwrapped (a DataFrame iterates its columns)
+        for item in connected if isinstance(connected, list) else [connected]:
+            if item is not None:
+                rows.extend(_rows_of(item))
+        found = exemplars_from_rows(rows, tenant=tenant, brand=brand, channel=channel)
+        if self.exemplar_file:
+            path = Path(self.resolve_path(self.exemplar_file))
+            found += read_exemplar_file(path, tenant=tenant, brand=brand, channel=channel)
+        return found
+
+
+def _rows_of(item: Any) -> list[dict[str, Any]]:
+    """Rows of a DataFrame, a Data or a Message (duck-typed: lfx's types are pandas/pydantic)."""
+    if hasattr(item, "to_dict") and hasattr(item, "columns"):
+        return list(item.to_dict(orient="records"))
+    if hasattr(item, "data") and isinstance(item.data, dict):
+        return [dict(item.data)]
+    text = getattr(item, "text", None)
+    return [{"text": text}] if text else []
+
+
+class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
+    """Scores a draft (0-100, on brand / borderline / off brand) with its reasons."""
+
+    display_name = "Brand Voice Search"
+    description = (
+        "Score how on-brand a draft is (0-100, calibrated on the brand's own approved copy), "
+        "with the nearest exemplars and the traits that differ."
+    )
+    icon = "scan-search"
+    name = "BrandVoiceSearch"
+    metadata = {"keywords": ["brand voice", "on brand", "tone", "pinecone", "score", "copy"]}
+
+    inputs = [
+        MultilineInput(
+            name="draft",
+            display_name="Draft",
+            info="The copy to check against the brand's voice.",
+            required=True,
+            tool_mode=True,
+        ),
+        *_BrandVoiceBackendMixin.scope_inputs,
+        IntInput(
+            name="k",
+            display_name="Nearest Exemplars",
+            info="How many of the closest approved exemplars to return.",
+            value=3,
+        ),
+        *_BrandVoiceBackendMixin.backend_inputs,
+    ]
+
+    outputs = [
+        Output(display_name="Score", name="score", method="score_draft"),
+        Output(display_name="Nearest Exemplars", name="nearest", method="nearest_exemplars"),
+        Output(display_name="Verdict", name="verdict", method="verdict"),
+    ]
+
+    _scorings: dict[str, Any] | None = None
+
+    def score_draft(self) -> Data:
+        """The whole score: value, label, reliability, nearest exemplars and differences."""
+        return Data(data=self._score().model_dump(mode="json"))
+
+    def nearest_exemplars(self) -> DataFrame:
+        """The nearest exemplars as a table (id, score, text, channel, tags, approved_at)."""
+        return DataFrame([m.model_dump(mode="json") for m in self._score().nearest])
+
+    def verdict(self) -> Message:
+        """A short text verdict for people and agents."""
+        result = self._score()
+        lines = [result.summary]
+        lines += [f"- differs: {d}" for d in result.differences]
+        if result.unfamiliar_words:
+            lines.append("- words the brand never uses: " + ", ".join(result.unfamiliar_words))
+        lines += [f"- closest approved copy ({m.score:.2f}): {m.text}" for m in result.nearest]
+        return Message(text="\n".join(lines))
+
+    def _score(self) -> Any:
+        # The three outputs come from one scoring; an agent may call again with another draft.
+        key = repr([getattr(self, field.name or "", None) for field in self.inputs])
+        if self._scorings is None or key not in self._scorings:
+            self._scorings = {key: self._compute()}
+        return self._scorings[key]
+
+    def _compute(self) -> Any:
+        from marketing_intel.brand_voice import BrandVoiceError
+        from marketing_intel.config import ConfigError
+
+        tenant, brand = self._scope()
+        try:
+            index = self._open_index()
+            try:
+                result = index.score(str(self.draft or ""), tenant=tenant, brand=brand, k=self.k)
+            finally:
+                index.close()
+        except (BrandVoiceError, ConfigError, ValueError) as error:
+            raise _user_message(error) from None
+        self.status = result.summary
+        return result

@@ -1,0 +1,63 @@
+"""Brand voice: index a brand's approved copy, find the exemplars nearest a draft, and score how
+on-brand the draft is, calibrated per brand and embedder.
+
+`open_brand_voice_index(settings)` gives the configured backend: the embedded sqlite-vec index
+(default) or Pinecone (`MI_BRAND_VOICE_BACKEND=pinecone`). Both take any LangChain `Embeddings`
+and default to the offline MiniLM embedder.
+"""
+
+from __future__ import annotations
+
+from langchain_core.embeddings import Embeddings
+
+from marketing_intel.brand_voice.errors import (
+    BrandVoiceBackendError,
+    BrandVoiceConfigError,
+    BrandVoiceError,
+    EmbedderMismatchError,
+)
+from marketing_intel.brand_voice.exemplars import Exemplar, ExemplarMatch
+from marketing_intel.brand_voice.local_index import LocalBrandVoiceIndex
+from marketing_intel.brand_voice.pinecone_index import PineconeBrandVoiceIndex
+from marketing_intel.brand_voice.protocol import BrandVoiceIndex, UpsertReport
+from marketing_intel.brand_voice.scoring import BrandVoiceScore
+from marketing_intel.config import Settings
+
+
+def open_brand_voice_index(
+    settings: Settings, embeddings: Embeddings | None = None
+) -> BrandVoiceIndex:
+    """The brand-voice index the settings choose, embedding with `embeddings` (default: the
+    offline MiniLM embedder)."""
+    if settings.brand_voice_backend == "pinecone":
+        if settings.pinecone_api_key is None:
+            raise BrandVoiceConfigError(
+                "MI_BRAND_VOICE_BACKEND=pinecone needs MI_PINECONE_API_KEY."
+            )
+        return PineconeBrandVoiceIndex(
+            api_key=settings.pinecone_api_key.get_secret_value(),
+            index_name=settings.pinecone_index,
+            index_host=settings.pinecone_index_host,
+            control_host=settings.pinecone_control_host,
+            embeddings=embeddings,
+            min_exemplars=settings.brand_voice_min_exemplars,
+        )
+    return LocalBrandVoiceIndex(
+        settings.local_vectors_path, embeddings, min_exemplars=settings.brand_voice_min_exemplars
+    )
+
+
+__all__ = [
+    "BrandVoiceBackendError",
+    "BrandVoiceConfigError",
+    "BrandVoiceError",
+    "BrandVoiceIndex",
+    "BrandVoiceScore",
+    "EmbedderMismatchError",
+    "Exemplar",
+    "ExemplarMatch",
+    "LocalBrandVoiceIndex",
+    "PineconeBrandVoiceIndex",
+    "UpsertReport",
+    "open_brand_voice_index",
+]
