@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     query_row_limit: int = Field(10_000, ge=1)
     query_timeout_s: float = Field(60.0, gt=0)
 
+    # Insight cache
+    cache_backend: Literal["sqlite", "postgres"] = "sqlite"
+    cache_url: SecretStr | None = Field(
+        None, description="PostgreSQL URL of the insight cache (required when postgres)."
+    )
+    cache_schema: str = Field("mi_cache", description="PostgreSQL schema of the insight cache.")
+    cache_ttl_s: int = Field(
+        600, ge=300, le=900, description="How long a cached report is served (5-15 minutes)."
+    )
+
     @model_validator(mode="after")
     def _production_engines_are_complete(self) -> Settings:
         if self.lake_backend == "bigquery" and not self.bigquery_project:
@@ -57,7 +67,17 @@ class Settings(BaseSettings):
                 "MI_LAKE_BACKEND=bigquery needs MI_BIGQUERY_PROJECT (the Google Cloud project "
                 "that runs the queries); set it, or unset MI_LAKE_BACKEND to use the embedded lake"
             )
+        if self.cache_backend == "postgres" and not self.cache_url:
+            raise ValueError(
+                "MI_CACHE_BACKEND=postgres needs MI_CACHE_URL (postgresql://user:password@host/db "
+                "of the insight cache); set it, or unset MI_CACHE_BACKEND to use the embedded cache"
+            )
         return self
+
+    @property
+    def cache_path(self) -> Path:
+        """The embedded insight cache's SQLite file."""
+        return self.home / "insight_cache.sqlite3"
 
     @property
     def lake_path(self) -> Path:
