@@ -108,7 +108,10 @@ class SingleFlightCache(ABC):
         if stored_at is not None:
             return Lookup(value, hit=True, stored_at=stored_at)
         with self._flight(key) as flight:
-            value, stored_at, malformed_again = self._decoded(key, flight.read(key), decode)
+            # The same broken entry is reported once per lookup.
+            value, stored_at, malformed_again = self._decoded(
+                key, flight.read(key), decode, report=not malformed
+            )
             if stored_at is not None:  # another caller computed it while we waited
                 return Lookup(value, hit=True, stored_at=stored_at)
             self.counters.add(misses=1)
@@ -120,7 +123,12 @@ class SingleFlightCache(ABC):
         return Lookup(result, hit=False, discarded_malformed=malformed or malformed_again)
 
     def _decoded(
-        self, key: CacheKey, entry: StoredEntry | None, decode: Callable[[Any], Any] | None
+        self,
+        key: CacheKey,
+        entry: StoredEntry | None,
+        decode: Callable[[Any], Any] | None,
+        *,
+        report: bool = True,
     ) -> tuple[Any, dt.datetime | None, bool]:
         """(value, stored_at, malformed): stored_at is None on a miss; an entry that cannot be
         parsed or decoded is a miss that is logged and counted, never an exception."""
@@ -131,6 +139,8 @@ class SingleFlightCache(ABC):
             if decode is not None:
                 value = decode(value)
         except (ValueError, TypeError) as error:
+            if not report:
+                return None, None, True
             self.counters.add(malformed=1)
             logger.warning(
                 "Cached %s entry %s of tenant %s is malformed (%s); treated as a miss.",

@@ -180,7 +180,10 @@ class SQLiteInsightCache(SingleFlightCache):
 
     def _connect(self) -> sqlite3.Connection:
         with self._errors():
-            connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            # Used by its own thread only; `close()` may close it from another.
+            connection = sqlite3.connect(
+                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+            )
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
         # Statements run in autocommit unless `with connection:` opens a transaction.
