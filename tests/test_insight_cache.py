@@ -1,8 +1,8 @@
 """The insight cache contract, run on both backends: SQLite (a file in the test's folder) and the
 machine's real PostgreSQL (a schema of its own per test, dropped afterwards).
 
-Single-flight is tested with 50 callers on one key: 50 threads, and 10 spawned processes of
-5 threads each. Expiry tests let a short TTL run out (they assert what is served, never timings).
+Single-flight is tested with 50 callers on one key: 50 threads, and 5 spawned processes of
+10 threads each. Expiry tests let a short TTL run out (they assert what is served, never timings).
 """
 
 from __future__ import annotations
@@ -183,10 +183,10 @@ def test_fifty_threads_missing_one_key_compute_once(cache: InsightCache, tmp_pat
     assert cache.stats().computes == 1
 
 
-def test_fifty_callers_in_ten_processes_compute_once(
+def test_fifty_callers_in_five_processes_compute_once(
     location: tuple[str, str], cache: InsightCache, tmp_path: Path
 ) -> None:
-    log, entry, processes, threads = tmp_path / "computations.log", key(), 10, 5
+    log, entry, processes, threads = tmp_path / "computations.log", key(), 5, 10
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
     workers = [

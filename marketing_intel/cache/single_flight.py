@@ -173,5 +173,3 @@ def encode_json(value: Any) -> str:
 def lock_bucket(key: CacheKey, buckets: int) -> int:
     """A stable lock number for the key in [0, buckets); distinct keys may share one."""
     return int(key.digest[:15], 16) % buckets
-
-
