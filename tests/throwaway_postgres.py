@@ -3,6 +3,7 @@ restart (the shared server at 5432 must never be restarted: other tests use it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -68,8 +69,6 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     try:
         yield server
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             server.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(folder, ignore_errors=True)

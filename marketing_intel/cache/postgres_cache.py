@@ -15,7 +15,6 @@ tenant, on top of the tenant filter each statement has anyway.
 
 from __future__ import annotations
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any

@@ -5,8 +5,8 @@ opens (a node or a worker may be the first to touch a new database). Alembic wou
 file, an env.py and a dependency to the bundle for that. The mechanism here is the part of it we
 need: `schema_migrations` records each applied version; the missing migrations run in order in
 one transaction with their records (DDL is transactional in PostgreSQL: a failure leaves the
-previous version), under an advisory lock so that concurrent openers apply each one once. Add a migration by appending to `MIGRATIONS`; never edit one that
-has shipped.
+previous version), under an advisory lock so that concurrent openers apply each one once.
+Add a migration by appending to `MIGRATIONS`; never edit one that has shipped.
 """
 
 from __future__ import annotations

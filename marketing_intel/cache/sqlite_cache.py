@@ -105,11 +105,10 @@ class SQLiteInsightCache(SingleFlightCache):
     def invalidate(self, tenant_id: str, template: str | None = None) -> int:
         """Drop a tenant's entries (of one template, or all); how many were dropped."""
         if template is None:
-            sql, params = "DELETE FROM insight_cache WHERE tenant_id = ?", (tenant_id,)
-        else:
-            sql = "DELETE FROM insight_cache WHERE tenant_id = ? AND template = ?"
-            params = (tenant_id, template)
-        return self._write(sql, params)
+            return self._write("DELETE FROM insight_cache WHERE tenant_id = ?", (tenant_id,))
+        return self._write(
+            "DELETE FROM insight_cache WHERE tenant_id = ? AND template = ?", (tenant_id, template)
+        )
 
     def purge_expired(self) -> int:
         """Delete every expired entry (of all tenants); how many were deleted."""
