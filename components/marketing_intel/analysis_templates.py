@@ -60,7 +60,7 @@ class _AnalysisTemplateComponent:
             advanced=True,
         ),
         HandleInput(
-            name="cache",
+            name="insight_cache",
             display_name="Insight Cache",
             info="Optional: a PostgreSQL Insight Cache node. A fresh stored report is returned "
             "instead of running the template (the status says so).",
@@ -80,7 +80,7 @@ class _AnalysisTemplateComponent:
     start_date: str
     end_date: str
     options: dict[str, Any]
-    cache: Any
+    insight_cache: Any
     status: Any
     _reports: dict[str, Any] | None = None
 
@@ -120,16 +120,16 @@ class _AnalysisTemplateComponent:
                 days=self.days, start=self.start_date, end=self.end_date, today=now.date()
             )
             lake = open_lake(load_settings(), component=f"langflow-{self.template_name}")
-            if self.cache:
+            if self.insight_cache:
                 found = cached_report(
-                    self.cache.cache,
+                    self.insight_cache.cache,
                     self.template_name,
                     lake,
                     self.tenant_id,
                     window,
                     self.options or {},
                     now=now,
-                    ttl_s=self.cache.ttl_s,
+                    ttl_s=self.insight_cache.ttl_s,
                 )
                 report, source = found.report, _source(found)
             else:

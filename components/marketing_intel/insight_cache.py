@@ -67,7 +67,7 @@ class InsightCacheComponent(Component):
         ),
     ]
 
-    outputs = [Output(display_name="Insight Cache", name="cache", method="build_cache")]
+    outputs = [Output(display_name="Insight Cache", name="insight_cache", method="build_cache")]
 
     def build_cache(self) -> InsightCacheHandle:
         """The opened cache and the TTL the template nodes store reports with."""
