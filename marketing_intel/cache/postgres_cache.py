@@ -193,6 +193,12 @@ class PostgresInsightCache(SingleFlightCache):
         try:
             yield
         except DBAPIError as error:
+            if isinstance(error.orig, psycopg.errors.InsufficientPrivilege):
+                raise CacheConfigError(
+                    f"The insight cache's database role may not {doing} in schema {self.schema} "
+                    f"({error.orig}); grant it USAGE on the schema and SELECT, INSERT, UPDATE, "
+                    "DELETE on its tables (or let an owner open the cache once to create them)."
+                ) from None
             raise self._unavailable(doing, error.orig or error) from None
         except ArgumentError as error:
             raise CacheConfigError(f"The insight cache URL is not usable: {error}") from None
