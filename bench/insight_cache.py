@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy.engine import make_url
 
 from marketing_intel.cache import CacheKey
@@ -70,6 +71,11 @@ def latencies_ms(
 def p50_p95(times: list[float]) -> tuple[float, float]:
     cuts = statistics.quantiles(times, n=100)
     return statistics.median(times), cuts[94]
+
+
+def timing(label: str, p50_and_p95: tuple[float, float]) -> str:
+    """One aligned line of a variant's p50 and p95."""
+    return f"  {label:<42}: p50 {p50_and_p95[0]:.3f} ms  p95 {p50_and_p95[1]:.3f} ms"
 
 
 def throughput(
@@ -148,7 +154,7 @@ def bench_postgres(all_keys: list[CacheKey]) -> None:
                 "FROM STDIN"
             ) as copy:
                 for number, key in enumerate(all_keys):
-                    value = psycopg.types.json.Jsonb(report_value(key.tenant_id, number))
+                    value = Jsonb(report_value(key.tenant_id, number))
                     copy.write_row((key.tenant_id, key.digest, key.template, value, "infinity"))
             connection.execute(f"ALTER TABLE {schema}.insight_cache FORCE ROW LEVEL SECURITY")
             connection.execute(f"ANALYZE {schema}.insight_cache")
@@ -167,29 +173,23 @@ def bench_postgres(all_keys: list[CacheKey]) -> None:
         bare, bare_rls, ours, decoded = (
             p50_p95(measured[name]) for name in ("bare", "bare_rls", "ours", "decoded")
         )
+        print(f"PostgreSQL hit latency ({LOOKUPS} lookups of ~2 KiB JSONB, 10k rows)")
+        print(timing("bare psycopg prepared PK SELECT, superuser", bare))
+        print(timing("bare psycopg prepared PK SELECT, RLS role", bare_rls))
         print(
-            f"PostgreSQL hit latency ({LOOKUPS} lookups of ~2 KiB JSONB, 10k rows, RLS on for ours)"
+            timing("PostgresInsightCache.get, RLS role", ours)
+            + f"  ratio p50 {ours[0] / bare[0]:.2f}x vs superuser,"
+            f" {ours[0] / bare_rls[0]:.2f}x vs RLS role (target <= 1.5x, < 1 ms)"
         )
         print(
-            f"  bare psycopg prepared PK SELECT, superuser : p50 {bare[0]:.3f} ms  p95 {bare[1]:.3f} ms"
-        )
-        print(
-            f"  bare psycopg prepared PK SELECT, RLS role  : p50 {bare_rls[0]:.3f} ms  p95 {bare_rls[1]:.3f} ms"
-        )
-        print(
-            f"  PostgresInsightCache.get (RLS role)        : p50 {ours[0]:.3f} ms  p95 {ours[1]:.3f} ms"
-            f"  ratio p50 {ours[0] / bare[0]:.2f}x vs superuser, {ours[0] / bare_rls[0]:.2f}x vs RLS role"
-            " (target <= 1.5x and < 1 ms)"
-        )
-        print(
-            f"  get_or_compute hit (RLS role)              : p50 {decoded[0]:.3f} ms  p95 {decoded[1]:.3f} ms"
-            f"  ratio p50 {decoded[0] / bare[0]:.2f}x"
+            timing("get_or_compute hit, RLS role", decoded)
+            + f"  ratio p50 {decoded[0] / bare[0]:.2f}x vs superuser"
         )
         mixed = [random.Random(8).choice(all_keys) for _ in range(LOOKUPS)]
         switching = p50_p95(latencies_ms({"ours": cache.get}, mixed)["ours"])
         print(
-            f"  get, every lookup a random tenant of 10    : p50 {switching[0]:.3f} ms  p95 {switching[1]:.3f} ms"
-            " (the read connection's scope changes: one more round trip on most lookups)"
+            timing("get, each lookup a random tenant of 10", switching)
+            + "  (a rescoped connection: one more round trip)"
         )
         ours_rps = throughput(lambda: cache.get, one_tenant)
         bare_rps = throughput(lambda: bare_postgres(URL, schema), one_tenant)
@@ -223,12 +223,9 @@ def bench_sqlite(all_keys: list[CacheKey]) -> None:
         measured = latencies_ms({"bare": bare, "ours": cache.get}, sample)
         bare_times, ours = p50_p95(measured["bare"]), p50_p95(measured["ours"])
         print("SQLite hit latency (10k entries of ~2 KiB JSON text, WAL)")
+        print(timing("bare sqlite3 SELECT (no JSON parse)", bare_times))
         print(
-            f"  bare sqlite3 SELECT (no JSON parse) : p50 {bare_times[0]:.3f} ms  p95 {bare_times[1]:.3f} ms"
-        )
-        print(
-            f"  SQLiteInsightCache.get              : p50 {ours[0]:.3f} ms  p95 {ours[1]:.3f} ms"
-            f"  ratio p50 {ours[0] / bare_times[0]:.2f}x"
+            timing("SQLiteInsightCache.get", ours) + f"  ratio p50 {ours[0] / bare_times[0]:.2f}x"
         )
         ours_rps = throughput(lambda: cache.get, all_keys)
         print(f"  {READERS} concurrent readers: {ours_rps:,.0f} lookups/s")
