@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,10 @@ def seeded(lake: DuckDBLake) -> DuckDBLake:
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> SQLiteInsightCache:
-    return SQLiteInsightCache(tmp_path / "cache.sqlite3")
+def cache(tmp_path: Path) -> Iterator[SQLiteInsightCache]:
+    opened = SQLiteInsightCache(tmp_path / "cache.sqlite3")
+    yield opened
+    opened.close()
 
 
 @pytest.mark.parametrize("template", list(WATERMARK_SOURCES))
