@@ -219,7 +219,7 @@ def bench_sqlite(all_keys: list[CacheKey]) -> None:
         sample = [random.Random(7).choice(all_keys) for _ in range(LOOKUPS)]
         bare_connection = sqlite3.connect(cache.path)
 
-        def bare(key: CacheKey) -> object:
+        def bare(key: CacheKey) -> Any:
             return bare_connection.execute(
                 "SELECT value, created_at FROM insight_cache "
                 "WHERE tenant_id = ? AND digest = ? AND expires_at > ?",
