@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from pydantic import BaseModel
 
-from marketing_intel.cache import CacheKey, InsightCache
+from marketing_intel.cache import CacheKey, CacheUnavailable, InsightCache
 from marketing_intel.cache.postgres_cache import PostgresInsightCache
 from marketing_intel.cache.sqlite_cache import SQLiteInsightCache
 from tests.cache_workers import miss_together, open_backend, slow_compute
@@ -222,3 +222,24 @@ def test_a_failed_computation_stores_nothing_and_releases_the_key(cache: Insight
         cache.get_or_compute(entry, broken)
     assert cache.get(entry) is None
     assert cache.get_or_compute(entry, lambda: "ok").value == "ok"
+
+
+def test_a_caller_waits_a_bounded_time_for_a_computation_that_hangs(cache: InsightCache) -> None:
+    entry, release, started = key(), threading.Event(), threading.Event()
+
+    def hanging() -> Any:
+        started.set()
+        release.wait(timeout=60)
+        return "late"
+
+    holder = threading.Thread(target=lambda: cache.get_or_compute(entry, hanging))
+    holder.start()
+    try:
+        assert started.wait(timeout=30)
+        cache.lock_wait_s = 0.3
+        with pytest.raises(CacheUnavailable, match="Another caller has been computing"):
+            cache.get_or_compute(entry, lambda: "never")
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert cache.get(entry) == "late"

@@ -28,7 +28,12 @@ from marketing_intel.cache.errors import CacheConfigError, CacheUnavailable
 from marketing_intel.cache.key import CacheKey
 from marketing_intel.cache.postgres_schema import TENANT_SETTING, checked_schema, migrate
 from marketing_intel.cache.protocol import CacheStats
-from marketing_intel.cache.single_flight import Counters, SingleFlightCache, StoredEntry
+from marketing_intel.cache.single_flight import (
+    Counters,
+    SingleFlightCache,
+    StoredEntry,
+    still_computing,
+)
 
 SCOPE_SQL = "SELECT set_config(%s, %s, false)"
 _TENANT = "mi_tenant"  # the read connection's remembered scope, in the pool record's info
@@ -112,8 +117,17 @@ class PostgresInsightCache(SingleFlightCache):
     def _flight(self, key: CacheKey) -> Iterator[_PostgresFlight]:
         with self._transaction(key.tenant_id, "lock a key") as connection:
             connection.execute(
-                text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _advisory_lock(key)}
+                text("SELECT set_config('lock_timeout', :wait, true)"),
+                {"wait": f"{round(self.lock_wait_s * 1000)}ms"},
             )
+            try:
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _advisory_lock(key)}
+                )
+            except DBAPIError as error:
+                if isinstance(error.orig, psycopg.errors.LockNotAvailable):
+                    raise still_computing(key, self.lock_wait_s) from None
+                raise
             yield _PostgresFlight(connection, self.schema)
 
     def invalidate(self, tenant_id: str, template: str | None = None) -> int:

@@ -48,6 +48,7 @@ class InsightCache(Protocol):
 
     backend: str
     default_ttl_s: float
+    lock_wait_s: float  # how long a miss waits for another caller computing the same key
 
     def get(self, key: CacheKey) -> Any | None:
         """The stored JSON value of `key`, or None when it is missing, expired or unreadable."""

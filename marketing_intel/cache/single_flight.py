@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from marketing_intel.cache.errors import CacheUnavailable
 from marketing_intel.cache.key import CacheKey
 from marketing_intel.cache.protocol import Lookup
 
@@ -69,6 +70,8 @@ class SingleFlightCache(ABC):
     backend: str
     default_ttl_s: float
     counters: Counters
+    # How long a miss waits for another caller computing the same key before giving up.
+    lock_wait_s: float = 300.0
 
     @abstractmethod
     def _read(self, key: CacheKey) -> StoredEntry | None:
@@ -158,6 +161,14 @@ class SingleFlightCache(ABC):
         if not ttl > 0:
             raise ValueError(f"a cache TTL must be more than 0 seconds, not {ttl}")
         return float(ttl)
+
+
+def still_computing(key: CacheKey, waited_s: float) -> CacheUnavailable:
+    """The error of a caller that waited too long for another one computing the same key."""
+    return CacheUnavailable(
+        f"Another caller has been computing {key.template} for tenant {key.tenant_id} for over "
+        f"{waited_s:g} s; retry later (a run that hangs holds the key until it ends)."
+    )
 
 
 def encode_json(value: Any) -> str:

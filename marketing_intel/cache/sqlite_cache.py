@@ -29,6 +29,7 @@ from marketing_intel.cache.single_flight import (
     SingleFlightCache,
     StoredEntry,
     lock_bucket,
+    still_computing,
 )
 
 LOCK_BUCKETS = 256
@@ -97,7 +98,11 @@ class SQLiteInsightCache(SingleFlightCache):
         lock_file = self._locks / f"{lock_bucket(key, LOCK_BUCKETS):02x}.lock"
         descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            deadline = time.monotonic() + self.lock_wait_s
+            while not _try_lock(descriptor):
+                if time.monotonic() > deadline:
+                    raise still_computing(key, self.lock_wait_s)
+                time.sleep(0.005)
             yield _SQLiteFlight(self)
         finally:
             os.close(descriptor)  # closing releases the lock
@@ -214,6 +219,14 @@ class SQLiteInsightCache(SingleFlightCache):
                 f"The insight cache file {self.path} failed ({error}); check the disk and that "
                 "no other program holds the file."
             ) from None
+
+
+def _try_lock(descriptor: int) -> bool:
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 class _SQLiteFlight:
