@@ -8,6 +8,7 @@ from bench import (
     bigquery_layer,
     brand_voice,
     demo_seed,
+    insight_cache,
     lake_query,
     memory,
     templates,
@@ -22,6 +23,7 @@ BENCHMARKS = {
     "webhooks": webhooks.main,
     "memory": memory.main,
     "brand_voice": brand_voice.main,
+    "insight_cache": insight_cache.main,
 }
 
 if __name__ == "__main__":

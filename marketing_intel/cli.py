@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from marketing_intel.brand_voice.commands import app as brand_voice_app
+from marketing_intel.cache import commands as cache_commands
 from marketing_intel.config import load_settings
 from marketing_intel.lake import Lake, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
@@ -36,6 +37,7 @@ app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
 app.add_typer(memory_commands.app, name="memory")
 app.add_typer(brand_voice_app, name="brand-voice")
+app.add_typer(cache_commands.app, name="cache")
 
 
 def _lake(*, writing: bool = False) -> Lake:

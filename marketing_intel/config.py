@@ -103,12 +103,27 @@ class Settings(BaseSettings):
         """The embedded memory's SQLite file."""
         return self.memory_path or self.home / "memory.sqlite"
 
+    # Insight cache
+    cache_backend: Literal["sqlite", "postgres"] = "sqlite"
+    cache_url: SecretStr | None = Field(
+        None, description="PostgreSQL URL of the insight cache (required when postgres)."
+    )
+    cache_schema: str = Field("mi_cache", description="PostgreSQL schema of the insight cache.")
+    cache_ttl_s: int = Field(
+        600, ge=300, le=900, description="How long a cached report is served (5-15 minutes)."
+    )
+
     @model_validator(mode="after")
     def _production_engines_are_complete(self) -> Settings:
         if self.lake_backend == "bigquery" and not self.bigquery_project:
             raise ValueError(
                 "MI_LAKE_BACKEND=bigquery needs MI_BIGQUERY_PROJECT (the Google Cloud project "
                 "that runs the queries); set it, or unset MI_LAKE_BACKEND to use the embedded lake"
+            )
+        if self.cache_backend == "postgres" and not self.cache_url:
+            raise ValueError(
+                "MI_CACHE_BACKEND=postgres needs MI_CACHE_URL (postgresql://user:password@host/db "
+                "of the insight cache); set it, or unset MI_CACHE_BACKEND to use the embedded cache"
             )
         return self
 
@@ -132,6 +147,11 @@ class Settings(BaseSettings):
     def local_vectors_path(self) -> Path:
         """The embedded vector file (sqlite-vec) shared by the embedded stores."""
         return self.vectors_path or self.home / "vectors.sqlite"
+
+    @property
+    def cache_path(self) -> Path:
+        """The embedded insight cache's SQLite file."""
+        return self.home / "insight_cache.sqlite3"
 
     @property
     def lake_path(self) -> Path:

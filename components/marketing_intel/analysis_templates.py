@@ -13,7 +13,7 @@ from typing import Any
 
 from lfx.custom.custom_component.component import Component
 from lfx.inputs.inputs import InputTypes
-from lfx.io import DictInput, IntInput, MessageTextInput, Output, StrInput
+from lfx.io import DictInput, HandleInput, IntInput, MessageTextInput, Output, StrInput
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
@@ -59,6 +59,14 @@ class _AnalysisTemplateComponent:
             is_list=True,
             advanced=True,
         ),
+        HandleInput(
+            name="insight_cache",
+            display_name="Insight Cache",
+            info="Optional: a PostgreSQL Insight Cache node. A fresh stored report is returned "
+            "instead of running the template (the status says so).",
+            input_types=["InsightCacheHandle"],
+            required=False,
+        ),
     ]
     outputs: list[Output] = [
         Output(display_name="Report", name="report", method="build_report"),
@@ -72,6 +80,7 @@ class _AnalysisTemplateComponent:
     start_date: str
     end_date: str
     options: dict[str, Any]
+    insight_cache: Any
     status: Any
     _reports: dict[str, Any] | None = None
 
@@ -100,6 +109,8 @@ class _AnalysisTemplateComponent:
         from pydantic import ValidationError
 
         from marketing_intel.analysis import Window, run_template
+        from marketing_intel.analysis.cached import cached_report
+        from marketing_intel.cache import CacheError
         from marketing_intel.config import ConfigError, load_settings
         from marketing_intel.lake import LakeError, open_lake
 
@@ -109,16 +120,39 @@ class _AnalysisTemplateComponent:
                 days=self.days, start=self.start_date, end=self.end_date, today=now.date()
             )
             lake = open_lake(load_settings(), component=f"langflow-{self.template_name}")
-            report = run_template(
-                self.template_name, lake, self.tenant_id, window, self.options or {}, now=now
-            )
+            if self.insight_cache:
+                found = cached_report(
+                    self.insight_cache.cache,
+                    self.template_name,
+                    lake,
+                    self.tenant_id,
+                    window,
+                    self.options or {},
+                    now=now,
+                    ttl_s=self.insight_cache.ttl_s,
+                )
+                report, source = found.report, _source(found)
+            else:
+                report = run_template(
+                    self.template_name, lake, self.tenant_id, window, self.options or {}, now=now
+                )
+                source = ""
         except ValidationError as error:
             problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
             raise ValueError(f"Invalid input: {problems}") from None
-        except (ConfigError, LakeError) as error:
+        except (ConfigError, LakeError, CacheError) as error:
             raise ValueError(str(error)) from None
-        self.status = f"{len(report.insights)} insights, {len(report.table)} rows"
+        self.status = f"{source}{len(report.insights)} insights, {len(report.table)} rows"
         return report
+
+
+def _source(found: Any) -> str:
+    """Where a cached-path report came from, for the node's status."""
+    if found.hit:
+        return f"Cache hit (stored {found.stored_at:%Y-%m-%d %H:%M:%S} UTC): "
+    if found.discarded_malformed:
+        return "Computed (the stored report was unreadable and was replaced): "
+    return "Computed and cached: "
 
 
 class CampaignInsightsComponent(_AnalysisTemplateComponent, Component):

@@ -1,0 +1,106 @@
+"""The "PostgreSQL Insight Cache" node: a handle the template nodes use to serve stored reports.
+
+Connect its output to a template node's Insight Cache input: the template then returns the
+stored report while it is fresh (TTL) and the lake has no newer data, and says so in its status.
+The cache is PostgreSQL (the URL is a Langflow global variable, never a literal) or the
+embedded SQLite file under MI_HOME; its connections are shared by every run in the process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lfx.custom.custom_component.component import Component
+from lfx.io import DropdownInput, IntInput, Output, SecretStrInput, StrInput
+
+from marketing_intel.cache import InsightCacheHandle
+
+# Cache choices in the node -> MI_CACHE_BACKEND (None: keep the server's setting).
+ENGINES: dict[str, str | None] = {
+    "From settings": None,
+    "PostgreSQL": "postgres",
+    "Embedded (SQLite)": "sqlite",
+}
+
+
+class InsightCacheComponent(Component):
+    """Opens the insight cache (PostgreSQL or embedded) and hands it to template nodes."""
+
+    display_name = "PostgreSQL Insight Cache"
+    description = (
+        "Serve analysis template reports from PostgreSQL in about a millisecond: connect to a "
+        "template node's Insight Cache input. Reports expire after the TTL and whenever newer "
+        "data lands in the lake."
+    )
+    icon = "database-zap"
+    name = "InsightCache"
+    metadata = {"keywords": ["cache", "postgres", "postgresql", "sqlite", "insights"]}
+
+    inputs = [
+        DropdownInput(
+            name="engine",
+            display_name="Cache",
+            info="Where reports are kept: as the server's MI_ settings say, PostgreSQL, or "
+            "embedded (a SQLite file under MI_HOME).",
+            options=list(ENGINES),
+            value="From settings",
+        ),
+        SecretStrInput(
+            name="url",
+            display_name="PostgreSQL URL",
+            info="A global variable holding postgresql://user:password@host:5432/database. "
+            "Empty: MI_CACHE_URL.",
+            required=False,
+        ),
+        IntInput(
+            name="ttl_s",
+            display_name="TTL (seconds)",
+            info="How long a report is served before it is computed again: 300-900 seconds. "
+            "0: MI_CACHE_TTL_S (600).",
+            value=600,
+        ),
+        StrInput(
+            name="schema",
+            display_name="Schema",
+            info="PostgreSQL schema of the cache table. Empty: MI_CACHE_SCHEMA (mi_cache).",
+            advanced=True,
+        ),
+    ]
+
+    outputs = [Output(display_name="Insight Cache", name="insight_cache", method="build_cache")]
+
+    def build_cache(self) -> InsightCacheHandle:
+        """The opened cache and the TTL the template nodes store reports with."""
+        from marketing_intel.cache import CacheError, open_cache
+        from marketing_intel.config import ConfigError, load_settings
+
+        try:
+            settings = load_settings(
+                cache_backend=ENGINES[self.engine],
+                cache_url=_secret(self, "url"),
+                cache_ttl_s=self.ttl_s or None,
+                cache_schema=self.schema,
+            )
+            cache = open_cache(settings)
+        except (ConfigError, CacheError) as error:
+            raise ValueError(str(error)) from None
+        where = "PostgreSQL" if cache.backend == "postgres" else "embedded SQLite"
+        self.status = f"{where} insight cache, TTL {settings.cache_ttl_s} s"
+        return InsightCacheHandle(cache, settings.cache_ttl_s)
+
+
+def _secret(component: Any, field: str) -> str | None:
+    """A secret input's value; a global variable that is named but missing is an error
+    (Langflow would pass None and only log it, and we would fall back silently)."""
+    value = getattr(component, field, None)
+    if value:
+        return str(value)
+    vertex = getattr(component, "_vertex", None)
+    if vertex is not None and field in vertex.load_from_db_fields:
+        variable = vertex.params.get(field)
+        if variable:
+            raise ValueError(
+                f"The global variable `{variable}` for {field} is not set: create it under "
+                "Settings > Global Variables (or in the environment for headless runs)."
+            )
+    return None
