@@ -19,6 +19,7 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from marketing_intel.bridge import commands as bridge_commands
 from marketing_intel.config import load_settings
 from marketing_intel.lake import Lake, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
@@ -32,6 +33,11 @@ lake_app = typer.Typer(help="Load and inspect the lake.")
 demo_app = typer.Typer(help="Synthetic demo data.")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
+# The webhook bridge (marketing_intel/bridge/commands.py).
+app.add_typer(bridge_commands.sources_app, name="sources")
+app.add_typer(bridge_commands.api_keys_app, name="api-keys")
+app.add_typer(bridge_commands.inbox_app, name="inbox")
+app.add_typer(bridge_commands.bridge_app, name="bridge")
 
 
 def _lake(*, writing: bool = False) -> Lake:
