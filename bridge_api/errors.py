@@ -52,7 +52,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def rejected(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, WebhookRejected)
-        return error_response(error.status_code, error.reason, str(error))
+        # A 503 (a source misconfigured on our side) asks the platform to come back later.
+        retry = {"Retry-After": str(RETRY_AFTER_S)} if error.status_code == 503 else None
+        return error_response(error.status_code, error.reason, str(error), retry)
 
     async def unavailable(_: Request, error: Exception) -> JSONResponse:
         headers = {"Retry-After": str(RETRY_AFTER_S)}

@@ -6,10 +6,7 @@ on the test server (unique names, dropped afterwards), PostgreSQL clusters from 
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import hmac
 import os
 import shutil
 import signal
@@ -27,6 +24,7 @@ from psycopg import sql
 
 from marketing_intel.bridge.flusher import raw_id
 from marketing_intel.lake import DuckDBLake, QueryLimits
+from marketing_intel.webhooks.signing import sign_standard
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,29 +39,9 @@ def free_port() -> int:
 def standard_webhook(
     secret: str, webhook_id: str, body: bytes, *, timestamp: int | None = None
 ) -> dict[str, str]:
-    """Standard Webhooks headers signing `body` with `secret` (whsec_...)."""
-    stamp = str(timestamp if timestamp is not None else int(time.time()))
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{webhook_id}.{stamp}.".encode() + body
-    signature = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    return {
-        "content-type": "application/json",
-        "webhook-id": webhook_id,
-        "webhook-timestamp": stamp,
-        "webhook-signature": f"v1,{signature}",
-    }
-
-
-def shopify_webhook(secret: str, webhook_id: str, body: bytes, topic: str) -> dict[str, str]:
-    """Shopify headers signing `body` with `secret`."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return {
-        "content-type": "application/json",
-        "x-shopify-hmac-sha256": base64.b64encode(digest).decode(),
-        "x-shopify-webhook-id": webhook_id,
-        "x-shopify-topic": topic,
-        "x-shopify-triggered-at": "2026-11-27T10:00:00Z",
-    }
+    """Headers of a JSON Standard Webhooks request signing `body` with `secret` (whsec_...)."""
+    signed = sign_standard(body, secret, webhook_id=webhook_id, timestamp=timestamp)
+    return {"content-type": "application/json", **signed}
 
 
 @contextlib.contextmanager

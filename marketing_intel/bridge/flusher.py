@@ -119,7 +119,10 @@ class Flusher:
                 result = self.flush_once()
             except MarketingIntelError as error:  # the inbox database is away: try again later
                 _log.warning("Flush pass failed: %s", error)
-                result = FlushResult(errors=[str(error)])
+                result = FlushResult(retried=1, errors=[str(error)])
+            except Exception as error:  # a bug: keep the process serving, try again later
+                _log.exception("Flush pass failed")
+                result = FlushResult(retried=1, errors=[repr(error)])
             if on_pass is not None:
                 on_pass(result)
             if result.claimed < self._policy.batch_size or result.retried:
@@ -139,8 +142,9 @@ class Flusher:
                     received_at=row.received_at,
                     salt=self._salt(row.tenant_id),
                 )
-            except (MarketingIntelError, ValueError, KeyError, TypeError) as error:
-                poisoned.append((row, f"could not normalize: {error}"))
+            except Exception as error:  # one bad event must not hold back the others
+                _log.exception("Inbox row %d could not be normalized", row.id)
+                poisoned.append((row, f"could not normalize: {type(error).__name__}: {error}"))
             else:
                 normalized.append((row, event))
         return normalized, poisoned
