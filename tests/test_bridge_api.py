@@ -188,7 +188,9 @@ def test_ingest_restatement_replaces_the_earlier_row(client, settings):
     rows = lake.query(
         "SELECT campaign_id, spend FROM campaign_metrics", tenant_id="tenant-a"
     ).rows()
-    assert [(r["campaign_id"], r["spend"]) for r in rows] == [("9007199254740993", Decimal("12.50"))]
+    assert [(r["campaign_id"], r["spend"]) for r in rows] == [
+        ("9007199254740993", Decimal("12.50"))
+    ]
 
 
 def test_ingest_is_scoped_to_the_key_tenant(client, settings):
