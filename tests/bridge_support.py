@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -123,10 +124,14 @@ class ThrowawayPostgres:
 
     BIN = Path("/usr/lib/postgresql/15/bin")
 
-    def __init__(self, root: Path) -> None:
-        self.data = root / "pgdata"
+    def __init__(self) -> None:
+        # Its own folder under /tmp: the server user must reach it (pytest's tmp is root-only).
+        self.root = Path(tempfile.mkdtemp(prefix="mi-pg-"))
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: it runs as postgres
+            shutil.chown(self.root, "postgres")
+        self.data = self.root / "data"
         self.port = free_port()
-        self.log = root / "postgres.log"
+        self.log = self.root / "postgres.log"
 
     @property
     def url(self) -> str:
@@ -150,13 +155,12 @@ class ThrowawayPostgres:
     def remove(self) -> None:
         """Stop it and delete its files."""
         self.stop()
-        shutil.rmtree(self.data, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def _run(self, tool: str, *args: str, check: bool = True) -> None:
         command = [str(self.BIN / tool), *args]
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-            shutil.chown(self.data.parent, "postgres")
         subprocess.run(command, check=check, capture_output=True, timeout=120)
 
 
