@@ -17,12 +17,17 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
 
 from marketing_intel.bridge.inbox import Inbox, InboxRow
 from marketing_intel.bridge.sources import SourceRegistry
 from marketing_intel.config import Settings
 from marketing_intel.errors import MarketingIntelError
 from marketing_intel.lake import InvalidRows, Lake, LakeError
+from marketing_intel.lake.arrow_schema import arrow_schema
+from marketing_intel.lake.schema import table_spec
 from marketing_intel.webhooks import NormalizedEvent, normalize
 
 _log = logging.getLogger(__name__)
@@ -177,8 +182,10 @@ class Flusher:
 
     def _insert(self, batch: list[tuple[InboxRow, NormalizedEvent]]) -> None:
         # Raw first: an event row never points at a raw row that is not there.
-        self._lake.insert("integration_raw_data", [event.raw for _, event in batch])
-        self._lake.insert("platform_events", [event.platform_event for _, event in batch])
+        raws = [event.raw for _, event in batch]
+        self._lake.insert("integration_raw_data", _arrow_rows("integration_raw_data", raws))
+        events = [event.platform_event for _, event in batch]
+        self._lake.insert("platform_events", _arrow_rows("platform_events", events))
 
     def _retry_later(
         self,
@@ -211,3 +218,16 @@ class Flusher:
         if tenant_id not in self._salts:
             self._salts[tenant_id] = self._sources.tenant_salt(tenant_id)
         return self._salts[tenant_id]
+
+
+def _arrow_rows(table: str, rows: list[dict[str, Any]]) -> pa.Table | list[dict[str, Any]]:
+    """The rows as an Arrow table in the lake's schema, converted in C++ (the lake then checks it
+    column by column, far faster than value by value); the dictionaries themselves when Arrow
+    refuses a value, so that the lake's row-by-row check names the bad row."""
+    schema = arrow_schema(table_spec(table))
+    try:
+        # Column by column: Table.from_pylist is ~40x slower on the timestamp columns.
+        columns = [pa.array([row.get(f.name) for row in rows], type=f.type) for f in schema]
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return rows
+    return pa.Table.from_arrays(columns, schema=schema)

@@ -115,7 +115,7 @@ class Inbox:
         now = _now()
         token = secrets.token_hex(16)
         due = (
-            select(inbox.c.id)
+            select(inbox)
             .where(
                 inbox.c.state == "pending",
                 inbox.c.next_attempt_at <= now,
@@ -126,19 +126,15 @@ class Inbox:
             .with_for_update(skip_locked=True)
         )
         with transaction(self.engine) as connection:
-            ids = list(connection.execute(due).scalars())
-            if not ids:
-                return token, []
-            lease = now + dt.timedelta(seconds=lease_s)
-            connection.execute(
-                update(inbox)
-                .where(inbox.c.id.in_(ids))
-                .values(claimed_until=lease, claim_token=token)
-            )
-            rows = connection.execute(
-                select(inbox).where(inbox.c.claim_token == token).order_by(inbox.c.id)
-            ).all()
-        return token, [_inbox_row(row._mapping) for row in rows]
+            rows = [_inbox_row(row._mapping) for row in connection.execute(due)]
+            if rows:
+                lease = now + dt.timedelta(seconds=lease_s)
+                connection.execute(
+                    update(inbox)
+                    .where(inbox.c.id.in_([row.id for row in rows]))
+                    .values(claimed_until=lease, claim_token=token)
+                )
+        return token, rows
 
     def mark_flushed(self, token: str, ids: Sequence[int]) -> None:
         """The rows reached the lake."""
