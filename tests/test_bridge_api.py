@@ -4,8 +4,8 @@ embedded SQLite inbox and DuckDB lake: webhooks, handshake, ingest, admin, healt
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest

@@ -115,6 +115,7 @@ def bridge_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_durable)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     else:
         engine = create_engine(
             url,
@@ -128,11 +129,20 @@ def bridge_engine(settings: Settings) -> Engine:
 
 
 def _sqlite_durable(dbapi_connection: Any, _record: Any) -> None:
+    # The driver would open transactions lazily, at the first write, leaving a claim's SELECT
+    # outside its transaction; SQLAlchemy emits BEGIN itself instead (see below).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    # SQLite has one writer at a time: taking the write lock up front makes a claim's SELECT and
+    # UPDATE atomic (two flushers never claim one row) and avoids deadlocking lock upgrades.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -91,15 +91,20 @@ class Flusher:
         result = FlushResult(claimed=len(rows))
         if not rows:
             return result
-        normalized, poisoned = self._normalize(rows)
-        for row, error in poisoned:
-            result.dead += self._dead_letter(token, [row], error)
+        try:  # our own configuration (the key that opens the salts): retry, never dead-letter
+            salts = {tenant: self._salt(tenant) for tenant in {row.tenant_id for row in rows}}
+        except MarketingIntelError as error:
+            self._retry_later(token, rows, str(error), result)
+            return result
+        normalized, poisoned = self._normalize(rows, salts)
+        for row, reason in poisoned:
+            result.dead += self._dead_letter(token, [row], reason)
         written, rejected = self._write(token, normalized, result)
         if written:
             self._inbox.mark_flushed(token, [row.id for row, _ in written])
             result.flushed += len(written)
-        for row, error in rejected:
-            result.dead += self._dead_letter(token, [row], error)
+        for row, reason in rejected:
+            result.dead += self._dead_letter(token, [row], reason)
         return result
 
     def flush_all(self) -> FlushResult:
@@ -134,7 +139,7 @@ class Flusher:
                 stop.wait(self._policy.idle_wait_s)
 
     def _normalize(
-        self, rows: list[InboxRow]
+        self, rows: list[InboxRow], salts: dict[str, bytes]
     ) -> tuple[list[tuple[InboxRow, NormalizedEvent]], list[tuple[InboxRow, str]]]:
         normalized, poisoned = [], []
         for row in rows:
@@ -145,7 +150,7 @@ class Flusher:
                     tenant_id=row.tenant_id,
                     raw_id=raw_id(row.tenant_id, row.platform, row.event.dedupe_key),
                     received_at=row.received_at,
-                    salt=self._salt(row.tenant_id),
+                    salt=salts[row.tenant_id],
                 )
             except Exception as error:  # one bad event must not hold back the others
                 _log.exception("Inbox row %d could not be normalized", row.id)
@@ -167,7 +172,7 @@ class Flusher:
             if len(batch) == 1:
                 return [], [(batch[0][0], "the lake rejected the row")]
         except LakeError as error:
-            self._retry_later(token, batch, str(error), result)
+            self._retry_later(token, [row for row, _ in batch], str(error), result)
             return [], []
         written, rejected = [], []
         for item in batch:
@@ -177,7 +182,7 @@ class Flusher:
             except InvalidRows as error:
                 rejected.append((item[0], str(error)))
             except LakeError as error:
-                self._retry_later(token, [item], str(error), result)
+                self._retry_later(token, [item[0]], str(error), result)
         return written, rejected
 
     def _insert(self, batch: list[tuple[InboxRow, NormalizedEvent]]) -> None:
@@ -190,13 +195,12 @@ class Flusher:
     def _retry_later(
         self,
         token: str,
-        batch: list[tuple[InboxRow, NormalizedEvent]],
+        rows: list[InboxRow],
         error: str,
         result: FlushResult,
     ) -> None:
-        _log.warning("Lake write of %d rows failed, will retry: %s", len(batch), error)
+        _log.warning("Flushing %d rows failed, will retry: %s", len(rows), error)
         result.errors.append(error)
-        rows = [row for row, _ in batch]
         dead = self._inbox.mark_failed(
             token,
             rows,
