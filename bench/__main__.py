@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import bigquery_layer, bridge, demo_seed, lake_query, templates
+from bench import bigquery_layer, bridge, demo_seed, lake_query, templates, webhooks
 
 BENCHMARKS = {
     "lake_query": lake_query.main,
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "bigquery_layer": bigquery_layer.main,
     "templates": templates.main,
     "bridge": bridge.main,
+    "webhooks": webhooks.main,
 }
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from marketing_intel.webhooks import (
 )
 from marketing_intel.webhooks.normalization import STATUSES, event_id_for
 from marketing_intel.webhooks.personal_data import Pseudonymizer
+from marketing_intel.webhooks.samples import sample_request, sample_secret
 
 PAYLOADS = Path(__file__).parent / "webhook_payloads"
 SECRET = "whsec_" + "c2lnbmluZy1rZXktZm9yLXRlc3RzLW9ubHktMzJi"
@@ -208,6 +209,44 @@ def test_shopify_test_and_cancelled_orders() -> None:
     assert test_order.platform_event["status"] == "test"
     cancelled = json.dumps({**order, "cancelled_at": "2026-11-21T10:00:00Z"}).encode()
     assert receive("shopify", cancelled)[0].platform_event["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("price", ["1e40", "0.0000000001", "NaN", "ten dollars", 12.5])
+def test_an_amount_the_lake_cannot_hold_is_left_out(price: object) -> None:
+    order = json.loads(body_of(FIXTURES["shopify"]))
+    [result] = receive("shopify", json.dumps({**order, "total_price": price}).encode())
+    row = result.platform_event
+    expected = Decimal("12.5") if price == 12.5 else None
+    assert (row["value"], row["currency"]) == (expected, "USD" if expected else None)
+    validated_arrow(table_spec("platform_events"), [row])
+
+
+@pytest.mark.parametrize(
+    ("transactions", "value"),
+    [
+        ([{"amount": "10.00", "currency": "CAD", "kind": "refund"}, {"amount": "2.50"}], "12.50"),
+        (5, None),
+        (["x", {"amount": "1.00", "currency": "CAD"}], "1.00"),
+    ],
+)
+def test_shopify_refund_sums_its_transactions(transactions: Any, value: str | None) -> None:
+    refund = {
+        "id": 929361462,
+        "order_id": 820982911946154508,
+        "created_at": "2026-11-21T11:00:00-05:00",
+        "note": "Zebulon changed his mind",
+        "transactions": transactions,
+    }
+    body = json.dumps(refund).encode()
+    headers = {**signed_headers("shopify", body)[0], "X-Shopify-Topic": "refunds/create"}
+    [event] = split_events("shopify", headers, body)
+    result = normalize("shopify", event, tenant_id="t", raw_id="r", received_at=RECEIVED, salt=SALT)
+    row = result.platform_event
+    assert row["event_type"] == "refund_created"
+    assert row["value"] == (Decimal(value) if value else None)
+    assert row["currency"] == ("CAD" if value else None)
+    assert json.loads(row["attributes"])["order_id"] == "820982911946154508"
+    assert "zebulon" not in all_output([result])
 
 
 # --- Meta ------------------------------------------------------------------------------------
@@ -492,3 +531,88 @@ def test_rows_land_in_the_lake_once_however_often_they_are_flushed(lake: DuckDBL
         tenant_id="tenant-a",
     ).rows()
     assert [row["leadgen_id"] for row in leads] == ["9007199254740993", "9007199254740995"]
+
+
+# --- the sample requests the bridge's load generator sends ----------------------------------
+
+
+@pytest.mark.parametrize("platform", sorted(FIXTURES))
+def test_sample_requests_verify_and_are_distinct_events(platform: str) -> None:
+    secret = sample_secret(platform)
+    keys = set()
+    for number in range(3):
+        request = sample_request(platform, number, secret, timestamp=NOW)
+        verify(platform, request.headers, request.body, SourceSecrets((secret,)), now=NOW)
+        [event] = split_events(platform, request.headers, request.body)
+        keys.add(event.dedupe_key)
+        result = normalize(
+            platform, event, tenant_id="t", raw_id=f"r{number}", received_at=RECEIVED, salt=SALT
+        )
+        validated_arrow(table_spec("platform_events"), [result.platform_event])
+        validated_arrow(table_spec("integration_raw_data"), [result.raw])
+        assert "@example.com" not in all_output([result])
+    assert len(keys) == 3
+    again = sample_request(platform, 1, secret, timestamp=NOW)
+    [duplicate] = split_events(platform, again.headers, again.body)
+    assert duplicate.dedupe_key in keys
+
+
+# --- wrong types anywhere: a clear rejection or valid rows, never a crash -------------------
+
+ODD_VALUES: list[Any] = [None, 7, "x", [], {}, True, [1], {"a": 1}, "2026-13-45"]
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = (), depth: int = 4) -> list[tuple[Any, ...]]:
+    if depth == 0:
+        return []
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value[:2])
+        if isinstance(value, list)
+        else []
+    )
+    paths = []
+    for key, child in children:
+        paths.append((*prefix, key))
+        paths.extend(_paths(child, (*prefix, key), depth - 1))
+    return paths
+
+
+def _replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    copy = json.loads(json.dumps(document))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+@pytest.mark.parametrize("platform", sorted(FIXTURES))
+def test_a_value_of_the_wrong_type_anywhere_is_rejected_or_normalized(platform: str) -> None:
+    document = json.loads(body_of(FIXTURES[platform]))
+    if platform == "tiktok":  # reach into the double-encoded content too
+        document["content"] = json.loads(document["content"])
+    headers, _ = signed_headers(platform, b"{}")
+    checked, reasons = 0, set()
+    for path in _paths(document):
+        for odd in ODD_VALUES:
+            mutated = _replaced(document, path, odd)
+            if platform == "tiktok" and isinstance(mutated.get("content"), dict | list):
+                mutated["content"] = json.dumps(mutated["content"])
+            try:
+                events = split_events(platform, headers, json.dumps(mutated).encode())
+                results = [
+                    normalize(
+                        platform, e, tenant_id="t", raw_id="r", received_at=RECEIVED, salt=SALT
+                    )
+                    for e in events
+                ]
+            except WebhookRejected as rejected:
+                reasons.add(rejected.reason)
+                continue
+            validated_arrow(table_spec("platform_events"), [r.platform_event for r in results])
+            validated_arrow(table_spec("integration_raw_data"), [r.raw for r in results])
+            checked += 1
+    assert checked > 50
+    assert reasons <= {"malformed_body"}

@@ -7,10 +7,10 @@ No HTTP server and no database here: the bridge (`bridge_api/`) calls `verify`, 
 from __future__ import annotations
 
 from marketing_intel.webhooks.events import InboundEvent, split_events
-from marketing_intel.webhooks.normalization import NormalizedEvent, normalize
+from marketing_intel.webhooks.normalization import NormalizedEvent, event_id_for, normalize
+from marketing_intel.webhooks.platforms import PLATFORMS
 from marketing_intel.webhooks.rejections import REASON_STATUS, WebhookRejected
 from marketing_intel.webhooks.verification import (
-    PLATFORMS,
     TIMESTAMP_TOLERANCE_SECONDS,
     SourceSecrets,
     meta_challenge,
@@ -25,6 +25,7 @@ __all__ = [
     "NormalizedEvent",
     "SourceSecrets",
     "WebhookRejected",
+    "event_id_for",
     "meta_challenge",
     "normalize",
     "split_events",

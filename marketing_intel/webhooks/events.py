@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketing_intel.webhooks.headers import HeaderView
-from marketing_intel.webhooks.json_text import dumps, parse_object
+from marketing_intel.webhooks.json_text import as_object, dumps, parse_object
 from marketing_intel.webhooks.platform_time import to_datetime
+from marketing_intel.webhooks.platforms import handler_for
 from marketing_intel.webhooks.rejections import WebhookRejected
-from marketing_intel.webhooks.verification import PLATFORMS
 
 _MAX_KEY_LENGTH = 200
 
@@ -61,20 +61,23 @@ def split_events(platform: str, headers: Mapping[str, str], body: bytes) -> list
 
     A batch with no items gives an empty list (answer 2xx, store nothing).
     """
-    splitter = _SPLITTERS.get(platform)
-    if splitter is None:
-        raise WebhookRejected(
-            "unknown_platform", f"Unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}."
-        )
-    view = HeaderView(headers)
-    return splitter(view, body, parse_object(body))
+    splitter = handler_for(platform, _SPLITTERS)
+    return splitter(HeaderView(headers), body, parse_object(body))
 
 
-def _key(platform_id: Any, fallback: bytes | str) -> str:
-    """The platform's id as text, or a content hash; long keys are hashed."""
+def _key(platform_id: Any, content: bytes | str) -> str:
+    """The platform's id as text, or else the hash of the event's content."""
     usable = isinstance(platform_id, int | str) and not isinstance(platform_id, bool)
-    key = str(platform_id) if usable and platform_id != "" else f"sha256:{sha256_hex(fallback)}"
-    return key if len(key) <= _MAX_KEY_LENGTH else f"sha256:{sha256_hex(key)}"
+    return _bounded(str(platform_id) if usable and platform_id != "" else _hashed(content))
+
+
+def _hashed(content: bytes | str) -> str:
+    return f"sha256:{sha256_hex(content)}"
+
+
+def _bounded(key: str) -> str:
+    """`key`, or its hash when it is too long to index."""
+    return key if len(key) <= _MAX_KEY_LENGTH else _hashed(key)
 
 
 def _text(value: Any, default: str = "unknown") -> str:
@@ -109,20 +112,19 @@ def _split_meta(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[Inbo
     headers = view.storable()
     events = []
     for entry, change in changes:
-        value = change.get("value")
-        value_doc = value if isinstance(value, dict) else {}
+        value = as_object(change.get("value"))
         field_name = _text(change.get("field"))
-        if field_name == "leadgen" and "leadgen_id" in value_doc:
-            key = _key(f"leadgen:{value_doc['leadgen_id']}", "")
+        if field_name == "leadgen" and "leadgen_id" in value:
+            key = _bounded(f"leadgen:{value['leadgen_id']}")
         else:
-            derived = f"{entry.get('id')}:{entry.get('time')}:{field_name}:"
-            key = _key(derived + sha256_hex(dumps(value)), "")
+            content = sha256_hex(dumps(change.get("value")))
+            key = _bounded(f"{entry.get('id')}:{entry.get('time')}:{field_name}:{content}")
         single = {
             "object": doc.get("object"),
             "entry": [{"id": entry.get("id"), "time": entry.get("time"), "changes": [change]}],
         }
         event_body = body if len(changes) == 1 else dumps(single).encode()
-        occurred = to_datetime(value_doc.get("created_time") or entry.get("time"))
+        occurred = to_datetime(value.get("created_time") or entry.get("time"))
         topic = f"{_text(doc.get('object'))}.{field_name}"
         events.append(InboundEvent(key, topic, occurred, event_body, headers))
     return events
@@ -143,8 +145,10 @@ def _split_tiktok(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[In
     if content:
         parse_object(content, "TikTok's content")  # double-encoded JSON: it must parse too
     event = _text(doc.get("event"))
-    derived = f"{event}:{doc.get('user_openid')}:{doc.get('create_time')}:{sha256_hex(content)}"
-    return _single(view, body, _key(derived, body), event, doc.get("create_time"))
+    key = _bounded(
+        f"{event}:{doc.get('user_openid')}:{doc.get('create_time')}:{sha256_hex(content)}"
+    )
+    return _single(view, body, key, event, doc.get("create_time"))
 
 
 def _split_klaviyo(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[InboundEvent]:
@@ -152,21 +156,12 @@ def _split_klaviyo(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[I
     headers = view.storable()
     events = []
     for item in items:
-        item_body = body if len(items) == 1 else dumps({"data": [item], "meta": doc.get("meta")})
-        payload = item.get("payload")
-        attributes = payload.get("attributes") if isinstance(payload, dict) else None
-        occurred = None
-        if isinstance(attributes, dict):
-            occurred = attributes.get("datetime") or attributes.get("timestamp")
-        events.append(
-            InboundEvent(
-                _key(item.get("external_id"), dumps(item)),
-                _text(item.get("topic")),
-                to_datetime(occurred),
-                item_body if isinstance(item_body, bytes) else item_body.encode(),
-                headers,
-            )
-        )
+        single = {"data": [item], "meta": doc.get("meta")}
+        item_body = body if len(items) == 1 else dumps(single).encode()
+        attributes = as_object(as_object(item.get("payload")).get("attributes"))
+        occurred = to_datetime(attributes.get("datetime") or attributes.get("timestamp"))
+        key = _key(item.get("external_id"), dumps(item))
+        events.append(InboundEvent(key, _text(item.get("topic")), occurred, item_body, headers))
     return events
 
 

@@ -27,8 +27,14 @@ with issues); pending (not settled yet: a pending order, a payment intent just c
 review); cancelled (cancelled order, cancelled subscription, expired checkout); test (Shopify test
 orders, Stripe test mode, Google's "Send test data" leads), so analyses can leave them out.
 
+`occurred_at` is when the platform says the event happened (Shopify created_at for creations,
+Meta created_time or entry time, Stripe created, TikTok create_time, Klaviyo's event datetime,
+Google's lead_submit_time, the Standard payload's timestamp), else the delivery's trigger time
+(Shopify X-Shopify-Triggered-At, the webhook-timestamp header), else `received_at`.
+
 Ids stay exact: platform ids are written as decimal strings, never through a float. Money is a
-Decimal in the currency's major unit (Stripe's minor units are divided by the currency's exponent).
+Decimal in the currency's major unit (Stripe's minor units are divided by the currency's exponent);
+an amount NUMERIC cannot hold is left out rather than making the event unwritable.
 `customer_key` is the tenant-salted hash of the platform's customer id (or of the email when only an
 email is known); `attributes` holds a few non-personal fields per platform. `event_id` is a hash of
 tenant, platform and dedupe key, so a retried flush writes the same id and the lake skips it.
@@ -42,15 +48,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
+from marketing_intel.lake.parameters import coerce_scalar
 from marketing_intel.webhooks.events import InboundEvent, sha256_hex
 from marketing_intel.webhooks.headers import HeaderView
-from marketing_intel.webhooks.json_text import dumps, parse_object
+from marketing_intel.webhooks.json_text import as_object, dumps, parse_object
 from marketing_intel.webhooks.personal_data import Pseudonymizer
 from marketing_intel.webhooks.platform_time import to_datetime
-from marketing_intel.webhooks.rejections import WebhookRejected
-from marketing_intel.webhooks.verification import PLATFORMS
+from marketing_intel.webhooks.platforms import handler_for
 
 STATUSES = ("ok", "failed", "pending", "cancelled", "test")
 SHOPIFY_TYPES = {
@@ -184,15 +191,12 @@ def normalize(
     Raises `WebhookRejected` (`unknown_platform`, `malformed_body`) for an event that
     `split_events` would not have produced.
     """
-    reader = _READERS.get(platform)
-    if reader is None:
-        raise WebhookRejected(
-            "unknown_platform", f"Unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}."
-        )
-    pseudonyms = Pseudonymizer(salt)
+    reader = handler_for(platform, _READERS)
+    pseudonyms = _pseudonymizer(salt)
     document = parse_object(event.body)
     facts = reader(document, event, pseudonyms)
     occurred = to_datetime(facts.occurred) or event.occurred_at or received_at
+    value = _lake_numeric(facts.value)
     platform_event = {
         "event_id": event_id_for(tenant_id, platform, event.dedupe_key),
         "tenant_id": tenant_id,
@@ -202,8 +206,8 @@ def normalize(
         "received_at": received_at,
         "campaign_id": _id_text(facts.campaign_id),
         "customer_key": facts.customer_key,
-        "value": facts.value,
-        "currency": _currency(facts.currency) if facts.value is not None else None,
+        "value": value,
+        "currency": _currency(facts.currency) if value is not None else None,
         "status": facts.status,
         "attributes": dumps(pseudonyms.redact(_without_none(facts.attributes))),
         "raw_id": raw_id,
@@ -220,6 +224,12 @@ def normalize(
         "verified": True,
     }
     return NormalizedEvent(platform_event, raw)
+
+
+@lru_cache(maxsize=1024)
+def _pseudonymizer(salt: bytes) -> Pseudonymizer:
+    """One per tenant salt, kept: its HMAC key schedule is computed once."""
+    return Pseudonymizer(salt)
 
 
 def _redacted_body(platform: str, document: dict[str, Any], pseudonyms: Pseudonymizer) -> Any:
@@ -252,6 +262,15 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _lake_numeric(value: Decimal | None) -> Decimal | None:
+    """`value` when NUMERIC can hold it (29 digits before the point, 9 after), else None: an
+    absurd amount must not make the whole event unwritable."""
+    try:
+        return None if value is None else coerce_scalar("NUMERIC", value)
+    except ValueError:
+        return None
+
+
 def _minor_units(amount: Any, currency: Any) -> Decimal | None:
     number = _decimal(amount)
     if number is None or not isinstance(currency, str):
@@ -269,12 +288,13 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _objects_in(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects of a list, none when `value` is not a list."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _count(value: Any) -> int | None:
     return len(value) if isinstance(value, list) else None
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _status(event_type: str, test: bool = False) -> str:
@@ -300,11 +320,11 @@ def _read_shopify(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
     elif status == "ok" and doc.get("financial_status") == "pending":
         status = "pending"
     value, currency = _decimal(doc.get("total_price")), doc.get("currency")
-    transactions = [t for t in doc.get("transactions") or [] if isinstance(t, dict)]
+    transactions = _objects_in(doc.get("transactions"))
     if event_type == "refund_created" and transactions:
         amounts = [_decimal(t.get("amount")) or Decimal(0) for t in transactions]
         value, currency = sum(amounts, Decimal(0)), transactions[0].get("currency") or currency
-    customer = _object(doc.get("customer"))
+    customer = as_object(doc.get("customer"))
     email = doc.get("email") or doc.get("contact_email") or customer.get("email")
     headers = event.headers
     return _Facts(
@@ -323,7 +343,7 @@ def _read_shopify(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
             "financial_status": doc.get("financial_status"),
             "fulfillment_status": doc.get("fulfillment_status"),
             "line_items": _count(doc.get("line_items")),
-            "country": _object(doc.get("shipping_address")).get("country_code"),
+            "country": as_object(doc.get("shipping_address")).get("country_code"),
             "shop_domain": headers.get("x-shopify-shop-domain"),
             "shopify_event_id": headers.get("x-shopify-event-id"),
         },
@@ -333,20 +353,20 @@ def _read_shopify(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
 def _read_meta(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonymizer) -> _Facts:
     entries = doc.get("entry")
     entry = entries[0] if isinstance(entries, list) and entries else {}
-    changes = _object(entry).get("changes")
-    change = _object(changes[0] if isinstance(changes, list) and changes else None)
-    value = _object(change.get("value"))
+    changes = as_object(entry).get("changes")
+    change = as_object(changes[0] if isinstance(changes, list) and changes else None)
+    value = as_object(change.get("value"))
     field_name = _str(change.get("field"))
     event_type = META_TYPES.get(field_name, "other")
     return _Facts(
         event_type=event_type,
         status=_status(event_type),
-        occurred=value.get("created_time") or _object(entry).get("time"),
+        occurred=value.get("created_time") or as_object(entry).get("time"),
         campaign_id=value.get("campaign_id"),
         attributes={
             "object": doc.get("object"),
             "field": field_name,
-            "entry_id": _id_text(_object(entry).get("id")),
+            "entry_id": _id_text(as_object(entry).get("id")),
             "leadgen_id": _id_text(value.get("leadgen_id")),
             "form_id": _id_text(value.get("form_id")),
             "page_id": _id_text(value.get("page_id")),
@@ -406,13 +426,13 @@ def _read_tiktok(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonym
 
 def _read_klaviyo(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonymizer) -> _Facts:
     items = doc.get("data")
-    item = _object(items[0] if isinstance(items, list) and items else None)
-    payload = _object(item.get("payload"))
-    attributes = _object(payload.get("attributes"))
-    properties = _object(attributes.get("event_properties"))
-    relationships = _object(payload.get("relationships"))
-    profile = _object(_object(relationships.get("profile")).get("data"))
-    metric = _object(_object(relationships.get("metric")).get("data"))
+    item = as_object(items[0] if isinstance(items, list) and items else None)
+    payload = as_object(item.get("payload"))
+    attributes = as_object(payload.get("attributes"))
+    properties = as_object(attributes.get("event_properties"))
+    relationships = as_object(payload.get("relationships"))
+    profile = as_object(as_object(relationships.get("profile")).get("data"))
+    metric = as_object(as_object(relationships.get("metric")).get("data"))
     topic = _str(item.get("topic"))
     event_type = KLAVIYO_TYPES.get(topic.removeprefix("event:klaviyo."), "other")
     flow = properties.get("$flow")
@@ -430,7 +450,7 @@ def _read_klaviyo(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
             "metric_id": _id_text(metric.get("id")),
             "flow_id": _id_text(flow),
             "message_id": _id_text(properties.get("$message")),
-            "account_id": _id_text(_object(doc.get("meta")).get("klaviyo_account_id")),
+            "account_id": _id_text(as_object(doc.get("meta")).get("klaviyo_account_id")),
         },
     )
 
@@ -438,19 +458,19 @@ def _read_klaviyo(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudony
 def _read_stripe(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonymizer) -> _Facts:
     name = _str(doc.get("type"))
     event_type = STRIPE_TYPES.get(name, "other")
-    obj = _object(_object(doc.get("data")).get("object"))
+    obj = as_object(as_object(doc.get("data")).get("object"))
     currency = obj.get("currency")
     email = (
-        _object(obj.get("customer_details")).get("email")
+        as_object(obj.get("customer_details")).get("email")
         or obj.get("receipt_email")
-        or _object(obj.get("billing_details")).get("email")
+        or as_object(obj.get("billing_details")).get("email")
     )
-    error = _object(obj.get("last_payment_error"))
+    error = as_object(obj.get("last_payment_error"))
     return _Facts(
         event_type=event_type,
         status=_status(event_type, doc.get("livemode") is False),
         occurred=doc.get("created"),
-        campaign_id=_object(obj.get("metadata")).get("campaign_id"),
+        campaign_id=as_object(obj.get("metadata")).get("campaign_id"),
         customer_key=_customer_key(pseudonyms, "stripe", obj.get("customer"), email),
         value=_minor_units(_stripe_amount(name, obj), currency),
         currency=currency,

@@ -3,8 +3,9 @@ dropped, before anything reaches the lake.
 
 Rules, by JSON key at any depth (keys compare lower-cased):
 - hashed (HMAC-SHA256 keyed with the tenant's salt, hex): emails, phone numbers and IP addresses
-  (`HASHED_KEYS`). The same email hashes to the same value on every platform of a tenant, so
-  customers can be matched; without the salt a hash cannot be tested against a list of emails.
+  (`HASHED_KEYS`, and any key containing `phone` or ending in `_ip`). The same email hashes to
+  the same value on every platform of a tenant, so customers can be matched; without the salt a
+  hash cannot be tested against a list of emails.
 - dropped: names, street addresses, postcodes, coordinates, birthdays and free text that people
   type (`DROPPED_KEYS`); inside an object about a person (`PERSON_OBJECTS`: customer, address,
   billing details, profile, from, ...) every key ending in `name` is dropped too, while elsewhere
@@ -97,8 +98,16 @@ PERSON_OBJECTS = frozenset(
         "recipient",
     }
 )
+# Keys with a rule of their own; every other key is copied (and walked into).
+_RULED_KEYS = DROPPED_KEYS | HASHED_KEYS | {"address", "user_column_data"}
 _CONTACT_COLUMNS = {"EMAIL": "email", "WORK_EMAIL": "email", "PHONE_NUMBER": "phone"}
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+
+def _is_contact_key(name: str) -> bool:
+    """Phone numbers and IP addresses by any key name (`billing_phone`, `remote_ip`): unlike
+    emails, no safety net recognizes them in plain text."""
+    return "phone" in name or name.endswith("_ip")
 
 
 class Pseudonymizer:
@@ -107,7 +116,8 @@ class Pseudonymizer:
     def __init__(self, salt: bytes) -> None:
         if not salt:
             raise ValueError("a tenant salt is required to hash personal data")
-        self._salt = salt
+        # HMAC's keyed state, computed once and copied per value.
+        self._keyed = hmac.new(salt, digestmod=hashlib.sha256)
 
     def hash(self, kind: str, value: str) -> str:
         """The salted hash of `value` of `kind` ("email", "phone", "ip" or an id's platform);
@@ -117,7 +127,9 @@ class Pseudonymizer:
             text = text.lower()
         elif kind == "phone":
             text = ("+" if text.startswith("+") else "") + re.sub(r"\D", "", text)
-        return hmac.new(self._salt, f"{kind}:{text}".encode(), hashlib.sha256).hexdigest()
+        keyed = self._keyed.copy()
+        keyed.update(f"{kind}:{text}".encode())
+        return keyed.hexdigest()
 
     def redact(self, value: Any, *, in_person: bool = False) -> Any:
         """A copy of the JSON `value` without personal data in clear text (see module doc)."""
@@ -125,7 +137,7 @@ class Pseudonymizer:
             return self._redact_object(value, in_person)
         if isinstance(value, list):
             return [self.redact(item, in_person=in_person) for item in value]
-        if isinstance(value, str):
+        if isinstance(value, str) and "@" in value:
             return _EMAIL.sub(lambda match: self.hash("email", match.group()), value)
         return value
 
@@ -133,17 +145,30 @@ class Pseudonymizer:
         redacted: dict[str, Any] = {}
         for key, value in document.items():
             name = key.lower()
-            if name in DROPPED_KEYS or (in_person and name.endswith("name")):
-                continue
-            if name == "address" and not isinstance(value, dict | list):
-                continue  # an address written as one line of text
-            if name in HASHED_KEYS:
-                redacted[key] = self._hash_contact(name, value)
-            elif name == "user_column_data" and isinstance(value, list):
-                redacted[key] = [self._lead_answer(answer) for answer in value]
-            else:
+            if (
+                name in _RULED_KEYS
+                or _is_contact_key(name)
+                or (in_person and name.endswith("name"))
+            ):
+                self._apply_rule(redacted, key, name, value)
+            elif isinstance(value, dict | list):
                 redacted[key] = self.redact(value, in_person=in_person or name in PERSON_OBJECTS)
+            elif isinstance(value, str) and "@" in value:
+                redacted[key] = self.redact(value)
+            else:
+                redacted[key] = value  # most leaves: numbers, ids, plain text
         return redacted
+
+    def _apply_rule(self, redacted: dict[str, Any], key: str, name: str, value: Any) -> None:
+        """Copy `value` into `redacted` hashed, as lead answers, or not at all (dropped)."""
+        if name in HASHED_KEYS or _is_contact_key(name):
+            redacted[key] = self._hash_contact(name, value)
+        elif name == "user_column_data" and isinstance(value, list):
+            redacted[key] = [self._lead_answer(answer) for answer in value]
+        elif name == "address" and isinstance(value, dict | list):
+            redacted[key] = self.redact(value, in_person=True)
+        # anything else here is dropped: a DROPPED_KEYS key, a name inside a person, an address
+        # written as one line of text, lead answers that are not a list
 
     def _hash_contact(self, key: str, value: Any) -> Any:
         if value is None or value == "":

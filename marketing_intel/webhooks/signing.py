@@ -46,12 +46,10 @@ def stripe_signature(endpoint_secret: str, timestamp: str, body: bytes) -> str:
 
 
 def standard_key(secret: str) -> bytes:
-    """Standard Webhooks: the key is the base64 text after `whsec_`, decoded.
-
-    Raises ValueError (binascii.Error) when the secret is not base64.
-    """
-    text = secret.removeprefix("whsec_")
-    return base64.b64decode(text, validate=True)
+    """Standard Webhooks: the key is the base64 text after `whsec_`, decoded (padding optional,
+    as the reference library accepts it). Raises ValueError when the secret is not base64."""
+    text = secret.removeprefix("whsec_").rstrip("=")
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
 
 
 def standard_signature(secret: str, webhook_id: str, timestamp: str, body: bytes) -> str:
