@@ -5,6 +5,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 7860
+BRIDGE_PORT ?= 8787
 
 .PHONY: run test lint bench sync uv emulator emulator-lock needledb needledb-lock
 
@@ -20,7 +21,10 @@ run: sync
 	@$(UV) run --no-sync mi demo seed --if-empty
 	@echo "Starting Langflow at http://$(HOST):$(PORT) (about a minute). Log-in is automatic"
 	@echo "on this machine; for the API, create a key under Settings > API Keys. Ctrl-C stops it."
-	@$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
+	@echo "Starting the bridge API at http://$(HOST):$(BRIDGE_PORT) (docs at /docs) beside it."
+	@$(UV) run --no-sync mi bridge serve --host $(HOST) --port $(BRIDGE_PORT) & bridge=$$!; \
+		trap 'kill $$bridge 2>/dev/null' EXIT INT TERM; \
+		$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
 
 test: sync lint emulator needledb
 	@$(UV) run --no-sync pytest

@@ -7,6 +7,7 @@ import sys
 from bench import (
     bigquery_layer,
     brand_voice,
+    bridge,
     demo_seed,
     insight_cache,
     lake_query,
@@ -20,6 +21,7 @@ BENCHMARKS = {
     "demo_seed": demo_seed.main,
     "bigquery_layer": bigquery_layer.main,
     "templates": templates.main,
+    "bridge": bridge.main,
     "webhooks": webhooks.main,
     "memory": memory.main,
     "brand_voice": brand_voice.main,

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from marketing_intel.brand_voice.commands import app as brand_voice_app
+from marketing_intel.bridge import commands as bridge_commands
 from marketing_intel.cache import commands as cache_commands
 from marketing_intel.config import load_settings
 from marketing_intel.lake import Lake, QueryLimits, open_lake
@@ -38,6 +39,11 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(memory_commands.app, name="memory")
 app.add_typer(brand_voice_app, name="brand-voice")
 app.add_typer(cache_commands.app, name="cache")
+# The webhook bridge (marketing_intel/bridge/commands.py).
+app.add_typer(bridge_commands.sources_app, name="sources")
+app.add_typer(bridge_commands.api_keys_app, name="api-keys")
+app.add_typer(bridge_commands.inbox_app, name="inbox")
+app.add_typer(bridge_commands.bridge_app, name="bridge")
 
 
 def _lake(*, writing: bool = False) -> Lake:

@@ -113,6 +113,31 @@ class Settings(BaseSettings):
         600, ge=300, le=900, description="How long a cached report is served (5-15 minutes)."
     )
 
+    # Bridge (webhook inbox, sources, flusher)
+    bridge_database_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL of the bridge (postgresql://...); default SQLite <home>/bridge.db.",
+    )
+    bridge_secret_key: SecretStr | None = Field(
+        None,
+        description="Fernet key(s) that encrypt source secrets, comma-separated, newest first.",
+    )
+    bridge_max_body_bytes: int = Field(1024 * 1024, ge=1, description="Larger bodies get 413.")
+    bridge_rotation_grace_s: int = Field(
+        24 * 3600, ge=0, description="How long a rotated-out source secret stays valid."
+    )
+    bridge_source_cache_s: float = Field(
+        5.0, ge=0, description="How long a server reuses a source it read (disable/rotate lag)."
+    )
+    bridge_flush_in_process: bool = Field(
+        True, description="Run the flusher inside `mi bridge serve` (else run `mi bridge flush`)."
+    )
+    bridge_flush_batch_size: int = Field(5000, ge=1)
+    bridge_flush_interval_s: float = Field(0.5, gt=0, description="Idle wait between flushes.")
+    bridge_flush_max_attempts: int = Field(8, ge=1, description="Then the row is dead-lettered.")
+    bridge_flush_backoff_s: float = Field(1.0, gt=0, description="First retry delay; doubles.")
+    bridge_flush_backoff_max_s: float = Field(300.0, gt=0)
+
     @model_validator(mode="after")
     def _production_engines_are_complete(self) -> Settings:
         if self.lake_backend == "bigquery" and not self.bigquery_project:
@@ -152,6 +177,17 @@ class Settings(BaseSettings):
     def cache_path(self) -> Path:
         """The embedded insight cache's SQLite file."""
         return self.home / "insight_cache.sqlite3"
+
+    @model_validator(mode="after")
+    def _bridge_key_with_production_database(self) -> Settings:
+        if self.bridge_database_url and not self.bridge_secret_key:
+            raise ValueError(
+                "MI_BRIDGE_DATABASE_URL is set but MI_BRIDGE_SECRET_KEY is not: the bridge "
+                'encrypts source secrets with it. Generate one with `python -c "from '
+                'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"` '
+                "and keep it in your secret store"
+            )
+        return self
 
     @property
     def lake_path(self) -> Path:

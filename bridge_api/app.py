@@ -1,0 +1,302 @@
+"""The bridge's FastAPI app: `create_app(settings)`, served by `mi bridge serve` (uvicorn).
+
+Routes: signed platform webhooks into the inbox (group commit, acknowledged only once committed),
+Meta's subscription handshake, authenticated batch ingest of campaign metrics and audience rows,
+operator endpoints for the inbox, `/healthz`, `/readyz` and `/metrics`. The flusher runs in a
+background thread of the same process unless `MI_BRIDGE_FLUSH_IN_PROCESS=false`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bridge_api.errors import ApiError, install_error_handlers
+from bridge_api.metrics import BridgeMetrics
+from bridge_api.request_guard import RequestGuard
+from bridge_api.schemas import (
+    Accepted,
+    DeadLetterOut,
+    ErrorBody,
+    Health,
+    InboxStatusOut,
+    IngestRequest,
+    IngestResult,
+    ReplayRequest,
+    ReplayResult,
+)
+from marketing_intel.bridge import Bridge, BridgeUnavailable, accept_webhook, open_bridge
+from marketing_intel.bridge.api_keys import ApiKey
+from marketing_intel.bridge.flusher import FlushResult
+from marketing_intel.bridge.group_commit import GroupCommitWriter
+from marketing_intel.bridge.sources import ResolvedSource
+from marketing_intel.config import Settings, load_settings
+from marketing_intel.errors import MarketingIntelError
+from marketing_intel.webhooks import WebhookRejected, meta_challenge
+
+_log = logging.getLogger(__name__)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        401: "Missing or wrong signature or API key.",
+        413: "Body over MI_BRIDGE_MAX_BODY_BYTES.",
+        503: "The database or lake is unreachable; retry after Retry-After seconds.",
+    }.items()
+}
+
+_WEBHOOK_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The platform's webhook, byte for byte as it signed it.",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object"},
+                "example": {"id": 820982911946154508, "topic": "orders/create"},
+            }
+        },
+    }
+}
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `mi api-keys add`.")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The bridge app for `settings` (default: the `MI_` environment)."""
+    settings = settings or load_settings()
+    bridge = open_bridge(settings)
+    metrics = BridgeMetrics(bridge.inbox)
+    writer = GroupCommitWriter(bridge.inbox.write)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        writer.start()
+        stop = threading.Event()
+        flusher_thread = threading.Thread(
+            target=_run_flusher, args=(bridge, stop, metrics), name="flusher", daemon=True
+        )
+        if settings.bridge_flush_in_process:
+            flusher_thread.start()
+        try:
+            yield
+        finally:
+            await writer.stop()
+            stop.set()
+            if flusher_thread.is_alive():
+                await asyncio.to_thread(flusher_thread.join, 30)
+            bridge.close()
+
+    app = FastAPI(
+        title="lfx-marketing-intel bridge",
+        version="1",
+        summary="Signed platform webhooks into the lake, exactly once; batch ingest.",
+        lifespan=lifespan,
+    )
+    app.state.bridge = bridge
+    install_error_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.bridge_max_body_bytes, metrics=metrics)
+    _webhook_routes(app, bridge, writer, metrics)
+    _ingest_routes(app, bridge)
+    _admin_routes(app, bridge)
+    _health_routes(app, bridge, metrics)
+    return app
+
+
+def _webhook_routes(
+    app: FastAPI, bridge: Bridge, writer: GroupCommitWriter, metrics: BridgeMetrics
+) -> None:
+    @app.post(
+        "/v1/webhooks/{platform}/{source_id}",
+        response_model=Accepted,
+        responses={**_ERRORS, 400: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+        openapi_extra=_WEBHOOK_BODY,
+        tags=["webhooks"],
+    )
+    async def receive_webhook(platform: str, source_id: str, request: Request) -> Response:
+        """Verify a platform's signed webhook and store it; 200 only once it is committed.
+
+        A redelivery (same delivery or event id) answers 200 and is stored once.
+        """
+        source = await _source(bridge, platform, source_id)
+        body = await request.body()
+        try:
+            entries = accept_webhook(source, request.headers, body)
+        except WebhookRejected as rejected:
+            metrics.rejections.labels(platform, rejected.reason).inc()
+            raise
+        await writer.write(entries)
+        metrics.accepted_events.labels(platform).inc(len(entries))
+        content = b'{"status":"accepted","events":%d}' % len(entries)
+        return Response(content, media_type="application/json")
+
+    @app.get(
+        "/v1/webhooks/{platform}/{source_id}",
+        response_class=PlainTextResponse,
+        responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+        tags=["webhooks"],
+    )
+    async def meta_handshake(platform: str, source_id: str, request: Request) -> str:
+        """Meta's subscription check: echo `hub.challenge` when `hub.verify_token` matches."""
+        source = await _source(bridge, platform, source_id)
+        if platform != "meta":
+            raise ApiError(405, "method_not_allowed", f"{platform} webhooks are POSTed only.")
+        try:
+            return meta_challenge(request.query_params, source.secrets)
+        except WebhookRejected as rejected:
+            metrics.rejections.labels(platform, rejected.reason).inc()
+            raise
+
+
+async def _source(bridge: Bridge, platform: str, source_id: str) -> ResolvedSource:
+    cached = bridge.sources.resolve_cached(platform, source_id)
+    if cached is not None:
+        return cached
+    return await asyncio.to_thread(bridge.sources.resolve, platform, source_id)
+
+
+def _ingest_routes(app: FastAPI, bridge: Bridge) -> None:
+    for path, table in (
+        ("/v1/ingest/campaign-metrics", "campaign_metrics"),
+        ("/v1/ingest/audience-insights", "audience_insights"),
+    ):
+        app.post(
+            path,
+            response_model=IngestResult,
+            responses={**_ERRORS, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+            tags=["ingest"],
+            summary=f"Write {table} rows; a row whose key exists replaces it (restatement).",
+        )(_ingest_endpoint(bridge, table))
+
+
+def _ingest_endpoint(bridge: Bridge, table: str) -> Any:
+    async def ingest(
+        payload: IngestRequest,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> IngestResult:
+        key = await _api_key(bridge, credentials)
+        if key.tenant_id is None:
+            raise ApiError(403, "tenant_key_required", "Ingest needs a tenant's API key.")
+        rows = [_own_row(number, row, key.tenant_id) for number, row in enumerate(payload.rows, 1)]
+        result = await asyncio.to_thread(bridge.lake.upsert, table, rows)
+        return IngestResult(
+            table=table,
+            received=result.received,
+            inserted=result.inserted,
+            replaced=result.replaced,
+        )
+
+    ingest.__name__ = f"ingest_{table}"
+    return ingest
+
+
+def _own_row(number: int, row: dict[str, Any], tenant_id: str) -> dict[str, Any]:
+    """The row stamped with the key's tenant; a row naming another tenant is refused."""
+    if row.get("tenant_id", tenant_id) != tenant_id:
+        raise ApiError(
+            403, "other_tenant", f"Row {number} names another tenant than the API key's."
+        )
+    return {**row, "tenant_id": tenant_id}
+
+
+async def _api_key(bridge: Bridge, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:
+    return await asyncio.to_thread(
+        bridge.api_keys.check, credentials.credentials if credentials else None
+    )
+
+
+async def _admin_key(bridge: Bridge, credentials: HTTPAuthorizationCredentials | None) -> None:
+    key = await _api_key(bridge, credentials)
+    if not key.is_admin:
+        raise ApiError(
+            403, "admin_key_required", "This needs an operator key (mi api-keys add --admin)."
+        )
+
+
+def _admin_routes(app: FastAPI, bridge: Bridge) -> None:
+    @app.get("/v1/admin/inbox", response_model=InboxStatusOut, responses=_ERRORS, tags=["admin"])
+    async def inbox_status(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> InboxStatusOut:
+        """Inbox counts, flush lag and the oldest dead letters (operator key)."""
+        await _admin_key(bridge, credentials)
+        status = await asyncio.to_thread(bridge.inbox.status)
+        dead = await asyncio.to_thread(bridge.inbox.dead_letters)
+        return InboxStatusOut(
+            pending=status.pending,
+            flushed=status.flushed,
+            dead=status.dead,
+            flush_lag_seconds=status.lag_seconds(),
+            dead_letters=[DeadLetterOut(**vars(letter)) for letter in dead],
+        )
+
+    @app.post(
+        "/v1/admin/inbox/replay", response_model=ReplayResult, responses=_ERRORS, tags=["admin"]
+    )
+    async def replay(
+        request: ReplayRequest,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> ReplayResult:
+        """Put dead letters (all, or the given ids) back in line for the flusher (operator key)."""
+        await _admin_key(bridge, credentials)
+        return ReplayResult(replayed=await asyncio.to_thread(bridge.inbox.replay, request.ids))
+
+
+def _health_routes(app: FastAPI, bridge: Bridge, metrics: BridgeMetrics) -> None:
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    async def healthz() -> Health:
+        """Liveness: the process answers."""
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Health, responses={503: {"model": Health}}, tags=["health"])
+    async def readyz() -> JSONResponse:
+        """Readiness: the bridge database and the lake answer."""
+        checks = {
+            "database": await _check(bridge.check_database),
+            "lake": await _check(lambda: bridge.lake.row_counts()),
+        }
+        ready = all(value == "ok" for value in checks.values())
+        body = Health(status="ok" if ready else "unavailable", checks=checks)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["health"])
+    async def prometheus_metrics() -> Response:
+        """Prometheus metrics: requests, verification failures, inbox depth, flush lag."""
+        text = await asyncio.to_thread(generate_latest, metrics.registry)
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
+
+
+async def _check(probe: Any, timeout_s: float = 5.0) -> str:
+    try:
+        await asyncio.wait_for(asyncio.to_thread(probe), timeout_s)
+    except TimeoutError:
+        return f"no answer within {timeout_s:g} s"
+    except MarketingIntelError as error:
+        return str(error)
+    return "ok"
+
+
+def _run_flusher(bridge: Bridge, stop: threading.Event, metrics: BridgeMetrics) -> None:
+    """The in-process flusher; a lake that cannot be opened yet is retried."""
+
+    def count(result: FlushResult) -> None:
+        metrics.flushed.inc(result.flushed)
+        metrics.dead_lettered.inc(result.dead)
+
+    while not stop.is_set():
+        try:
+            bridge.flusher().run(stop, count)
+        except (MarketingIntelError, BridgeUnavailable) as error:
+            _log.warning("The flusher could not start (%s); retrying in 5 s", error)
+            stop.wait(5)
+
+
+__all__ = ["create_app"]
