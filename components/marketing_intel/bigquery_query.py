@@ -199,31 +199,16 @@ class BigQueryQueryComponent(Component):
     def _settings(self) -> Any:
         """The server's MI_ settings with this node's lake inputs on top."""
         from marketing_intel.config import load_settings
+        from marketing_intel.secret_inputs import secret_input
 
         return load_settings(
             lake_backend=ENGINES[self.engine],
             bigquery_project=self.project,
             lake_dataset=self.dataset,
             bigquery_location=self.location,
-            bigquery_credentials_json=self._secret("credentials_json"),
+            bigquery_credentials_json=secret_input(self, "credentials_json"),
             bigquery_max_bytes_billed=int(self.max_gib_billed * 2**30) or None,
         )
-
-    def _secret(self, field: str) -> str | None:
-        """A secret input's value; a global variable that is named but missing is an error
-        (Langflow would pass None and only log it, and we would fall back silently)."""
-        value = getattr(self, field, None)
-        if value:
-            return str(value)
-        vertex = getattr(self, "_vertex", None)
-        if vertex is not None and field in vertex.load_from_db_fields:
-            variable = vertex.params.get(field)
-            if variable:
-                raise ValueError(
-                    f"The global variable `{variable}` for {field} is not set: create it under "
-                    "Settings > Global Variables (or in the environment for headless runs)."
-                )
-        return None
 
 
 def _summary(statistics: dict[str, Any]) -> str:

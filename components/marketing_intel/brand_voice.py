@@ -97,6 +97,7 @@ class _BrandVoiceBackendMixin:
         """The brand-voice index of the server's settings with this node's inputs on top."""
         from marketing_intel.brand_voice import open_brand_voice_index
         from marketing_intel.config import load_settings
+        from marketing_intel.secret_inputs import secret_input
 
         host = getattr(self, "pinecone_index_host", None)
         if host:
@@ -105,27 +106,11 @@ class _BrandVoiceBackendMixin:
             validate_connector_url_for_ssrf(host)  # a URL typed into a node is untrusted
         settings = load_settings(
             brand_voice_backend=BACKENDS[getattr(self, "backend", "From settings")],
-            pinecone_api_key=self._secret_value("pinecone_api_key"),
+            pinecone_api_key=secret_input(self, "pinecone_api_key"),
             pinecone_index=getattr(self, "pinecone_index", None),
             pinecone_index_host=host,
         )
         return open_brand_voice_index(settings, getattr(self, "embeddings", None) or None)
-
-    def _secret_value(self, field: str) -> str | None:
-        """A secret input's value; a named global variable that is missing is an error (Langflow
-        would pass None and only log it, and we would silently use another key)."""
-        value = getattr(self, field, None)
-        if value:
-            return str(value)
-        vertex = getattr(self, "_vertex", None)
-        if vertex is not None and field in vertex.load_from_db_fields:
-            variable = vertex.params.get(field)
-            if variable:
-                raise ValueError(
-                    f"The global variable `{variable}` for {field} is not set: create it under "
-                    "Settings > Global Variables (or in the environment for headless runs)."
-                )
-        return None
 
     def _scope(self) -> tuple[str, str]:
         return str(getattr(self, "tenant_id", "")).strip(), str(getattr(self, "brand", "")).strip()

@@ -8,8 +8,6 @@ embedded SQLite file under MI_HOME; its connections are shared by every run in t
 
 from __future__ import annotations
 
-from typing import Any
-
 from lfx.custom.custom_component.component import Component
 from lfx.io import DropdownInput, IntInput, Output, SecretStrInput, StrInput
 
@@ -73,11 +71,12 @@ class InsightCacheComponent(Component):
         """The opened cache and the TTL the template nodes store reports with."""
         from marketing_intel.cache import CacheError, open_cache
         from marketing_intel.config import ConfigError, load_settings
+        from marketing_intel.secret_inputs import secret_input
 
         try:
             settings = load_settings(
                 cache_backend=ENGINES[self.engine],
-                cache_url=_secret(self, "url"),
+                cache_url=secret_input(self, "url"),
                 cache_ttl_s=self.ttl_s or None,
                 cache_schema=self.schema,
             )
@@ -87,20 +86,3 @@ class InsightCacheComponent(Component):
         where = "PostgreSQL" if cache.backend == "postgres" else "embedded SQLite"
         self.status = f"{where} insight cache, TTL {settings.cache_ttl_s} s"
         return InsightCacheHandle(cache, settings.cache_ttl_s)
-
-
-def _secret(component: Any, field: str) -> str | None:
-    """A secret input's value; a global variable that is named but missing is an error
-    (Langflow would pass None and only log it, and we would fall back silently)."""
-    value = getattr(component, field, None)
-    if value:
-        return str(value)
-    vertex = getattr(component, "_vertex", None)
-    if vertex is not None and field in vertex.load_from_db_fields:
-        variable = vertex.params.get(field)
-        if variable:
-            raise ValueError(
-                f"The global variable `{variable}` for {field} is not set: create it under "
-                "Settings > Global Variables (or in the environment for headless runs)."
-            )
-    return None

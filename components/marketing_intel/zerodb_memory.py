@@ -106,6 +106,7 @@ class _MemoryNodeComponent:
         if self._store is None:
             from marketing_intel.config import load_settings
             from marketing_intel.memory import open_memory_store
+            from marketing_intel.secret_inputs import secret_input
 
             with _user_errors():
                 if self.base_url:
@@ -114,28 +115,12 @@ class _MemoryNodeComponent:
                     validate_connector_url_for_ssrf(self.base_url)
                 settings = load_settings(
                     memory_backend=ENGINES.get(self.engine),
-                    zerodb_api_key=self._secret("api_key"),
+                    zerodb_api_key=secret_input(self, "api_key"),
                     zerodb_project_id=self.project_id,
                     zerodb_base_url=self.base_url,
                 )
                 self._store = open_memory_store(settings, self.embeddings or None)
         return self._store
-
-    def _secret(self, field: str) -> str | None:
-        """A secret input's value; a global variable that is named but missing is an error
-        (Langflow would pass None and only log it, and we would fall back silently)."""
-        value = getattr(self, field, None)
-        if value:
-            return str(value)
-        vertex = getattr(self, "_vertex", None)
-        if vertex is not None and field in vertex.load_from_db_fields:
-            variable = vertex.params.get(field)
-            if variable:
-                raise ValueError(
-                    f"The global variable `{variable}` for {field} is not set: create it under "
-                    "Settings > Global Variables (or in the environment for headless runs)."
-                )
-        return None
 
 
 class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
