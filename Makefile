@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test lint bench sync uv emulator emulator-lock
+.PHONY: run test lint bench sync uv emulator emulator-lock chromium
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -22,7 +22,7 @@ run: sync
 	@echo "on this machine; for the API, create a key under Settings > API Keys. Ctrl-C stops it."
 	@$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
 
-test: sync lint emulator
+test: sync lint emulator chromium
 	@$(UV) run --no-sync pytest
 
 lint: sync
@@ -66,3 +66,14 @@ $(EMULATOR_STAMP): emulator/requirements.txt emulator/install_extensions.py | uv
 emulator-lock: uv
 	@$(UV) pip compile emulator/requirements.in --overrides emulator/overrides.txt \
 		--python-version 3.13 --universal --no-header --quiet -o emulator/requirements.txt
+
+# Headless Chromium for the browser test (tests/test_langflow_ui.py drives it with Playwright):
+# Debian's package, installed only when missing (needs root and the Debian registry once).
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@[ -x "$(CHROMIUM)" ] || { \
+		echo "Installing Debian's chromium for the browser test"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+		else sudo apt-get install -y chromium || { sudo apt-get update && sudo apt-get install -y chromium; }; fi; \
+	}

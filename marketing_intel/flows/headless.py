@@ -22,6 +22,7 @@ from marketing_intel.flows.catalog import (
     WindowChoice,
 )
 from marketing_intel.flows.files import load_flow
+from marketing_intel.flows.run_api import report_from_message
 
 RUN_TIMEOUT_S = 600
 
@@ -76,12 +77,6 @@ def _report(spec: FlowSpec, run: subprocess.CompletedProcess[str]) -> InsightRep
         message = answer.get("exception_message") or answer.get("text") or "no message"
         raise FlowError(f"The flow {spec.endpoint} failed: {_last_sentence(message)}")
     return report_from_message(answer["result"])
-
-
-def report_from_message(text: str) -> InsightReport:
-    """The report a Chat Output shows: Langflow renders Data as a fenced JSON block."""
-    body = text.strip().removeprefix("```json").removesuffix("```")
-    return InsightReport.model_validate_json(body)
 
 
 def _last_sentence(message: str) -> str:
