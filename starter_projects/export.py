@@ -45,8 +45,25 @@ def flow_document(spec: FlowSpec, graph: Graph) -> dict[str, Any]:
         template = node["data"]["node"]["template"]
         for field in API_EDITABLE.get(node["id"], ()):
             template[field]["api_editable"] = True
+    # Graph keeps edges in an order that varies from run to run; the file (and the layout, which
+    # follows the edges) must not. Edges go in the order of their source node's outputs.
+    outputs = {
+        node["id"]: [output["name"] for output in node["data"]["node"]["outputs"]]
+        for node in flow["data"]["nodes"]
+    }
+    flow["data"]["edges"].sort(key=lambda edge: _edge_key(edge, outputs))
     layout_flow(flow)
     return flow
+
+
+def _edge_key(edge: dict[str, Any], outputs: dict[str, list[str]]) -> tuple[str, int, str, str]:
+    handles = edge["data"]
+    return (
+        edge["source"],
+        outputs[edge["source"]].index(handles["sourceHandle"]["name"]),
+        edge["target"],
+        handles["targetHandle"]["fieldName"],
+    )
 
 
 def render(flow: dict[str, Any]) -> str:
