@@ -55,6 +55,7 @@ class LangflowServer:
     url: str
     api_key: str
     lake_path: Path
+    reference_lake_path: Path  # a copy of the lake for the tests (the server keeps its file open)
     data_end: dt.date
     log_path: Path
     pid: int
@@ -140,6 +141,8 @@ def start_langflow(workdir: Path) -> tuple[subprocess.Popen[bytes], LangflowServ
     bundle = bundle_root(workdir)
     lake_path = workdir / "lake.duckdb"
     data_end = seed_demo_lake(lake_path)
+    reference = workdir / "reference.duckdb"
+    shutil.copyfile(lake_path, reference)
     port = _free_port()
     url = f"http://{HOST}:{port}"
     log_path = workdir / "langflow.log"
@@ -155,14 +158,16 @@ def start_langflow(workdir: Path) -> tuple[subprocess.Popen[bytes], LangflowServ
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = LangflowServer(url, "", lake_path, data_end, log_path, process.pid)
+    server = LangflowServer(url, "", lake_path, reference, data_end, log_path, process.pid)
     try:
         _wait_until_ready(process, server)
         api_key = _create_api_key(url)
     except BaseException:
         stop_langflow(process)
         raise
-    return process, LangflowServer(url, api_key, lake_path, data_end, log_path, process.pid)
+    return process, LangflowServer(
+        url, api_key, lake_path, reference, data_end, log_path, process.pid
+    )
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], server: LangflowServer) -> None:
