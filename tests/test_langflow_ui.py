@@ -67,8 +67,10 @@ def test_the_ui_shows_our_bundle_and_template(langflow_server: LangflowServer, p
     expect(page.get_by_text("Tenant ID")).to_be_visible()
     expect(page.get_by_text("Narrative", exact=True)).to_be_visible()
 
-    page.get_by_text("Components", exact=True).first.click()
-    page.get_by_text(BUNDLE_TITLE, exact=True).click()
+    bundle = page.get_by_text(BUNDLE_TITLE, exact=True)
+    if not bundle.is_visible():  # the components panel may start closed; its button toggles it
+        page.get_by_text("Components", exact=True).first.click()
+    bundle.click()
     for title in NODE_TITLES:
         expect(page.get_by_text(title, exact=True).first).to_be_visible()
     page.screenshot(path=ARTIFACTS / "bundle-and-template.png")
