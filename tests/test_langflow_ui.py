@@ -52,7 +52,8 @@ def page(browser: Browser) -> Iterator[Page]:
 def test_the_ui_shows_our_bundle_and_template(langflow_server: LangflowServer, page: Page) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{langflow_server.url}/")  # auto-login lands on the user's project
-    expect(page.get_by_text(TEMPLATE, exact=True).first).to_be_visible()  # loaded at start-up
+    # Loaded into the project at start-up (LANGFLOW_LOAD_FLOWS_PATH).
+    expect(page.get_by_text(TEMPLATE, exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
 
     page.get_by_text("New Flow").first.click()
     page.get_by_text("Browse more...").click()
@@ -60,18 +61,20 @@ def test_the_ui_shows_our_bundle_and_template(langflow_server: LangflowServer, p
     gallery.get_by_text("All templates").click()
     gallery.get_by_placeholder("Search...").fill(TEMPLATE)
     card = gallery.get_by_text(TEMPLATE, exact=True)
-    expect(card).to_be_visible()
+    expect(card).to_be_visible(timeout=UI_TIMEOUT_MS)
     page.screenshot(path=ARTIFACTS / "templates-gallery.png")
 
     card.click()  # a new flow from our template, on the canvas
-    expect(page.get_by_text("Tenant ID")).to_be_visible()
-    expect(page.get_by_text("Narrative", exact=True)).to_be_visible()
+    expect(gallery).to_be_hidden(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_text("Tenant ID").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_text("Narrative", exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
 
     bundle = page.get_by_text(BUNDLE_TITLE, exact=True)
+    page.wait_for_timeout(1000)  # let the panel settle before asking whether it is open
     if not bundle.is_visible():  # the components panel may start closed; its button toggles it
         page.get_by_text("Components", exact=True).first.click()
     bundle.click()
     for title in NODE_TITLES:
-        expect(page.get_by_text(title, exact=True).first).to_be_visible()
+        expect(page.get_by_text(title, exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
     page.screenshot(path=ARTIFACTS / "bundle-and-template.png")
     assert (ARTIFACTS / "bundle-and-template.png").stat().st_size > 10_000
