@@ -62,7 +62,7 @@ def test_the_ui_shows_our_bundle_and_template(langflow_server: LangflowServer, p
     gallery.get_by_placeholder("Search...").fill(TEMPLATE)
     card = gallery.get_by_text(TEMPLATE, exact=True)
     expect(card).to_be_visible(timeout=UI_TIMEOUT_MS)
-    page.screenshot(path=ARTIFACTS / "templates-gallery.png")
+    page.screenshot(path=ARTIFACTS / "templates-gallery.png", animations="disabled")
 
     card.click()  # a new flow from our template, on the canvas
     expect(gallery).to_be_hidden(timeout=UI_TIMEOUT_MS)
@@ -76,5 +76,5 @@ def test_the_ui_shows_our_bundle_and_template(langflow_server: LangflowServer, p
     bundle.click()
     for title in NODE_TITLES:
         expect(page.get_by_text(title, exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
-    page.screenshot(path=ARTIFACTS / "bundle-and-template.png")
+    page.screenshot(path=ARTIFACTS / "bundle-and-template.png", animations="disabled")
     assert (ARTIFACTS / "bundle-and-template.png").stat().st_size > 10_000
