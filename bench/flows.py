@@ -3,8 +3,9 @@ Python called directly, in the same run and on the same demo data and window.
 
 The server is a real `langflow run` (tests/langflow_server.py: the wheel's bundle, the flows of
 `flows/` loaded by endpoint name). The baseline is `run_template` on a copy of the server's lake,
-opened once. Target: the API run within 1.5x + 100 ms of the baseline. Cache-hit runs come with
-the insight cache (issue 7); these runs all compute.
+opened once. Target: the API run within 1.5x + 100 ms of the baseline. Also printed: Langflow's
+own floor, a Chat Input -> Chat Output flow run the same way. Cache-hit runs come with the
+insight cache (issue 7); these runs all compute.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from bench.timing import median_seconds
 from marketing_intel.analysis import Window, run_template
@@ -34,6 +38,8 @@ def main() -> None:
             lake = DuckDBLake(server.reference_lake_path)
             with server.client() as api:
                 print(f"flows: Langflow run API vs run_template, {window.days}-day window")
+                floor_s = median_seconds(_echo_run(api), repeat=REPEAT)
+                print(f"  Langflow's floor (Chat Input -> Chat Output): {floor_s * 1000:.1f} ms")
                 for spec in ANALYSIS_FLOWS.values():
                     body = run_request(spec, TENANT, choice)
 
@@ -57,3 +63,21 @@ def main() -> None:
             lake.close()
         finally:
             stop_langflow(process)
+
+
+def _echo_run(api: httpx.Client) -> Any:
+    """A run of the smallest flow (Chat Input -> Chat Output), created on the server."""
+    from lfx.components.input_output import ChatInput, ChatOutput
+    from lfx.graph import Graph
+
+    chat_input = ChatInput(_id="ChatInput-echo")
+    chat_output = ChatOutput(_id="ChatOutput-echo")
+    chat_output.set(input_value=chat_input.message_response)
+    data = Graph(start=chat_input, end=chat_output).dump()["data"]
+    created = api.post("/api/v1/flows/", json={"name": "bench-echo", "data": data})
+    flow_id = created.raise_for_status().json()["id"]
+
+    def run() -> None:
+        api.post(f"/api/v1/run/{flow_id}", json={"input_value": TENANT}).raise_for_status()
+
+    return run
