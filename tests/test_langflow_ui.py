@@ -76,5 +76,6 @@ def test_the_ui_shows_our_bundle_and_template(langflow_server: LangflowServer, p
     bundle.click()
     for title in NODE_TITLES:
         expect(page.get_by_text(title, exact=True).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(1500)  # the bundle's list unfolds with a scripted height transition
     page.screenshot(path=ARTIFACTS / "bundle-and-template.png", animations="disabled")
     assert (ARTIFACTS / "bundle-and-template.png").stat().st_size > 10_000
