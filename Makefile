@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 BRIDGE_PORT ?= 8787
 
-.PHONY: run test lint bench sync uv emulator emulator-lock needledb needledb-lock
+.PHONY: run test lint bench sync uv emulator emulator-lock needledb needledb-lock chromium
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -26,7 +26,7 @@ run: sync
 		trap 'kill $$bridge 2>/dev/null' EXIT INT TERM; \
 		$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
 
-test: sync lint emulator needledb
+test: sync lint emulator needledb chromium
 	@$(UV) run --no-sync pytest
 
 lint: sync
@@ -90,3 +90,14 @@ $(NEEDLEDB_STAMP): needledb/requirements.txt | uv
 needledb-lock: uv
 	@$(UV) pip compile needledb/requirements.in --python-version 3.11 --universal --no-header \
 		--quiet -o needledb/requirements.txt
+
+# Headless Chromium for the browser test (tests/test_langflow_ui.py drives it with Playwright):
+# Debian's package, installed only when missing (needs root and the Debian registry once).
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@[ -x "$(CHROMIUM)" ] || { \
+		echo "Installing Debian's chromium for the browser test"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+		else sudo apt-get install -y chromium || { sudo apt-get update && sudo apt-get install -y chromium; }; fi; \
+	}

@@ -9,6 +9,7 @@ from bench import (
     brand_voice,
     bridge,
     demo_seed,
+    flows,
     insight_cache,
     lake_query,
     memory,
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "memory": memory.main,
     "brand_voice": brand_voice.main,
     "insight_cache": insight_cache.main,
+    "flows": flows.main,
 }
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from marketing_intel.brand_voice.commands import app as brand_voice_app
 from marketing_intel.bridge import commands as bridge_commands
 from marketing_intel.cache import commands as cache_commands
 from marketing_intel.config import load_settings
+from marketing_intel.flows.commands import app as flows_app
 from marketing_intel.lake import Lake, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
 from marketing_intel.lake.parameters import parse
@@ -44,6 +45,7 @@ app.add_typer(bridge_commands.sources_app, name="sources")
 app.add_typer(bridge_commands.api_keys_app, name="api-keys")
 app.add_typer(bridge_commands.inbox_app, name="inbox")
 app.add_typer(bridge_commands.bridge_app, name="bridge")
+app.add_typer(flows_app, name="flows")
 
 
 def _lake(*, writing: bool = False) -> Lake:

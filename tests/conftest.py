@@ -11,7 +11,8 @@ import pytest
 from marketing_intel.lake import DuckDBLake
 
 # The BigQuery emulator fixture (`bigquery_emulator`), started once per session when used.
-pytest_plugins = ["tests.bigquery_emulator", "tests.zerodb_standin"]
+# The Langflow server fixture (`langflow_server`), likewise.
+pytest_plugins = ["tests.bigquery_emulator", "tests.zerodb_standin", "tests.langflow_server"]
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -68,10 +68,16 @@ class _AnalysisTemplateComponent:
             required=False,
         ),
     ]
+    # group_outputs: all three handles show at once, so a flow can wire several of them (the
+    # canvas otherwise shows one output at a time and drops edges from the others).
     outputs: list[Output] = [
-        Output(display_name="Report", name="report", method="build_report"),
-        Output(display_name="Evidence", name="evidence", method="build_evidence"),
-        Output(display_name="Narrative", name="narrative", method="build_narrative"),
+        Output(display_name="Report", name="report", method="build_report", group_outputs=True),
+        Output(
+            display_name="Evidence", name="evidence", method="build_evidence", group_outputs=True
+        ),
+        Output(
+            display_name="Narrative", name="narrative", method="build_narrative", group_outputs=True
+        ),
     ]
 
     template_name: str

@@ -49,9 +49,10 @@ class Window(BaseModel):
             if not (start and end):
                 raise ValueError("give both a start and an end date (YYYY-MM-DD), or neither")
             try:
-                return cls(start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end))
+                first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
             except ValueError as error:
                 raise ValueError(f"the window's dates are not valid: {error}") from None
+            return cls(start=first, end=last)
         return cls.last_days(days or 28, today=today)
 
     def complete_days(self, now: dt.datetime) -> Window | None:
