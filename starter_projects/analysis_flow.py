@@ -1,4 +1,4 @@
-"""The shape every analysis flow shares: tenant in, template node, report and narrative out."""
+"""The shape every analysis flow shares: tenant in, cached template node, memory, outputs."""
 
 from __future__ import annotations
 
@@ -6,28 +6,42 @@ from lfx.components.input_output import ChatInput, ChatOutput
 from lfx.custom.custom_component.component import Component
 from lfx.graph import Graph
 
-from marketing_intel.flows import NARRATIVE_NODE, REPORT_NODE, TEMPLATE_NODE, TENANT_NODE
+from components.marketing_intel.insight_cache import InsightCacheComponent
+from components.marketing_intel.zerodb_memory import ZeroDBMemoryStoreComponent
+from marketing_intel.flows import (
+    CACHE_NODE,
+    MEMORIES_NODE,
+    MEMORY_NODE,
+    NARRATIVE_NODE,
+    REPORT_NODE,
+    TEMPLATE_NODE,
+    TENANT_NODE,
+)
 
 
 def analysis_graph(template: type[Component]) -> Graph:
-    """`ChatInput-tenant -> template -> ChatOutput-report, ChatOutput-narrative`.
+    """`ChatInput-tenant -> template (reading through InsightCache-cache) -> ChatOutput-report,
+    ChatOutput-narrative, and ZeroDBMemoryStore-memory -> ChatOutput-memories`.
 
     The tenant is the chat message (the Playground's input, or `input_value` over the API);
-    the window is the template node's own fields (`days` or `start_date`/`end_date`).
+    the window is the template node's own fields (`days` or `start_date`/`end_date`). The cache
+    and the memory follow the server's MI_ settings (embedded SQLite unless configured).
     """
     tenant = ChatInput(_id=TENANT_NODE)
+    cache = InsightCacheComponent(_id=CACHE_NODE)
     analysis = template(_id=TEMPLATE_NODE)
-    # The insight cache (issue 7) plugs in here: `analysis.set(cache=cache.<output>)`.
-    analysis.set(tenant_id=tenant.message_response, days=28)
-    # The memory store (issue 5) goes between the template and the outputs:
-    # `memory.set(report=analysis.build_report)`, then the outputs read the memory node.
+    analysis.set(tenant_id=tenant.message_response, days=28, insight_cache=cache.build_cache)
+    memory = ZeroDBMemoryStoreComponent(_id=MEMORY_NODE)
+    memory.set(value=analysis.build_report, tenant_id=tenant.message_response)
     report = ChatOutput(_id=REPORT_NODE)
     report.set(input_value=analysis.build_report, sender_name="Report")
     narrative = ChatOutput(_id=NARRATIVE_NODE)
     narrative.set(input_value=analysis.build_narrative, sender_name="Narrative")
+    memories = ChatOutput(_id=MEMORIES_NODE)
+    memories.set(input_value=memory.store_memories, sender_name="Memory")
 
     graph = Graph()
-    for component in (tenant, analysis, report, narrative):
+    for component in (tenant, cache, analysis, memory, report, narrative, memories):
         graph.add_component(component)
     graph.prepare(start_component_id=tenant.get_id())
     return graph

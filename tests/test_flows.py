@@ -18,6 +18,9 @@ from marketing_intel.analysis import Window, run_template
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.flows import (
     ANALYSIS_FLOWS,
+    CACHE_NODE,
+    MEMORIES_NODE,
+    MEMORY_NODE,
     NARRATIVE_NODE,
     REPORT_NODE,
     TEMPLATE_NODE,
@@ -115,15 +118,27 @@ def test_each_flow_has_the_shape_callers_rely_on(spec: Any) -> None:
     )
     assert flow["tags"] == list(spec.tags) and flow["description"] == spec.description
     nodes = {node["id"]: node for node in flow["data"]["nodes"]}
-    assert set(nodes) == {TENANT_NODE, TEMPLATE_NODE, REPORT_NODE, NARRATIVE_NODE}
+    assert set(nodes) == {
+        TENANT_NODE,
+        CACHE_NODE,
+        TEMPLATE_NODE,
+        MEMORY_NODE,
+        REPORT_NODE,
+        NARRATIVE_NODE,
+        MEMORIES_NODE,
+    }
     assert nodes[TEMPLATE_NODE]["data"]["type"] == f"{spec.component}Component"
     wiring = {
         (e["source"], e["data"]["sourceHandle"]["name"], e["target"]) for e in flow["data"]["edges"]
     }
     assert wiring == {
         (TENANT_NODE, "message", TEMPLATE_NODE),
+        (CACHE_NODE, "insight_cache", TEMPLATE_NODE),
         (TEMPLATE_NODE, "report", REPORT_NODE),
         (TEMPLATE_NODE, "narrative", NARRATIVE_NODE),
+        (TENANT_NODE, "message", MEMORY_NODE),
+        (TEMPLATE_NODE, "report", MEMORY_NODE),
+        (MEMORY_NODE, "stored", MEMORIES_NODE),
     }
     positions = {(n["position"]["x"], n["position"]["y"]) for n in nodes.values()}
     assert len(positions) == len(nodes), "two nodes on the same spot"
@@ -159,12 +174,12 @@ def test_a_headless_run_sets_tenant_and_window_and_keeps_the_report_output() -> 
     flow = load_flow(flow_spec("campaign-insights"))
     prepared = prepared_flow(flow, "demo-2", WindowChoice(start="2026-10-01", end="2026-10-14"))
     nodes = {node["id"]: node["data"]["node"]["template"] for node in prepared["data"]["nodes"]}
-    assert set(nodes) == {TENANT_NODE, TEMPLATE_NODE, REPORT_NODE}
+    assert set(nodes) == {TENANT_NODE, CACHE_NODE, TEMPLATE_NODE, MEMORY_NODE, REPORT_NODE}
     assert all(edge["target"] != NARRATIVE_NODE for edge in prepared["data"]["edges"])
     assert nodes[TENANT_NODE]["input_value"]["value"] == "demo-2"
     window = {name: nodes[TEMPLATE_NODE][name]["value"] for name in ("start_date", "end_date")}
     assert window == {"start_date": "2026-10-01", "end_date": "2026-10-14"}
-    assert len(flow["data"]["nodes"]) == 4, "the loaded flow itself is left alone"
+    assert len(flow["data"]["nodes"]) == 7, "the loaded flow itself is left alone"
 
 
 @pytest.fixture(scope="module")

@@ -46,8 +46,8 @@ class InsightCacheComponent(Component):
         SecretStrInput(
             name="url",
             display_name="PostgreSQL URL",
-            info="A global variable holding postgresql://user:password@host:5432/database. "
-            "Empty: MI_CACHE_URL.",
+            info="A global variable holding the database URL (postgresql://, with user and "
+            "password). Empty: MI_CACHE_URL.",
             required=False,
         ),
         IntInput(

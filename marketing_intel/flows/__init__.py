@@ -5,6 +5,9 @@ its own process."""
 
 from marketing_intel.flows.catalog import (
     ANALYSIS_FLOWS,
+    CACHE_NODE,
+    MEMORIES_NODE,
+    MEMORY_NODE,
     NARRATIVE_NODE,
     REPORT_NODE,
     TEMPLATE_NODE,
@@ -18,6 +21,9 @@ from marketing_intel.flows.catalog import (
 
 __all__ = [
     "ANALYSIS_FLOWS",
+    "CACHE_NODE",
+    "MEMORIES_NODE",
+    "MEMORY_NODE",
     "NARRATIVE_NODE",
     "REPORT_NODE",
     "TEMPLATE_NODE",

@@ -5,7 +5,11 @@ Every analysis flow has the same shape and the same node ids, so a caller sets t
 the window the same way for all four (`FlowSpec.tweaks`):
 
     ChatInput-tenant -> <template node> -> ChatOutput-report     (the report as JSON)
-                                        -> ChatOutput-narrative  (the report as markdown)
+    InsightCache-cache ->               -> ChatOutput-narrative  (the report as markdown)
+                                        -> ZeroDBMemoryStore-memory -> ChatOutput-memories
+
+The cache serves a fresh stored report instead of re-running the template; the memory store
+remembers each insight for agents (idempotently: a re-run stores nothing twice).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ TENANT_NODE = "ChatInput-tenant"
 TEMPLATE_NODE = "AnalysisTemplate-template"
 REPORT_NODE = "ChatOutput-report"
 NARRATIVE_NODE = "ChatOutput-narrative"
+CACHE_NODE = "InsightCache-cache"
+MEMORY_NODE = "ZeroDBMemoryStore-memory"
+MEMORIES_NODE = "ChatOutput-memories"
 # The template node's fields a caller may set over the API (the flow declares them
 # `api_editable`, so under LANGFLOW_TWEAKS_POLICY=declared nothing else can be tweaked).
 WINDOW_FIELDS = ("days", "start_date", "end_date", "options")

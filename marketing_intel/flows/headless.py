@@ -14,6 +14,7 @@ from typing import Any
 
 from marketing_intel.analysis import InsightReport
 from marketing_intel.flows.catalog import (
+    MEMORIES_NODE,
     NARRATIVE_NODE,
     TEMPLATE_NODE,
     TENANT_NODE,
@@ -25,18 +26,19 @@ from marketing_intel.flows.files import load_flow
 from marketing_intel.flows.run_api import report_from_message
 
 RUN_TIMEOUT_S = 600
+OTHER_OUTPUTS = (NARRATIVE_NODE, MEMORIES_NODE)
 
 
 def prepared_flow(flow: dict[str, Any], tenant: str, window: WindowChoice) -> dict[str, Any]:
     """A copy of `flow` with the tenant and window set, answering with the report only.
 
-    `lfx run` answers with one Chat Output; the report carries its narrative, so the narrative
-    output (and its edge) is left out rather than trusting which output comes first.
+    `lfx run` answers with one Chat Output; the report carries its narrative, so the other
+    outputs (and their edges) are left out rather than trusting which output comes first.
     """
     flow = copy.deepcopy(flow)
     data = flow["data"]
-    data["nodes"] = [node for node in data["nodes"] if node["id"] != NARRATIVE_NODE]
-    data["edges"] = [edge for edge in data["edges"] if edge["target"] != NARRATIVE_NODE]
+    data["nodes"] = [node for node in data["nodes"] if node["id"] not in OTHER_OUTPUTS]
+    data["edges"] = [edge for edge in data["edges"] if edge["target"] not in OTHER_OUTPUTS]
     values = {TENANT_NODE: {"input_value": tenant}, TEMPLATE_NODE: window.fields()}
     for node in data["nodes"]:
         template = node["data"]["node"]["template"]
