@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from marketing_intel.config import load_settings
+from marketing_intel.jobs.commands import jobs_app, worker
 from marketing_intel.lake import Lake, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
 from marketing_intel.lake.parameters import parse
@@ -32,6 +33,8 @@ lake_app = typer.Typer(help="Load and inspect the lake.")
 demo_app = typer.Typer(help="Synthetic demo data.")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
 
 
 def _lake(*, writing: bool = False) -> Lake:

@@ -1,0 +1,68 @@
+"""`mi worker`: run flow-run jobs until SIGTERM or SIGINT.
+
+The first signal stops taking jobs and lets the running ones finish (their results are saved).
+A second signal stops at once: the running jobs keep their BullMQ locks until these expire, and
+then any worker's stalled-job check puts them back in the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+from marketing_intel.config import Settings
+from marketing_intel.jobs import metrics
+from marketing_intel.jobs.processing import FlowRunProcessor
+from marketing_intel.jobs.queue import FlowRunQueue
+from marketing_intel.jobs.results import ResultSink
+from marketing_intel.jobs.runners import open_runner
+
+log = logging.getLogger(__name__)
+
+
+def result_sinks(settings: Settings) -> list[ResultSink]:
+    """The sinks that keep full results: the insight cache and agent memory plug in here.
+    With none, the full output travels in the job's own result."""
+    return []
+
+
+async def run_worker(
+    queue: FlowRunQueue,
+    settings: Settings,
+    *,
+    concurrency: int,
+    sinks: Sequence[ResultSink] | None = None,
+    stopping: asyncio.Event | None = None,
+) -> None:
+    """Work off `queue` until a signal (or `stopping`) says stop."""
+    stopping = stopping or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    forced = asyncio.Event()
+
+    def on_signal() -> None:
+        if stopping.is_set():
+            forced.set()
+        else:
+            log.warning("Stopping: finishing the running jobs (signal again to stop at once)")
+            stopping.set()
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, on_signal)
+    if settings.jobs_metrics_port:
+        metrics.serve(settings.jobs_metrics_port)
+    runner = open_runner(settings)
+    processor = FlowRunProcessor(runner, result_sinks(settings) if sinks is None else sinks)
+    work = asyncio.create_task(queue.work(processor, concurrency=concurrency, stopping=stopping))
+    force = asyncio.create_task(forced.wait())
+    try:
+        await asyncio.wait({work, force}, return_when=asyncio.FIRST_COMPLETED)
+        if not work.done():  # a second signal: running jobs go back to the queue later
+            work.cancel()
+    finally:
+        force.cancel()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(number)
+        await runner.aclose()
+        await queue.close()
