@@ -16,7 +16,8 @@ from lfx.schema.message import Message
 
 
 class SlowEchoComponent(Component):
-    """Waits `seconds`, leaves one file per run in `runs_dir`, and returns its text."""
+    """Leaves one file per run in `runs_dir`, waits `seconds`, fails while the file
+    `fail_if_exists` exists, and returns its text."""
 
     display_name = "Slow Echo"
     description = "Echo after a pause (tests)."
@@ -25,6 +26,7 @@ class SlowEchoComponent(Component):
         MessageTextInput(name="text", display_name="Text"),
         FloatInput(name="seconds", display_name="Seconds", value=0.0),
         StrInput(name="runs_dir", display_name="Runs folder", value=""),
+        StrInput(name="fail_if_exists", display_name="Fail while this file exists", value=""),
     ]
     outputs = [Output(display_name="Echo", name="echo", method="build_echo")]  # noqa: RUF012
 
@@ -35,4 +37,6 @@ class SlowEchoComponent(Component):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{uuid.uuid4().hex}.run").write_text(self.text, encoding="utf-8")
         await asyncio.sleep(self.seconds)
+        if self.fail_if_exists and Path(self.fail_if_exists).exists():
+            raise ValueError("asked to fail")
         return Message(text=f"echo: {self.text}")
