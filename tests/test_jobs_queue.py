@@ -18,8 +18,8 @@ from marketing_intel.jobs import (
     FlowRunRequest,
     IdempotencyConflictError,
     JobError,
+    metrics,
 )
-from marketing_intel.jobs import metrics
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.in_process_queue import InProcessFlowRunQueue
 from tests.jobs_flows import echo_flow, slow_echo_flow
@@ -63,7 +63,9 @@ def flows(tmp_path: Path) -> Path:
     return folder
 
 
-def request(key: str, flow: str = "echo", tenant: str = "acme", **parameters: Any) -> FlowRunRequest:
+def request(
+    key: str, flow: str = "echo", tenant: str = "acme", **parameters: Any
+) -> FlowRunRequest:
     """A flow-run request."""
     return FlowRunRequest.model_validate(
         {"flow": flow, "tenant_id": tenant, "idempotency_key": key, "parameters": parameters}

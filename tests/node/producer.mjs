@@ -3,15 +3,15 @@
 // Input (stdin, JSON): {url, prefix, queue, jobs: [{id, data}], timeoutMs}.
 // Output (stdout, JSON): [{id, state, attemptsMade, returnvalue, failedReason}].
 import { Job, Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const request = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-const connection = { url: request.url, maxRetriesPerRequest: null };
-const options = { connection, prefix: request.prefix };
-
-const queue = new Queue(request.queue, options);
-const events = new QueueEvents(request.queue, options);
+// Clients made here (native ESM cannot let BullMQ load ioredis), so closed here as well.
+const clients = [1, 2].map(() => new Redis(request.url, { maxRetriesPerRequest: null }));
+const queue = new Queue(request.queue, { connection: clients[0], prefix: request.prefix });
+const events = new QueueEvents(request.queue, { connection: clients[1], prefix: request.prefix });
 await events.waitUntilReady();
 
 const added = [];
@@ -43,3 +43,4 @@ for (const job of added) {
 process.stdout.write(JSON.stringify(outcomes));
 await events.close();
 await queue.close();
+await Promise.all(clients.map((client) => client.quit()));
