@@ -20,7 +20,8 @@ run: sync
 	@$(UV) run --no-sync mi demo seed --if-empty
 	@echo "Starting Langflow at http://$(HOST):$(PORT) (about a minute). Log-in is automatic"
 	@echo "on this machine; for the API, create a key under Settings > API Keys. Ctrl-C stops it."
-	@$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
+	@$(UV) run --no-sync mi worker --if-configured & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
 
 test: sync lint emulator
 	@$(UV) run --no-sync pytest

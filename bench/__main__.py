@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import bigquery_layer, demo_seed, lake_query, templates
+from bench import bigquery_layer, demo_seed, jobs, lake_query, templates
 
 BENCHMARKS = {
     "lake_query": lake_query.main,
     "demo_seed": demo_seed.main,
     "bigquery_layer": bigquery_layer.main,
     "templates": templates.main,
+    "jobs": jobs.main,
 }
 
 if __name__ == "__main__":

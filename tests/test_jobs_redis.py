@@ -281,6 +281,7 @@ def test_the_worker_rides_out_a_redis_restart(flows: Path, tmp_path: Path) -> No
         )
         with worker_process(env, tmp_path / "worker.log") as worker:
             wait_until(lambda: counts(server.url, prefix)["completed"] >= 2, "the first jobs", 120)
+            assert counts(server.url, prefix)["completed"] < total  # restarted mid-processing
             server.stop()
             server.start()
             wait_until(

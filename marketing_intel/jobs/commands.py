@@ -64,7 +64,8 @@ def worker(
         if if_configured and not settings.redis_url:
             return
         settings = _redis_settings()
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("marketing_intel").setLevel(logging.INFO)
         queue = BullMQFlowRunQueue.from_settings(settings)
         count = concurrency or settings.jobs_concurrency
         console.print(f"Worker on queue {settings.jobs_queue!r}, {count} at a time.")

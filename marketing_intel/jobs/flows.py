@@ -2,11 +2,15 @@
 
 Flows are the exported JSONs of `flows/` (setting `MI_FLOWS_PATH`) and the starter projects of
 the installed bundle. A job's tenant is forced onto every node that has a `tenant_id` field: no
-parameter can point a flow at another tenant's data.
+parameter can point a flow at another tenant's data. Where a flow wires that field from another
+node (the chat input, say), a tweak would lose to the edge, so the in-process runner runs the
+flow without those edges (`tenant_payload`), and no job may send an input value other than its
+tenant into such a flow.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 from dataclasses import dataclass, field
@@ -29,6 +33,8 @@ class Flow:
     path: Path
     payload: dict[str, Any]
     fields_by_node: dict[str, frozenset[str]]
+    tenant_payload: dict[str, Any]
+    tenant_wired: frozenset[str]
 
     @classmethod
     def read(cls, path: Path) -> Flow | None:
@@ -44,11 +50,26 @@ class Flow:
             template = node.get("data", {}).get("node", {}).get("template", {})
             names = (name for name, spec in template.items() if isinstance(spec, dict))
             fields[node.get("id") or node["data"]["id"]] = frozenset(names)
-        return cls(str(payload["endpoint_name"]), path, payload, fields)
+        tenant_payload = copy.deepcopy(payload)
+        edges = tenant_payload.get("data", {}).get("edges", [])
+        wired = [edge for edge in edges if _feeds_tenant(edge)]
+        for edge in wired:
+            edges.remove(edge)
+        tenant_wired = frozenset(str(edge.get("target")) for edge in wired)
+        return cls(
+            str(payload["endpoint_name"]), path, payload, fields, tenant_payload, tenant_wired
+        )
 
     def tweaks_for(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
         """Langflow tweaks running this flow for `job`: its tenant on every tenant-aware node,
         its `inputs` on every node that has the field, then its own per-node `tweaks`."""
+        given = job.parameters.input_value
+        if self.tenant_wired and given not in (None, job.tenant_id):
+            raise BadJobError(
+                f"parameters.input_value feeds the tenant_id of flow {self.endpoint_name!r} "
+                f"(nodes {sorted(self.tenant_wired)}); leave it out: the job's tenant is used",
+                reason="bad_parameters",
+            )
         tweaks: dict[str, dict[str, Any]] = {}
         for node_id, fields in self.fields_by_node.items():
             if TENANT_FIELD in fields:
@@ -75,6 +96,11 @@ class Flow:
                 _refuse_protected(name)
             tweaks.setdefault(node_id, {}).update(values)
         return tweaks
+
+
+def _feeds_tenant(edge: dict[str, Any]) -> bool:
+    handle = edge.get("data", {}).get("targetHandle", {})
+    return isinstance(handle, dict) and handle.get("fieldName") == TENANT_FIELD
 
 
 def _refuse_protected(name: str) -> None:

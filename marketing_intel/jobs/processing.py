@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from marketing_intel.jobs.results import (
     summarize,
 )
 from marketing_intel.jobs.runners import FlowRunner
+
+log = logging.getLogger(__name__)
 
 
 def parse_job(data: Any) -> FlowRunJob:
@@ -61,12 +64,19 @@ class FlowRunProcessor:
         except Exception as error:
             reason = error.reason if isinstance(error, BadJobError) else _reason(error)
             metrics.FAILURES.labels(flow=str(flow), reason=reason).inc()
+            log.warning("job %s (%s) attempt %d failed: %s", job_id, flow, attempt, error)
             metrics.RUN_SECONDS.labels(flow=str(flow), outcome="failed").observe(
                 time.perf_counter() - started
             )
             raise
-        metrics.RUN_SECONDS.labels(flow=result.flow, outcome="completed").observe(
-            time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        metrics.RUN_SECONDS.labels(flow=result.flow, outcome="completed").observe(seconds)
+        log.info(
+            "job %s (%s for %s) completed in %.0f ms",
+            job_id,
+            flow,
+            result.tenant_id,
+            seconds * 1000,
         )
         return result
 

@@ -8,6 +8,7 @@ Both take a validated `FlowRunJob` and return a `FlowOutput`. A job that cannot 
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,6 +18,8 @@ from marketing_intel.config import Settings
 from marketing_intel.jobs.errors import BadJobError, FlowRunError
 from marketing_intel.jobs.flows import Flow, FlowCatalog
 from marketing_intel.jobs.models import FlowRunJob
+
+_LOADING = threading.Lock()
 
 
 @dataclass
@@ -84,10 +87,17 @@ def _run_in_own_loop(flow: Flow, input_value: str, tweaks: dict[str, Any]) -> Fl
 
 async def _run_lfx(flow: Flow, input_value: str, tweaks: dict[str, Any]) -> FlowOutput:
     from lfx.exceptions.tweaks import TweakRefusedError
-    from lfx.load.load import arun_flow_from_json
+    from lfx.load.load import aload_flow_from_json
+    from lfx.processing.process import run_graph
 
     try:
-        runs = await arun_flow_from_json(flow.payload, input_value, tweaks=tweaks)
+        # Loading compiles the nodes' code with `ast`, which CPython 3.11 does not make safe
+        # across threads (gh-106905): one load at a time; the runs themselves overlap.
+        with _LOADING:
+            graph = await aload_flow_from_json(
+                flow.tenant_payload, tweaks={**tweaks, "stream": False}
+            )
+        runs = await run_graph(graph, input_value, "chat", "chat")
     except TweakRefusedError as error:
         raise BadJobError(
             f"parameters refused by the flow: {error}", reason="bad_parameters"
