@@ -19,7 +19,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -106,35 +106,35 @@ async def _ours(prefix: str, jobs: int, processor: FlowRunProcessor) -> float:
     return await _time_until_done(prefix, jobs, start)
 
 
-def _rate(jobs: int, flow: str, run: Callable[[str], Awaitable[float]]) -> float:
-    """Median jobs/s over REPEAT runs, each on a fresh prefix."""
-    rates = []
-    for _ in range(REPEAT):
-        prefix = f"mi-bench-{uuid.uuid4().hex[:8]}"
-        try:
-            asyncio.run(_fill(prefix, jobs, flow))
-            rates.append(jobs / asyncio.run(run(prefix)))
-        finally:
-            client = redis.Redis.from_url(REDIS_URL)
-            keys = list(client.scan_iter(f"{prefix}:*", count=1000))
-            if keys:
-                client.delete(*keys)
-            client.close()
-    return statistics.median(rates)
+def _once(jobs: int, flow: str, run: Callable[[str], Coroutine[Any, Any, float]]) -> float:
+    """Jobs/s of one run on a fresh prefix (deleted afterwards)."""
+    prefix = f"mi-bench-{uuid.uuid4().hex[:8]}"
+    try:
+        asyncio.run(_fill(prefix, jobs, flow))
+        return jobs / asyncio.run(run(prefix))
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
 
 def main() -> None:
     """Measure the three workers and print jobs/s and the ratio to the bare worker."""
     from tests.jobs_flows import echo_flow
 
-    bare = _rate(JOBS, "noop", lambda prefix: _bare(prefix, JOBS))
     noop = FlowRunProcessor(NoOpRunner())
-    ours = _rate(JOBS, "noop", lambda prefix: _ours(prefix, JOBS, noop))
+    bare_rates, our_rates = [], []
+    for _ in range(REPEAT):  # alternated, so a busy moment of the machine hits both
+        bare_rates.append(_once(JOBS, "noop", lambda prefix: _bare(prefix, JOBS)))
+        our_rates.append(_once(JOBS, "noop", lambda prefix: _ours(prefix, JOBS, noop)))
+    bare, ours = statistics.median(bare_rates), statistics.median(our_rates)
     with tempfile.TemporaryDirectory() as folder:
         echo_flow(Path(folder))
         lfx = FlowRunProcessor(LfxRunner(FlowCatalog([Path(folder)])))
         asyncio.run(lfx.runner.run(FlowRunJob(flow="echo", tenant_id="warm-up")))
-        echo = _rate(LFX_JOBS, "echo", lambda prefix: _ours(prefix, LFX_JOBS, lfx))
+        echo = _once(LFX_JOBS, "echo", lambda prefix: _ours(prefix, LFX_JOBS, lfx))
     print(f"jobs: {JOBS} jobs, concurrency {CONCURRENCY}, median of {REPEAT} runs, {REDIS_URL}")
     print(f"  bare bullmq worker (baseline):  {bare:8.0f} jobs/s")
     print(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -24,6 +25,7 @@ from tests.jobs_flows import echo_flow, slow_echo_flow
 from tests.jobs_support import (
     MACHINE_REDIS_URL,
     delete_prefix,
+    free_port,
     processor_for,
     redis_server,
     unique_prefix,
@@ -252,9 +254,12 @@ def test_sigterm_lets_the_running_job_finish(prefix: str, flows: Path, tmp_path:
         },
         {"flow": "echo", "tenant_id": "acme", "idempotency_key": "after-term"},
     )
-    env = worker_env(MACHINE_REDIS_URL, prefix, flows)
+    port = free_port()
+    env = worker_env(MACHINE_REDIS_URL, prefix, flows, jobs_metrics_port=str(port))
     with worker_process(env, tmp_path / "worker.log") as worker:
         wait_until(lambda: runs.exists() and any(runs.iterdir()), "the job to start")
+        scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert 'mi_flow_run_jobs{state="waiting"}' in scraped
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0
     assert status(MACHINE_REDIS_URL, prefix, "term").state == "completed"

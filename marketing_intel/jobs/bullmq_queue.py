@@ -88,18 +88,20 @@ class BullMQFlowRunQueue:
         key = request.idempotency_key
         await self.queue.add(request.flow, data, self.job_options(key))
         job = await self.queue.getJob(key)
-        if job is None:  # finished and removed between the two calls: it was ours
+        status = await self.status(key)
+        if job is None or status is None:  # removed between the calls: past its retention
             raise JobNotFoundError(f"job {key!r} finished and was removed already")
         check_same_job(key, job.data, data)
-        return await self._status(job)
+        return status
 
     async def status(self, job_id: str) -> JobStatus | None:
         """The job's status, or None."""
+        # The state first: a job read after it finished holds its result and reason.
+        state = await self.queue.getJobState(job_id)
         job = await self.queue.getJob(job_id)
-        return None if job is None else await self._status(job)
+        return None if job is None else await self._status(job, state)
 
-    async def _status(self, job: Job, state: str | None = None) -> JobStatus:
-        state = state or await self.queue.getJobState(job.id)
+    async def _status(self, job: Job, state: str) -> JobStatus:
         data = job.data if isinstance(job.data, dict) else {}
         return JobStatus(
             id=job.id,
@@ -130,7 +132,7 @@ class BullMQFlowRunQueue:
         if state != "failed":
             raise JobError(f"job {job_id!r} is {state}; only failed jobs can be retried")
         await job.retry("failed", {"resetAttemptsMade": True, "resetAttemptsStarted": True})
-        return await self._status(job)
+        return await self._status(job, "waiting")
 
     async def counts(self) -> dict[str, int]:
         """Jobs per state."""

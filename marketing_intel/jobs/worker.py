@@ -28,6 +28,12 @@ def result_sinks(settings: Settings) -> list[ResultSink]:
     return []
 
 
+def processor_from_settings(settings: Settings) -> FlowRunProcessor:
+    """The processor of the settings' runner and result sinks; a process that holds an
+    in-process queue (the bridge) runs `queue.work(processor_from_settings(settings), ...)`."""
+    return FlowRunProcessor(open_runner(settings), result_sinks(settings))
+
+
 async def run_worker(
     queue: FlowRunQueue,
     settings: Settings,
@@ -52,8 +58,10 @@ async def run_worker(
         loop.add_signal_handler(number, on_signal)
     if settings.jobs_metrics_port:
         metrics.serve(settings.jobs_metrics_port)
-    runner = open_runner(settings)
-    processor = FlowRunProcessor(runner, result_sinks(settings) if sinks is None else sinks)
+    processor = processor_from_settings(settings)
+    if sinks is not None:
+        processor.sinks = sinks
+    runner = processor.runner
     work = asyncio.create_task(queue.work(processor, concurrency=concurrency, stopping=stopping))
     force = asyncio.create_task(forced.wait())
     try:
