@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +88,7 @@ class BullMQFlowRunQueue:
         data = request.job().model_dump(mode="json")
         key = request.idempotency_key
         await self.queue.add(request.flow, data, self.job_options(key))
-        job = await self.queue.getJob(key)
+        job = await Job.fromId(self.queue, key)
         status = await self.status(key)
         if job is None or status is None:  # removed between the calls: past its retention
             raise JobNotFoundError(f"job {key!r} finished and was removed already")
@@ -98,7 +99,7 @@ class BullMQFlowRunQueue:
         """The job's status, or None."""
         # The state first: a job read after it finished holds its result and reason.
         state = await self.queue.getJobState(job_id)
-        job = await self.queue.getJob(job_id)
+        job = await Job.fromId(self.queue, job_id)
         return None if job is None else await self._status(job, state)
 
     async def _status(self, job: Job, state: str) -> JobStatus:
@@ -109,7 +110,7 @@ class BullMQFlowRunQueue:
             flow=data.get("flow"),
             tenant_id=data.get("tenant_id"),
             attempts_made=job.attemptsMade,
-            failed_reason=job.failedReason,
+            failed_reason=_reason(job.failedReason),
             result=_result(job.returnvalue) if state == "completed" else None,
             created_at=from_millis(job.timestamp),
             finished_at=from_millis(job.finishedOn),
@@ -125,7 +126,7 @@ class BullMQFlowRunQueue:
 
     async def retry(self, job_id: str) -> JobStatus:
         """Move a failed job back to waiting with its attempts reset."""
-        job = await self.queue.getJob(job_id)
+        job = await Job.fromId(self.queue, job_id)
         if job is None:
             raise JobNotFoundError(f"no job {job_id!r}; `mi jobs list` shows the jobs there are")
         state = await self.queue.getJobState(job_id)
@@ -198,6 +199,14 @@ def _state(state: str) -> JobState:
         "failed": "failed",
     }
     return states.get(state, "unknown")
+
+
+def _reason(text: str | None) -> str | None:
+    # bullmq for Python 2.x stores the reason JSON-encoded; Node's client stores it plain.
+    if text and text.startswith('"'):
+        with contextlib.suppress(ValueError):
+            return str(json.loads(text))
+    return text
 
 
 def _result(value: Any) -> FlowRunResult | None:

@@ -1,7 +1,7 @@
 """`mi worker`: run flow-run jobs until SIGTERM or SIGINT.
 
 The first signal stops taking jobs and lets the running ones finish (their results are saved).
-A second signal stops at once: the running jobs keep their BullMQ locks until these expire, and
+A second signal exits at once: the running jobs keep their BullMQ locks until these expire, and
 then any worker's stalled-job check puts them back in the queue.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
-from collections.abc import Sequence
 
 from marketing_intel.config import Settings
 from marketing_intel.jobs import metrics
@@ -39,38 +39,29 @@ async def run_worker(
     settings: Settings,
     *,
     concurrency: int,
-    sinks: Sequence[ResultSink] | None = None,
     stopping: asyncio.Event | None = None,
 ) -> None:
     """Work off `queue` until a signal (or `stopping`) says stop."""
     stopping = stopping or asyncio.Event()
     loop = asyncio.get_running_loop()
-    forced = asyncio.Event()
 
     def on_signal() -> None:
         if stopping.is_set():
-            forced.set()
-        else:
-            log.warning("Stopping: finishing the running jobs (signal again to stop at once)")
-            stopping.set()
+            # As a kill would: the jobs' locks expire and the stalled-job check requeues them.
+            log.warning("Stopping at once; the running jobs go back to the queue")
+            os._exit(1)
+        log.warning("Stopping: finishing the running jobs (signal again to stop at once)")
+        stopping.set()
 
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, on_signal)
     if settings.jobs_metrics_port:
         metrics.serve(settings.jobs_metrics_port)
     processor = processor_from_settings(settings)
-    if sinks is not None:
-        processor.sinks = sinks
-    runner = processor.runner
-    work = asyncio.create_task(queue.work(processor, concurrency=concurrency, stopping=stopping))
-    force = asyncio.create_task(forced.wait())
     try:
-        await asyncio.wait({work, force}, return_when=asyncio.FIRST_COMPLETED)
-        if not work.done():  # a second signal: running jobs go back to the queue later
-            work.cancel()
+        await queue.work(processor, concurrency=concurrency, stopping=stopping)
     finally:
-        force.cancel()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(number)
-        await runner.aclose()
+        await processor.runner.aclose()
         await queue.close()
