@@ -23,7 +23,8 @@ run: sync
 	@echo "on this machine; for the API, create a key under Settings > API Keys. Ctrl-C stops it."
 	@echo "Starting the bridge API at http://$(HOST):$(BRIDGE_PORT) (docs at /docs) beside it."
 	@$(UV) run --no-sync mi bridge serve --host $(HOST) --port $(BRIDGE_PORT) & bridge=$$!; \
-		trap 'kill $$bridge 2>/dev/null' EXIT INT TERM; \
+		$(UV) run --no-sync mi worker --if-configured & worker=$$!; \
+		trap 'kill $$bridge $$worker 2>/dev/null' EXIT INT TERM; \
 		$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
 
 test: sync lint emulator needledb chromium

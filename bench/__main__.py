@@ -11,6 +11,7 @@ from bench import (
     demo_seed,
     flows,
     insight_cache,
+    jobs,
     lake_query,
     memory,
     templates,
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "brand_voice": brand_voice.main,
     "insight_cache": insight_cache.main,
     "flows": flows.main,
+    "jobs": jobs.main,
 }
 
 if __name__ == "__main__":

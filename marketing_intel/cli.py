@@ -24,6 +24,7 @@ from marketing_intel.bridge import commands as bridge_commands
 from marketing_intel.cache import commands as cache_commands
 from marketing_intel.config import load_settings
 from marketing_intel.flows.commands import app as flows_app
+from marketing_intel.jobs.commands import jobs_app, worker
 from marketing_intel.lake import Lake, QueryLimits, open_lake
 from marketing_intel.lake.files import read_table_file
 from marketing_intel.lake.parameters import parse
@@ -46,6 +47,8 @@ app.add_typer(bridge_commands.api_keys_app, name="api-keys")
 app.add_typer(bridge_commands.inbox_app, name="inbox")
 app.add_typer(bridge_commands.bridge_app, name="bridge")
 app.add_typer(flows_app, name="flows")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
 
 
 def _lake(*, writing: bool = False) -> Lake:

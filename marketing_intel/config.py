@@ -138,6 +138,34 @@ class Settings(BaseSettings):
     bridge_flush_backoff_s: float = Field(1.0, gt=0, description="First retry delay; doubles.")
     bridge_flush_backoff_max_s: float = Field(300.0, gt=0)
 
+    # Agent jobs (marketing_intel.jobs): the flow-runs queue and its workers
+    redis_url: SecretStr | None = Field(
+        None, description="Redis for the BullMQ flow-runs queue; unset: an in-process queue."
+    )
+    jobs_queue: str = Field("flow-runs", description="The BullMQ queue's name.")
+    jobs_prefix: str = Field("bull", description="BullMQ key prefix (producers must use it too).")
+    jobs_attempts: int = Field(3, ge=1, description="Tries per job before it fails for good.")
+    jobs_backoff_ms: int = Field(2_000, ge=0, description="First retry delay; doubles each try.")
+    jobs_concurrency: int = Field(1, ge=1, description="Jobs one worker runs at once.")
+    jobs_lock_duration_ms: int = Field(
+        30_000, ge=100, description="A job whose worker stops renewing this lock is stalled."
+    )
+    jobs_stalled_interval_ms: int = Field(
+        30_000, ge=100, description="How often workers return stalled jobs to the queue."
+    )
+    jobs_keep_days: float = Field(
+        7.0, gt=0, description="Finished jobs are kept (and their keys deduplicated) this long."
+    )
+    jobs_metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="The worker serves Prometheus /metrics on this port."
+    )
+    flows_path: Path = Field(Path("flows"), description="Flow JSONs the worker runs by name.")
+    langflow_url: str | None = Field(
+        None, description="A Langflow server that runs the flows; unset: in process with lfx."
+    )
+    langflow_api_key: SecretStr | None = None
+    langflow_timeout_s: float = Field(300.0, gt=0, description="One flow run over the API.")
+
     @model_validator(mode="after")
     def _production_engines_are_complete(self) -> Settings:
         if self.lake_backend == "bigquery" and not self.bigquery_project:
@@ -186,6 +214,15 @@ class Settings(BaseSettings):
                 'encrypts source secrets with it. Generate one with `python -c "from '
                 'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"` '
                 "and keep it in your secret store"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _langflow_api_is_complete(self) -> Settings:
+        if self.langflow_url and not self.langflow_api_key:
+            raise ValueError(
+                "MI_LANGFLOW_URL needs MI_LANGFLOW_API_KEY (a Langflow API key, Settings > API "
+                "Keys); set it, or unset MI_LANGFLOW_URL to run flows in process"
             )
         return self
 

@@ -1,0 +1,143 @@
+"""Queue overhead: jobs/s through our flow-runs worker against a bare BullMQ Python worker.
+
+Same Redis (MI_BENCH_REDIS_URL, default the machine's 127.0.0.1:6379, under a key prefix of its
+own, deleted afterwards), same jobs, same concurrency. Each run enqueues JOBS jobs first, then
+times a worker from start until all are completed.
+- baseline: a bare `bullmq.Worker` whose processor returns at once;
+- ours, no-op flow: our worker (validation, summary, result model, metrics) with a runner whose
+  flow does nothing: the overhead our layer adds to the queue. Target: at least 50% of the bare
+  worker's jobs/s;
+- ours, lfx echo flow: for information, a real ChatInput -> ChatOutput flow run in process by
+  lfx (what a minimal flow costs on top).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import redis
+from bullmq import Job, Queue, Worker
+
+from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
+from marketing_intel.jobs.flows import FlowCatalog
+from marketing_intel.jobs.models import FlowRunJob
+from marketing_intel.jobs.processing import FlowRunProcessor
+from marketing_intel.jobs.runners import FlowOutput, LfxRunner
+
+REDIS_URL = os.environ.get("MI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+JOBS = 1000
+LFX_JOBS = 200
+CONCURRENCY = 4
+REPEAT = 3
+
+
+class NoOpRunner:
+    """A flow that does nothing: returns an empty output at once."""
+
+    async def run(self, job: FlowRunJob) -> FlowOutput:
+        """Nothing to run."""
+        return FlowOutput(texts=[job.tenant_id])
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+async def _fill(prefix: str, jobs: int, flow: str) -> None:
+    queue = Queue("flow-runs", {"connection": REDIS_URL, "prefix": prefix})
+    data = {"flow": flow, "tenant_id": "bench", "parameters": {}}
+    for start in range(0, jobs, 500):
+        batch = range(start, min(start + 500, jobs))
+        await queue.addBulk(
+            [{"name": flow, "data": data, "opts": {"jobId": f"j{n}"}} for n in batch]
+        )
+    await queue.close()
+
+
+async def _time_until_done(prefix: str, jobs: int, start: Callable[[], Awaitable[Any]]) -> float:
+    counter = Queue("flow-runs", {"connection": REDIS_URL, "prefix": prefix})
+    started = time.perf_counter()
+    stop = await start()
+    while sum((counts := await counter.getJobCounts("completed", "failed")).values()) < jobs:
+        await asyncio.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    await stop()
+    await counter.close()
+    if counts["failed"]:
+        raise RuntimeError(f"{counts['failed']} of {jobs} bench jobs failed (prefix {prefix})")
+    return elapsed
+
+
+async def _bare(prefix: str, jobs: int) -> float:
+    async def process(job: Job, token: str) -> None:
+        return None
+
+    async def start() -> Callable[[], Awaitable[None]]:
+        options = {"connection": REDIS_URL, "prefix": prefix, "concurrency": CONCURRENCY}
+        worker = Worker("flow-runs", process, options)
+        return worker.close
+
+    return await _time_until_done(prefix, jobs, start)
+
+
+async def _ours(prefix: str, jobs: int, processor: FlowRunProcessor) -> float:
+    queue = BullMQFlowRunQueue(BullMQOptions(REDIS_URL, prefix=prefix))
+    stopping = asyncio.Event()
+
+    async def start() -> Callable[[], Awaitable[None]]:
+        task = asyncio.create_task(
+            queue.work(processor, concurrency=CONCURRENCY, stopping=stopping)
+        )
+
+        async def stop() -> None:
+            stopping.set()
+            await task
+            await queue.close()
+
+        return stop
+
+    return await _time_until_done(prefix, jobs, start)
+
+
+def _once(jobs: int, flow: str, run: Callable[[str], Coroutine[Any, Any, float]]) -> float:
+    """Jobs/s of one run on a fresh prefix (deleted afterwards)."""
+    prefix = f"mi-bench-{uuid.uuid4().hex[:8]}"
+    try:
+        asyncio.run(_fill(prefix, jobs, flow))
+        return jobs / asyncio.run(run(prefix))
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def main() -> None:
+    """Measure the three workers and print jobs/s and the ratio to the bare worker."""
+    from tests.jobs_flows import echo_flow
+
+    noop = FlowRunProcessor(NoOpRunner())
+    bare_rates, our_rates = [], []
+    for _ in range(REPEAT):  # alternated, so a busy moment of the machine hits both
+        bare_rates.append(_once(JOBS, "noop", lambda prefix: _bare(prefix, JOBS)))
+        our_rates.append(_once(JOBS, "noop", lambda prefix: _ours(prefix, JOBS, noop)))
+    bare, ours = statistics.median(bare_rates), statistics.median(our_rates)
+    with tempfile.TemporaryDirectory() as folder:
+        echo_flow(Path(folder))
+        lfx = FlowRunProcessor(LfxRunner(FlowCatalog([Path(folder)])))
+        asyncio.run(lfx.runner.run(FlowRunJob(flow="echo", tenant_id="warm-up")))
+        echo = _once(LFX_JOBS, "echo", lambda prefix: _ours(prefix, LFX_JOBS, lfx))
+    print(f"jobs: {JOBS} jobs, concurrency {CONCURRENCY}, median of {REPEAT} runs, {REDIS_URL}")
+    print(f"  bare bullmq worker (baseline):  {bare:8.0f} jobs/s")
+    print(
+        f"  ours, no-op flow:               {ours:8.0f} jobs/s  ratio {ours / bare:.2f} (>= 0.50)"
+    )
+    print(f"  ours, lfx echo flow:            {echo:8.0f} jobs/s  ratio {echo / bare:.2f} (info)")

@@ -1,0 +1,153 @@
+"""The flows a worker can run, found by endpoint name, and the tweaks that run one for a job.
+
+Flows are the exported JSONs of `flows/` (setting `MI_FLOWS_PATH`) and the starter projects of
+the installed bundle. A job's tenant is forced onto every node that has a `tenant_id` field: no
+parameter can point a flow at another tenant's data. Where a flow wires that field from another
+node (the chat input, say), a tweak would lose to the edge, so the in-process runner runs the
+flow without those edges (`tenant_payload`), and no job may send an input value other than its
+tenant into such a flow.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marketing_intel.jobs.errors import BadJobError
+from marketing_intel.jobs.models import FlowRunJob
+
+TENANT_FIELD = "tenant_id"
+# Fields no job may set: the node's code, and the tenant (it comes from the job).
+PROTECTED_FIELDS = frozenset({"code", TENANT_FIELD})
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One flow JSON: its endpoint name and, per node id, the fields its template declares."""
+
+    endpoint_name: str
+    path: Path
+    payload: dict[str, Any]
+    fields_by_node: dict[str, frozenset[str]]
+    tenant_payload: dict[str, Any]
+    tenant_wired: frozenset[str]
+
+    @classmethod
+    def read(cls, path: Path) -> Flow | None:
+        """The flow in `path`, or None if the file is not a flow with an endpoint name."""
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(payload, dict) or not payload.get("endpoint_name"):
+            return None
+        fields = {}
+        for node in payload.get("data", {}).get("nodes", []):
+            template = node.get("data", {}).get("node", {}).get("template", {})
+            names = (name for name, spec in template.items() if isinstance(spec, dict))
+            fields[node.get("id") or node["data"]["id"]] = frozenset(names)
+        tenant_payload = copy.deepcopy(payload)
+        edges = tenant_payload.get("data", {}).get("edges", [])
+        wired = [edge for edge in edges if _feeds_tenant(edge)]
+        for edge in wired:
+            edges.remove(edge)
+        tenant_wired = frozenset(str(edge.get("target")) for edge in wired)
+        return cls(
+            str(payload["endpoint_name"]), path, payload, fields, tenant_payload, tenant_wired
+        )
+
+    def tweaks_for(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
+        """Langflow tweaks running this flow for `job`: its tenant on every tenant-aware node,
+        its `inputs` on every node that has the field, then its own per-node `tweaks`."""
+        given = job.parameters.input_value
+        if self.tenant_wired and given not in (None, job.tenant_id):
+            raise BadJobError(
+                f"parameters.input_value feeds the tenant_id of flow {self.endpoint_name!r} "
+                f"(nodes {sorted(self.tenant_wired)}); leave it out: the job's tenant is used",
+                reason="bad_parameters",
+            )
+        tweaks: dict[str, dict[str, Any]] = {}
+        for node_id, fields in self.fields_by_node.items():
+            if TENANT_FIELD in fields:
+                tweaks.setdefault(node_id, {})[TENANT_FIELD] = job.tenant_id
+        for name, value in job.parameters.inputs.items():
+            _refuse_protected(name)
+            nodes = [node_id for node_id, fields in self.fields_by_node.items() if name in fields]
+            if not nodes:
+                raise BadJobError(
+                    f"parameters.inputs: no node of flow {self.endpoint_name!r} has a field "
+                    f"{name!r}; remove it or name a field the flow's nodes take",
+                    reason="bad_parameters",
+                )
+            for node_id in nodes:
+                tweaks.setdefault(node_id, {})[name] = value
+        for node_id, values in job.parameters.tweaks.items():
+            if node_id not in self.fields_by_node:
+                raise BadJobError(
+                    f"parameters.tweaks: flow {self.endpoint_name!r} has no node {node_id!r}; "
+                    f"its nodes are {sorted(self.fields_by_node)}",
+                    reason="bad_parameters",
+                )
+            for name in values:
+                _refuse_protected(name)
+            tweaks.setdefault(node_id, {}).update(values)
+        return tweaks
+
+
+def _feeds_tenant(edge: dict[str, Any]) -> bool:
+    handle = edge.get("data", {}).get("targetHandle", {})
+    return isinstance(handle, dict) and handle.get("fieldName") == TENANT_FIELD
+
+
+def _refuse_protected(name: str) -> None:
+    if name in PROTECTED_FIELDS:
+        raise BadJobError(
+            f"parameters may not set {name!r}: "
+            + ("the job's tenant_id is used" if name == TENANT_FIELD else "flows run as exported"),
+            reason="bad_parameters",
+        )
+
+
+@dataclass
+class FlowCatalog:
+    """Flows by endpoint name from folders of flow JSONs; a name not seen yet rescans them."""
+
+    folders: list[Path]
+    _flows: dict[str, Flow] = field(default_factory=dict)
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> FlowCatalog:
+        """`folder` and the installed bundle's starter projects (folder first)."""
+        folders = [folder]
+        bundle = importlib.util.find_spec("lfx_marketing_intel")
+        for location in (bundle.submodule_search_locations or []) if bundle else []:
+            folders.append(Path(location) / "marketing_intel" / "starter_projects")
+        return cls(folders)
+
+    def get(self, endpoint_name: str) -> Flow:
+        """The flow named `endpoint_name`, or a `BadJobError` listing the names there are."""
+        flow = self._flows.get(endpoint_name)
+        if flow is None or not flow.path.exists():
+            self._scan()
+            flow = self._flows.get(endpoint_name)
+        if flow is None:
+            known = ", ".join(sorted(self._flows)) or "none"
+            raise BadJobError(
+                f"unknown flow {endpoint_name!r}; the flows here are: {known} "
+                f"(looked in {', '.join(str(folder) for folder in self.folders)})",
+                reason="unknown_flow",
+            )
+        return flow
+
+    def _scan(self) -> None:
+        flows: dict[str, Flow] = {}
+        for folder in reversed(self.folders):  # the first folder wins
+            for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+                flow = Flow.read(path)
+                if flow is not None:
+                    flows[flow.endpoint_name] = flow
+        self._flows = flows

@@ -1,0 +1,53 @@
+"""Flow JSONs for the job tests, built with lfx's graph API and dumped the way Langflow
+exports them (with an endpoint name)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lfx.components.input_output import ChatInput, ChatOutput
+from lfx.graph import Graph
+
+from components.marketing_intel.analysis_templates import CampaignInsightsComponent
+from tests.jobs_components import SlowEchoComponent
+
+
+def write_flow(folder: Path, endpoint_name: str, graph: Graph) -> Path:
+    """Dump `graph` as `<folder>/<endpoint_name>.json`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    flow: dict[str, Any] = graph.dump(
+        name=endpoint_name, description="test flow", endpoint_name=endpoint_name
+    )
+    path = folder / f"{endpoint_name}.json"
+    path.write_text(json.dumps(flow), encoding="utf-8")
+    return path
+
+
+def echo_flow(folder: Path, endpoint_name: str = "echo") -> Path:
+    """ChatInput -> ChatOutput: the job's input comes back (a no-op flow)."""
+    chat_in = ChatInput(_id="input")
+    chat_out = ChatOutput(_id="output")
+    chat_out.set(input_value=chat_in.message_response)
+    return write_flow(folder, endpoint_name, Graph(start=chat_in, end=chat_out))
+
+
+def slow_echo_flow(folder: Path, endpoint_name: str = "slow-echo") -> Path:
+    """ChatInput -> Slow Echo (node id `slow`) -> ChatOutput."""
+    chat_in = ChatInput(_id="input")
+    slow = SlowEchoComponent(_id="slow")
+    slow.set(text=chat_in.message_response)
+    chat_out = ChatOutput(_id="output")
+    chat_out.set(input_value=slow.build_echo)
+    return write_flow(folder, endpoint_name, Graph(start=chat_in, end=chat_out))
+
+
+def campaign_insights_flow(folder: Path, endpoint_name: str = "campaign-insights") -> Path:
+    """Tenant in -> Campaign Insights (node `insights`) -> its report as the flow's output."""
+    chat_in = ChatInput(_id="input")
+    insights = CampaignInsightsComponent(_id="insights")
+    insights.set(tenant_id=chat_in.message_response, days=28)
+    chat_out = ChatOutput(_id="output")
+    chat_out.set(input_value=insights.build_report)
+    return write_flow(folder, endpoint_name, Graph(start=chat_in, end=chat_out))
