@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.timing import latency_percentiles
 from marketing_intel.brand_voice import Exemplar, LocalBrandVoiceIndex
 from marketing_intel.embeddings import embedder_identity, local_embeddings
 from marketing_intel.vectors import NumpyVectorIndex, SqliteVecIndex, VectorIndex, VectorRecord
@@ -26,19 +26,6 @@ from marketing_intel.vectors import NumpyVectorIndex, SqliteVecIndex, VectorInde
 TENANTS, PER_TENANT, BRANDS, DIMENSION = 100, 1000, 4, 384
 QUERIES = 400
 VOICES = Path(__file__).parents[1] / "tests" / "data" / "brand_voices.json"
-
-
-def percentiles(run: Callable[[int], object], count: int) -> tuple[float, float]:
-    """p50 and p95 in milliseconds of `run(i)` for i in range(count), after 20 warm-up calls."""
-    for i in range(20):
-        run(i)
-    times = []
-    for i in range(count):
-        started = time.perf_counter()
-        run(i)
-        times.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(times)
-    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
 def fill(indexes: list[VectorIndex], rng: np.random.Generator) -> None:
@@ -91,8 +78,8 @@ def main() -> None:
                 got = local.search(tenants[i], queries[i], 10, filter)
                 want = reference.search(tenants[i], queries[i], 10, filter)
                 assert [m.id for m in got] == [m.id for m in want]
-            ours = percentiles(searcher(local, tenants, queries, filter), QUERIES)
-            base = percentiles(searcher(reference, tenants, queries, filter), QUERIES)
+            ours = latency_percentiles(searcher(local, tenants, queries, filter), QUERIES)
+            base = latency_percentiles(searcher(reference, tenants, queries, filter), QUERIES)
             report("search top-10" + (" with brand filter" if filter else ""), ours, base)
 
         voice = json.loads(VOICES.read_text())["brands"]["lumen-bank"]
@@ -106,8 +93,8 @@ def main() -> None:
         def scorer(index: LocalBrandVoiceIndex) -> Callable[[int], object]:
             return lambda i: index.score(drafts[i % len(drafts)], tenant="tenant-7", brand="lumen")
 
-        ours = percentiles(scorer(brand_local), 200)
-        base = percentiles(scorer(brand_reference), 200)
+        ours = latency_percentiles(scorer(brand_local), 200)
+        base = latency_percentiles(scorer(brand_reference), 200)
         report("score a draft end to end (embedding included)", ours, base)
         local.close()
 

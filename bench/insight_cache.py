@@ -15,7 +15,6 @@ import json
 import os
 import random
 import sqlite3
-import statistics
 import tempfile
 import threading
 import time
@@ -28,6 +27,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy.engine import make_url
 
+from bench.timing import p50_p95
 from marketing_intel.cache import CacheKey
 from marketing_intel.cache.postgres_cache import PostgresInsightCache
 from marketing_intel.cache.sqlite_cache import SQLiteInsightCache
@@ -68,11 +68,6 @@ def latencies_ms(
             times[name].append((time.perf_counter_ns() - started) / 1e6)
             assert found is not None
     return times
-
-
-def p50_p95(times: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(times, n=100)
-    return statistics.median(times), cuts[94]
 
 
 def timing(label: str, p50_and_p95: tuple[float, float]) -> str:

@@ -14,16 +14,14 @@
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bench.timing import median_seconds
+from bench.timing import latency_percentiles, median_seconds
 from marketing_intel.embeddings import LocalEmbeddings, local_embeddings
 from marketing_intel.memory import MemoryFilter, MemoryRecord
 from marketing_intel.memory.local_store import LocalMemoryStore
@@ -66,19 +64,6 @@ class PrecomputedDocuments(Embeddings):
         return self.real.embed_query(text)
 
 
-def percentiles_ms(run: Callable[[int], object], count: int) -> tuple[float, float]:
-    """p50 and p95 in ms of `run(i)` for i in range(count) (after 10 untimed runs)."""
-    for i in range(10):
-        run(i)
-    times = []
-    for i in range(count):
-        started = time.perf_counter()
-        run(i)
-        times.append((time.perf_counter() - started) * 1000)
-    cuts = statistics.quantiles(times, n=100)
-    return cuts[49], cuts[94]
-
-
 def recall_bench(folder: Path, real: LocalEmbeddings) -> None:
     rng = np.random.default_rng(7)
     base = real.embed_array([sentence(n) for n in range(BASE_SENTENCES)])
@@ -100,9 +85,9 @@ def recall_bench(folder: Path, real: LocalEmbeddings) -> None:
     ]
     vectors = real.embed_array(queries)
     filters = [MemoryFilter(tenant=f"t{i % TENANTS}") for i in range(QUERIES)]
-    ours = percentiles_ms(lambda i: store.recall(queries[i], 10, filters[i]), QUERIES)
-    embed = percentiles_ms(lambda i: real.embed_query(queries[i]), QUERIES)
-    search = percentiles_ms(
+    ours = latency_percentiles(lambda i: store.recall(queries[i], 10, filters[i]), QUERIES)
+    embed = latency_percentiles(lambda i: real.embed_query(queries[i]), QUERIES)
+    search = latency_percentiles(
         lambda i: store.index.search(f"t{i % TENANTS}", vectors[i], 10), QUERIES
     )
     store.close()

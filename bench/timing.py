@@ -17,3 +17,23 @@ def median_seconds(run: Callable[[], object], *, repeat: int = 5, warmup: int = 
         run()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def p50_p95(times_ms: list[float]) -> tuple[float, float]:
+    """The median and 95th percentile of latencies (milliseconds in, milliseconds out)."""
+    return statistics.median(times_ms), statistics.quantiles(times_ms, n=100)[94]
+
+
+def latency_percentiles(
+    run: Callable[[int], object], count: int, *, warmup: int = 10
+) -> tuple[float, float]:
+    """p50 and p95 in milliseconds of `run(i)` for i in range(count), after `warmup` untimed
+    calls (each call gets its own index, e.g. to pick its query)."""
+    for i in range(warmup):
+        run(i)
+    times = []
+    for i in range(count):
+        started = time.perf_counter()
+        run(i)
+        times.append((time.perf_counter() - started) * 1000)
+    return p50_p95(times)
