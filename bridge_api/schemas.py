@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -99,7 +99,8 @@ class InboxStatusOut(BaseModel):
 class ReplayRequest(BaseModel):
     """Which dead letters to replay; none given means all of them."""
 
-    ids: list[int] | None = Field(None, examples=[[17, 18]])
+    # Inbox row ids are 64-bit; a bigger number is a bad request, not a database error.
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(None, examples=[[17, 18]])
 
 
 class ReplayResult(BaseModel):
