@@ -105,7 +105,9 @@ def _one_segment(
         engagement=fit_trend(
             _day_numbers(engagement_days, first_day), engagement_rates, confidence=confidence
         ),
-        mean_engagement=float(np.mean(engagement_rates)) if engagement_rates else None,
+        mean_engagement=math.fsum(engagement_rates) / len(engagement_rates)
+        if engagement_rates
+        else None,
         conversions=int(totals["conversions"]),
         revenue=_number(totals["revenue"]) or 0.0,
         conversions_per_1000=_number(totals["conversions_per_1000"]),
