@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -102,7 +102,8 @@ class InboxStatusOut(BaseModel):
 class ReplayRequest(BaseModel):
     """Which dead letters to replay; none given means all of them."""
 
-    ids: list[int] | None = Field(None, examples=[[17, 18]])
+    # Inbox ids are positive int64: anything else is a 422, not a database overflow.
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(None, examples=[[17, 18]])
 
 
 class ReplayResult(BaseModel):

@@ -317,3 +317,13 @@ def test_the_openapi_spec_shows_the_new_routes_with_examples(settings: Settings)
     assert "/v1/insights/{template}" in spec["paths"]
     examples = spec["components"]["schemas"]["FlowRunIn"]["examples"]
     assert examples[0]["window"] == {"days": 28}
+
+
+def test_replay_ids_out_of_int64_are_a_422_not_a_server_error(settings: Settings) -> None:
+    headers = keys(settings)
+    with client_for(settings) as client:
+        answer = client.post(
+            "/v1/admin/inbox/replay", json={"ids": [-(2**81), 2**70]}, headers=headers["admin"]
+        )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
