@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bridge_api.auth import api_key, bearer
+from bridge_api.auth import TenantId, api_key, bearer
 from bridge_api.errors import ApiError, install_error_handlers
 from bridge_api.flow_runs import flow_run_routes, insight_routes
 from bridge_api.metrics import BridgeMetrics
@@ -212,14 +212,8 @@ def _ingest_routes(app: FastAPI, bridge: Bridge) -> None:
 
 
 def _ingest_endpoint(bridge: Bridge, table: str) -> Any:
-    async def ingest(
-        payload: IngestRequest,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> IngestResult:
-        key = await api_key(bridge, credentials)
-        if key.tenant_id is None:
-            raise ApiError(403, "tenant_key_required", "Ingest needs a tenant's API key.")
-        rows = [_own_row(number, row, key.tenant_id) for number, row in enumerate(payload.rows, 1)]
+    async def ingest(payload: IngestRequest, tenant_id: TenantId) -> IngestResult:
+        rows = [_own_row(number, row, tenant_id) for number, row in enumerate(payload.rows, 1)]
         result = await asyncio.to_thread(bridge.lake.upsert, table, rows)
         return IngestResult(
             table=table,
