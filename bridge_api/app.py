@@ -2,8 +2,10 @@
 
 Routes: signed platform webhooks into the inbox (group commit, acknowledged only once committed),
 Meta's subscription handshake, authenticated batch ingest of campaign metrics and audience rows,
-operator endpoints for the inbox, `/healthz`, `/readyz` and `/metrics`. The flusher runs in a
-background thread of the same process unless `MI_BRIDGE_FLUSH_IN_PROCESS=false`.
+operator endpoints for the inbox, flow triggers and insight reads (`bridge_api.flow_runs`),
+`/healthz`, `/readyz` and `/metrics`. The flusher runs in a background thread of the same process
+unless `MI_BRIDGE_FLUSH_IN_PROCESS=false`; with no `MI_REDIS_URL` the flow runs go to an
+in-process queue whose worker runs in the app's event loop.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bridge_api.auth import TenantId, api_key, bearer
 from bridge_api.errors import ApiError, install_error_handlers
+from bridge_api.flow_runs import flow_run_routes, insight_routes
 from bridge_api.metrics import BridgeMetrics
 from bridge_api.request_guard import RequestGuard
 from bridge_api.schemas import (
@@ -35,12 +39,14 @@ from bridge_api.schemas import (
     ReplayResult,
 )
 from marketing_intel.bridge import Bridge, BridgeUnavailable, accept_webhook, open_bridge
-from marketing_intel.bridge.api_keys import ApiKey
 from marketing_intel.bridge.flusher import FlushResult
 from marketing_intel.bridge.group_commit import GroupCommitWriter
 from marketing_intel.bridge.sources import ResolvedSource
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.errors import MarketingIntelError
+from marketing_intel.jobs import FlowRunQueue, open_flow_run_queue
+from marketing_intel.jobs import metrics as job_metrics
+from marketing_intel.jobs.worker import processor_from_settings
 from marketing_intel.webhooks import WebhookRejected, meta_challenge
 
 _log = logging.getLogger(__name__)
@@ -67,8 +73,6 @@ _WEBHOOK_BODY = {
     }
 }
 
-bearer = HTTPBearer(auto_error=False, description="An API key from `mi api-keys add`.")
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The bridge app for `settings` (default: the `MI_` environment)."""
@@ -76,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bridge = open_bridge(settings)
     metrics = BridgeMetrics(bridge.inbox)
     writer = GroupCommitWriter(bridge.inbox.write)
+    queue = open_flow_run_queue(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,12 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.bridge_flush_in_process:
             flusher_thread.start()
         try:
-            yield
+            async with _in_process_worker(queue, settings):
+                yield
         finally:
             await writer.stop()
             stop.set()
             if flusher_thread.is_alive():
                 await asyncio.to_thread(flusher_thread.join, 30)
+            await queue.close()
             bridge.close()
 
     app = FastAPI(
@@ -107,8 +114,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _webhook_routes(app, bridge, writer, metrics)
     _ingest_routes(app, bridge)
     _admin_routes(app, bridge)
+    flow_run_routes(app, bridge, queue, metrics)
+    insight_routes(app, bridge, metrics)
     _health_routes(app, bridge, metrics)
     return app
+
+
+@asynccontextmanager
+async def _in_process_worker(queue: FlowRunQueue, settings: Settings) -> AsyncIterator[None]:
+    """With no Redis the queue lives in this process, so its worker runs here too (on this
+    event loop; each flow runs in a thread of its own). With Redis, `mi worker` runs the jobs."""
+    if settings.redis_url:
+        yield
+        return
+    processor = processor_from_settings(settings)
+    stopping = asyncio.Event()
+    concurrency = settings.jobs_concurrency
+    worker = asyncio.create_task(
+        queue.work(processor, concurrency=concurrency, stopping=stopping), name="flow-runs"
+    )
+    try:
+        yield
+    finally:
+        stopping.set()
+        try:
+            # The running flows finish first (their threads cannot be interrupted).
+            await asyncio.wait_for(worker, 300)
+        except TimeoutError:
+            _log.warning("Flow runs still running at shutdown were abandoned")
+        await processor.runner.aclose()
 
 
 def _webhook_routes(
@@ -178,14 +212,8 @@ def _ingest_routes(app: FastAPI, bridge: Bridge) -> None:
 
 
 def _ingest_endpoint(bridge: Bridge, table: str) -> Any:
-    async def ingest(
-        payload: IngestRequest,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> IngestResult:
-        key = await _api_key(bridge, credentials)
-        if key.tenant_id is None:
-            raise ApiError(403, "tenant_key_required", "Ingest needs a tenant's API key.")
-        rows = [_own_row(number, row, key.tenant_id) for number, row in enumerate(payload.rows, 1)]
+    async def ingest(payload: IngestRequest, tenant_id: TenantId) -> IngestResult:
+        rows = [_own_row(number, row, tenant_id) for number, row in enumerate(payload.rows, 1)]
         result = await asyncio.to_thread(bridge.lake.upsert, table, rows)
         return IngestResult(
             table=table,
@@ -207,14 +235,8 @@ def _own_row(number: int, row: dict[str, Any], tenant_id: str) -> dict[str, Any]
     return {**row, "tenant_id": tenant_id}
 
 
-async def _api_key(bridge: Bridge, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:
-    return await asyncio.to_thread(
-        bridge.api_keys.check, credentials.credentials if credentials else None
-    )
-
-
 async def _admin_key(bridge: Bridge, credentials: HTTPAuthorizationCredentials | None) -> None:
-    key = await _api_key(bridge, credentials)
+    key = await api_key(bridge, credentials)
     if not key.is_admin:
         raise ApiError(
             403, "admin_key_required", "This needs an operator key (mi api-keys add --admin)."
@@ -269,9 +291,10 @@ def _health_routes(app: FastAPI, bridge: Bridge, metrics: BridgeMetrics) -> None
 
     @app.get("/metrics", response_class=PlainTextResponse, tags=["health"])
     async def prometheus_metrics() -> Response:
-        """Prometheus metrics: requests, verification failures, inbox depth, flush lag."""
+        """Prometheus metrics: requests, verification failures, inbox depth, flush lag, flow
+        runs triggered, insight reads, and the flow-runs queue (depth, durations, failures)."""
         text = await asyncio.to_thread(generate_latest, metrics.registry)
-        return Response(text, media_type=CONTENT_TYPE_LATEST)
+        return Response(text + job_metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _check(probe: Any, timeout_s: float = 5.0) -> str:

@@ -48,7 +48,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def api_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ApiError)
-        return error_response(error.status, error.code, error.message)
+        retry = {"Retry-After": str(RETRY_AFTER_S)} if error.status == 503 else None
+        return error_response(error.status, error.code, error.message, retry)
 
     async def rejected(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, WebhookRejected)

@@ -70,4 +70,17 @@ class BridgeMetrics:
             "Inbox events this process dead-lettered.",
             registry=self.registry,
         )
+        self.flow_runs = Counter(
+            "mi_bridge_flow_runs_triggered",
+            "POST /v1/flows/{name}/runs by flow and outcome (accepted, unknown_flow, "
+            "invalid_window, queue_unavailable, ...).",
+            ["flow", "outcome"],
+            registry=self.registry,
+        )
+        self.insight_reads = Counter(
+            "mi_bridge_insight_reads",
+            "GET /v1/insights/{template} by template and outcome (hit, miss, computed).",
+            ["template", "outcome"],
+            registry=self.registry,
+        )
         self.registry.register(InboxCollector(inbox))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from marketing_intel.jobs import FlowRunParameters, FlowRunResult, JobState
 
 
 class ErrorDetail(BaseModel):
@@ -99,7 +102,7 @@ class InboxStatusOut(BaseModel):
 class ReplayRequest(BaseModel):
     """Which dead letters to replay; none given means all of them."""
 
-    # Inbox row ids are 64-bit; a bigger number is a bad request, not a database error.
+    # Inbox ids are positive int64: anything else is a 422, not a database overflow.
     ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(None, examples=[[17, 18]])
 
 
@@ -107,3 +110,86 @@ class ReplayResult(BaseModel):
     """How many dead letters went back to pending."""
 
     replayed: int = Field(examples=[2])
+
+
+# Flow triggers and insight reads
+
+
+class RunWindow(BaseModel):
+    """The days a run covers: the last `days` days up to today (UTC), or `start`..`end`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int | None = Field(None, ge=1, le=3660, examples=[28])
+    start: str | None = Field(None, description="YYYY-MM-DD, with `end`.", examples=[None])
+    end: str | None = Field(None, description="YYYY-MM-DD, inclusive.", examples=[None])
+
+
+class FlowRunIn(BaseModel):
+    """A flow run to start for the API key's tenant (the tenant never comes from the body)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"window": {"days": 28}, "idempotency_key": "weekly-2026-11-27"},
+                {"window": {"start": "2026-11-01", "end": "2026-11-14"}},
+            ]
+        },
+    )
+
+    window: RunWindow | None = Field(
+        None, description="The report's window; default: the flow's own (28 days)."
+    )
+    parameters: FlowRunParameters = Field(
+        default_factory=FlowRunParameters,
+        description="`inputs` (field -> value on every node that has it) and `tweaks` (node id "
+        "-> fields), as the flow-runs queue takes them.",
+    )
+    idempotency_key: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9._~=+-]{1,96}$",
+        description="Sending the same key again returns the same run instead of a new one.",
+    )
+
+
+class FlowRunAccepted(BaseModel):
+    """A run in the queue: poll `status_url` until its state is completed or failed."""
+
+    run_id: str = Field(examples=["acme.weekly-2026-11-27"])
+    flow: str = Field(examples=["campaign-insights"])
+    state: JobState = Field(examples=["waiting"])
+    status_url: str = Field(examples=["/v1/flows/campaign-insights/runs/acme.weekly-2026-11-27"])
+
+
+class FlowRunOut(BaseModel):
+    """A run's state; once completed, its result: the report's summary, where the full result
+    is (`result.stored`, or `result.output` inline) and `report_url` for the cached report."""
+
+    run_id: str = Field(examples=["acme.weekly-2026-11-27"])
+    flow: str = Field(examples=["campaign-insights"])
+    state: JobState = Field(examples=["completed"])
+    attempts_made: int = Field(examples=[1])
+    failed_reason: str | None = Field(None, examples=[None])
+    created_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    result: FlowRunResult | None = None
+    report_url: str | None = Field(
+        None,
+        description="Where the run's report is read from the insight cache while it is fresh.",
+        examples=["/v1/insights/campaign_insights?start=2026-10-31&end=2026-11-27"],
+    )
+
+
+class InsightOut(BaseModel):
+    """A report for the API key's tenant and how fresh it is."""
+
+    template: str = Field(examples=["campaign_insights"])
+    source: Literal["cache", "computed"] = Field(examples=["cache"])
+    stored_at: dt.datetime | None = Field(None, description="When the report was cached.")
+    age_seconds: float | None = Field(None, examples=[42.5])
+    expires_at: dt.datetime | None = Field(None, description="When the cache drops it.")
+    data_watermark: dt.datetime | None = Field(
+        None, description="The latest data the report read (newer data makes a new report)."
+    )
+    report: dict[str, Any] = Field(description="The InsightReport.")

@@ -132,3 +132,17 @@ def test_a_template_flow_runs_in_process_for_the_jobs_tenant(
     assert summary["template"] == "campaign_insights"
     assert summary["tenant_id"] == "demo-2"
     assert summary["insights"] >= 1
+
+
+def test_the_exported_flows_keep_every_node_but_the_orphaned_chat_input() -> None:
+    """Without its tenant edges the chat input feeds nothing; left in, lfx would start the run
+    from it and run none of the other nodes (the outputs came back empty)."""
+    from marketing_intel.jobs.flows import Flow
+    from tests.bridge_support import REPO
+
+    flow = Flow.read(REPO / "flows" / "campaign-insights.json")
+    assert flow is not None
+    kept = {node["id"] for node in flow.tenant_payload["data"]["nodes"]}
+    original = {node["id"] for node in flow.payload["data"]["nodes"]}
+    assert original - kept == {"ChatInput-tenant"}
+    assert flow.tenant_wired == {"AnalysisTemplate-template", "ZeroDBMemoryStore-memory"}

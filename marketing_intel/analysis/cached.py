@@ -30,7 +30,8 @@ _WATERMARK_LIMITS = QueryLimits(row_limit=1, timeout_s=30)
 
 @dataclass(frozen=True)
 class CachedReport:
-    """A report and where it came from: the cache (`hit`, stored at `stored_at`) or a run.
+    """A report and where it came from: the cache (`hit`, stored at `stored_at`, until
+    `expires_at` when known) or a run.
 
     `discarded_malformed` says a stored report could not be read and was recomputed.
     """
@@ -39,6 +40,7 @@ class CachedReport:
     hit: bool
     stored_at: dt.datetime | None = None
     discarded_malformed: bool = False
+    expires_at: dt.datetime | None = None
 
 
 def data_watermark(lake: Lake, template: str, tenant_id: str) -> str:
@@ -53,6 +55,25 @@ def data_watermark(lake: Lake, template: str, tenant_id: str) -> str:
     row = result.rows()[0]
     latest = row["latest"].isoformat() if row["latest"] is not None else "none"
     return f"{table}:{latest}:{row['row_count']}"
+
+
+def report_key(
+    lake: Lake,
+    template: str,
+    tenant_id: str,
+    window: Window,
+    options: dict[str, Any] | None,
+    now: dt.datetime,
+) -> CacheKey:
+    """The cache key of the report `cached_report` would store for these inputs now: every
+    reader (the template node, a flow run, the bridge's insight endpoint) finds it with this."""
+    parameters = {
+        "window": [window.start.isoformat(), window.end.isoformat()],
+        "options": options or {},
+        # Templates leave out the day still filling up: a report is valid for the day it is for.
+        "as_of": now.date().isoformat(),
+    }
+    return CacheKey.of(tenant_id, template, parameters, data_watermark(lake, template, tenant_id))
 
 
 def cached_report(
@@ -72,13 +93,7 @@ def cached_report(
     Concurrent callers asking for the same report compute it once.
     """
     now = now or dt.datetime.now(dt.UTC)
-    parameters = {
-        "window": [window.start.isoformat(), window.end.isoformat()],
-        "options": options or {},
-        # Templates leave out the day still filling up: a report is valid for the day it is for.
-        "as_of": now.date().isoformat(),
-    }
-    key = CacheKey.of(tenant_id, template, parameters, data_watermark(lake, template, tenant_id))
+    key = report_key(lake, template, tenant_id, window, options, now)
     computed: list[InsightReport] = []
 
     def compute() -> Any:
@@ -88,6 +103,25 @@ def cached_report(
     lookup = cache.get_or_compute(key, compute, ttl_s, decode=InsightReport.model_validate)
     report = computed[0] if computed else lookup.value
     return CachedReport(report, lookup.hit, lookup.stored_at, lookup.discarded_malformed)
+
+
+def stored_report(
+    cache: InsightCache,
+    template: str,
+    lake: Lake,
+    tenant_id: str,
+    window: Window,
+    options: dict[str, Any] | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> CachedReport | None:
+    """The fresh stored report `cached_report` would serve now, with when it was stored and
+    expires; None when there is none (never computes)."""
+    key = report_key(lake, template, tenant_id, window, options, now or dt.datetime.now(dt.UTC))
+    found = cache.peek(key, decode=InsightReport.model_validate)
+    if found is None:
+        return None
+    return CachedReport(found.value, True, found.stored_at, expires_at=found.expires_at)
 
 
 def _checked(template: str) -> str:

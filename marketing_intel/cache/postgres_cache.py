@@ -76,7 +76,7 @@ class PostgresInsightCache(SingleFlightCache):
             connect_args=connect_args,
         )
         self._read_sql = (
-            f"SELECT value, created_at FROM {self.schema}.insight_cache "
+            f"SELECT value, created_at, expires_at FROM {self.schema}.insight_cache "
             "WHERE tenant_id = %s AND digest = %s AND expires_at > now()"
         )
         with self._errors("set up"), self._writes.connect() as connection:
@@ -111,7 +111,7 @@ class PostgresInsightCache(SingleFlightCache):
             raise
         finally:
             pooled.close()  # back to the pool (an invalidated one is discarded)
-        return None if row is None else StoredEntry(row[0], row[1])
+        return None if row is None else StoredEntry(row[0], row[1], row[2])
 
     @contextmanager
     def _flight(self, key: CacheKey) -> Iterator[_PostgresFlight]:

@@ -14,13 +14,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Lookup(Generic[T]):
-    """What `get_or_compute` answered: the value, whether it came from the cache, and when it
-    was stored. `discarded_malformed` says a stored entry could not be read and was recomputed."""
+    """What `get_or_compute` (or `peek`) answered: the value, whether it came from the cache, and
+    when it was stored (and, from `peek`, expires). `discarded_malformed` says a stored entry
+    could not be read and was recomputed."""
 
     value: T
     hit: bool
     stored_at: dt.datetime | None = None
     discarded_malformed: bool = False
+    expires_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class InsightCache(Protocol):
 
     def get(self, key: CacheKey) -> Any | None:
         """The stored JSON value of `key`, or None when it is missing, expired or unreadable."""
+        ...
+
+    def peek(self, key: CacheKey, *, decode: Callable[[Any], T] | None = None) -> Lookup[T] | None:
+        """The stored entry of `key` with when it was stored and expires, or None when it is
+        missing, expired or unreadable (never computes)."""
         ...
 
     def put(self, key: CacheKey, value: Any, ttl_s: float | None = None) -> None:

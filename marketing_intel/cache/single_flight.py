@@ -23,10 +23,12 @@ logger = logging.getLogger("marketing_intel.cache")
 
 @dataclass(frozen=True)
 class StoredEntry:
-    """A row as a backend read it: the value as stored (JSON text, or already parsed) and when."""
+    """A row as a backend read it: the value as stored (JSON text, or already parsed), when, and
+    (on the fast read path) when it expires."""
 
     payload: Any
     stored_at: dt.datetime
+    expires_at: dt.datetime | None = None
 
 
 class Flight(Protocol):
@@ -89,6 +91,15 @@ class SingleFlightCache(ABC):
         """The stored JSON value of `key`, or None when it is missing, expired or unreadable."""
         value, _, _ = self._decoded(key, self._read(key), None)
         return value
+
+    def peek(self, key: CacheKey, *, decode: Callable[[Any], T] | None = None) -> Lookup[T] | None:
+        """The stored entry of `key` with when it was stored and when it expires, or None when it
+        is missing, expired or unreadable. Never computes."""
+        entry = self._read(key)
+        value, stored_at, _ = self._decoded(key, entry, decode)
+        if entry is None or stored_at is None:
+            return None
+        return Lookup(value, hit=True, stored_at=stored_at, expires_at=entry.expires_at)
 
     def put(self, key: CacheKey, value: Any, ttl_s: float | None = None) -> None:
         """Store a JSON value under `key` for `ttl_s` seconds (default: the cache's TTL)."""

@@ -52,7 +52,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 READ = (
-    "SELECT value, created_at FROM insight_cache "
+    "SELECT value, created_at, expires_at FROM insight_cache "
     "WHERE tenant_id = ? AND digest = ? AND expires_at > ?"
 )
 WRITE = (
@@ -165,7 +165,11 @@ class SQLiteInsightCache(SingleFlightCache):
             row = connection.execute(READ, (key.tenant_id, key.digest, time.time())).fetchone()
         if row is None:
             return None
-        return StoredEntry(row[0], dt.datetime.fromtimestamp(row[1], dt.UTC))
+        return StoredEntry(
+            row[0],
+            dt.datetime.fromtimestamp(row[1], dt.UTC),
+            dt.datetime.fromtimestamp(row[2], dt.UTC),
+        )
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> int:
         connection = self._connection()

@@ -55,6 +55,7 @@ class Flow:
         wired = [edge for edge in edges if _feeds_tenant(edge)]
         for edge in wired:
             edges.remove(edge)
+        _drop_orphans(tenant_payload, {str(edge.get("source")) for edge in wired})
         tenant_wired = frozenset(str(edge.get("target")) for edge in wired)
         return cls(
             str(payload["endpoint_name"]), path, payload, fields, tenant_payload, tenant_wired
@@ -96,6 +97,15 @@ class Flow:
                 _refuse_protected(name)
             tweaks.setdefault(node_id, {}).update(values)
         return tweaks
+
+
+def _drop_orphans(payload: dict[str, Any], sources: set[str]) -> None:
+    """Remove the nodes among `sources` left with no edge: lfx schedules a flow from its chat
+    input, so an input that feeds nothing any more would leave the rest of the flow unrun."""
+    data = payload.get("data", {})
+    linked = {str(e.get(end)) for e in data.get("edges", []) for end in ("source", "target")}
+    orphans = sources - linked
+    data["nodes"] = [node for node in data.get("nodes", []) if node.get("id") not in orphans]
 
 
 def _feeds_tenant(edge: dict[str, Any]) -> bool:
