@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from marketing_intel.analysis import Window, run_template
-from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.brand_voice import LocalBrandVoiceIndex
 from marketing_intel.brand_voice.exemplars import Exemplar
+from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.flows import (
     AGENT_FLOW,
     AGENT_NODE,
@@ -34,19 +34,19 @@ from marketing_intel.flows import (
     FLOWS,
     HISTORY_NODE,
     INSTRUCTIONS_NODE,
+    MEMORIES_NODE,
+    MEMORY_NODE,
     MODEL_KEY_VARIABLE,
+    NARRATIVE_NODE,
     NEAREST_NODE,
     QUERY_TOOL_NODE,
     QUESTION_NODE,
     RECALL_TOOL_NODE,
-    SCORE_NODE,
-    VERDICT_NODE,
-    MEMORIES_NODE,
-    MEMORY_NODE,
-    NARRATIVE_NODE,
     REPORT_NODE,
+    SCORE_NODE,
     TEMPLATE_NODE,
     TENANT_NODE,
+    VERDICT_NODE,
     FlowError,
     WindowChoice,
     flow_spec,
