@@ -79,6 +79,7 @@ def flow_document(builder: Builder) -> dict[str, Any]:
             # environment) at run time; never the secret itself.
             template[name].update(value=variable, load_from_db=True)
     _tool_mode(flow)
+    _clear_wired_messages(flow)
     # Graph keeps edges in an order that varies from run to run; the file (and the layout, which
     # follows the edges) must not. Edges go in the order of their source node's outputs.
     outputs = {
@@ -103,6 +104,17 @@ def _tool_mode(flow: dict[str, Any]) -> None:
             inner = node["data"]["node"]
             inner["tool_mode"] = True
             inner["outputs"] = [o for o in inner["outputs"] if o["name"] == TOOL_OUTPUT_NAME]
+
+
+def _clear_wired_messages(flow: dict[str, Any]) -> None:
+    """A field an edge feeds has no value of its own; the Agent's dump holds a default Message
+    there, stamped with the export's time, which would make every export differ."""
+    nodes = {node["id"]: node for node in flow["data"]["nodes"]}
+    for edge in flow["data"]["edges"]:
+        template = nodes[edge["target"]]["data"]["node"]["template"]
+        field = template[edge["data"]["targetHandle"]["fieldName"]]
+        if isinstance(field.get("value"), dict):
+            field["value"] = ""
 
 
 def _edge_key(edge: dict[str, Any], outputs: dict[str, list[str]]) -> tuple[str, int, str, str]:

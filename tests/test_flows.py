@@ -467,3 +467,23 @@ def test_mi_flows_run_of_a_chat_flow_needs_its_message() -> None:
     assert run.stderr.strip() == (
         "error: The flow brand-voice-check answers a message: give it with --input TEXT."
     )
+
+
+def test_the_agent_flow_without_a_model_key_names_the_variable_to_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Headless, the agent's key is the environment variable the flow names; without it the
+    run stops with a sentence that says so (the flow's other nodes build offline up to it)."""
+    monkeypatch.delenv(MODEL_KEY_VARIABLE, raising=False)
+    command = [MI, "flows", "run", "marketing-analyst-agent", "--tenant", "demo-1"]
+    run = subprocess.run(
+        [*command, "--input", "How many campaigns ran last week?"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().startswith("error: The flow marketing-analyst-agent failed: ")
+    assert f"configure it globally as {MODEL_KEY_VARIABLE}" in run.stderr
+    assert "Traceback" not in run.stderr
