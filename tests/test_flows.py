@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 
 from marketing_intel.analysis import Window, run_template
-from marketing_intel.brand_voice import LocalBrandVoiceIndex
-from marketing_intel.brand_voice.exemplars import Exemplar
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.flows import (
     AGENT_FLOW,
@@ -54,6 +52,7 @@ from marketing_intel.flows import (
 from marketing_intel.flows.files import CHECKOUT_FLOWS, flow_path, load_flow
 from marketing_intel.flows.headless import prepared_flow
 from marketing_intel.lake import DuckDBLake
+from tests.brand_voice_seed import VOICES, seed_brand_voice
 from tests.lake_pair import assert_same
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -351,9 +350,9 @@ def test_the_checkout_flows_are_found() -> None:
 
 def test_a_headless_run_sets_tenant_and_window_and_keeps_the_report_output() -> None:
     spec = ANALYSIS_FLOWS["campaign-insights"]
-    window = WindowChoice(start="2026-10-01", end="2026-10-14")
+    choice = WindowChoice(start="2026-10-01", end="2026-10-14")
     flow = load_flow(spec)
-    prepared = prepared_flow(flow, spec.answer_node, spec.tweaks("demo-2", window))
+    prepared = prepared_flow(flow, spec.answer_node, spec.tweaks("demo-2", choice))
     nodes = {node["id"]: node["data"]["node"]["template"] for node in prepared["data"]["nodes"]}
     assert set(nodes) == {TENANT_NODE, CACHE_NODE, TEMPLATE_NODE, MEMORY_NODE, REPORT_NODE}
     assert all(edge["target"] != NARRATIVE_NODE for edge in prepared["data"]["edges"])
@@ -419,17 +418,6 @@ def test_mi_flows_run_reports_a_bad_window_as_a_sentence(
         "after it ends (2026-10-01); swap the dates"
     )
     assert "Traceback" not in run.stderr
-
-
-VOICES = json.loads((REPO_ROOT / "tests" / "data" / "brand_voices.json").read_text())["brands"]
-
-
-def seed_brand_voice(vectors: Path, tenant: str, brand: str) -> LocalBrandVoiceIndex:
-    """An embedded brand-voice index at `vectors` holding one brand's approved copy (open)."""
-    index = LocalBrandVoiceIndex(vectors)
-    exemplars = VOICES["sprout-and-co"]["exemplars"]
-    index.upsert(Exemplar(tenant=tenant, brand=brand, text=text) for text in exemplars)
-    return index
 
 
 def test_mi_flows_run_brand_voice_check_equals_the_core_score(

@@ -32,9 +32,9 @@ from marketing_intel.flows.run_api import (
     run_request,
 )
 from marketing_intel.lake import DuckDBLake
+from tests.brand_voice_seed import VOICES, seed_brand_voice
 from tests.lake_pair import assert_same
 from tests.langflow_server import LangflowServer
-from tests.test_flows import VOICES, seed_brand_voice
 
 pytestmark = pytest.mark.langflow_server
 BUNDLE = "marketing_intel"
