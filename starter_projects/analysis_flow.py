@@ -16,7 +16,11 @@ from marketing_intel.flows import (
     REPORT_NODE,
     TEMPLATE_NODE,
     TENANT_NODE,
+    WINDOW_FIELDS,
 )
+
+# Fields a caller may set with run-API tweaks: the tenant and the window.
+API_EDITABLE = {TENANT_NODE: ("input_value",), TEMPLATE_NODE: WINDOW_FIELDS}
 
 
 def analysis_graph(template: type[Component]) -> Graph:

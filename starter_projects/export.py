@@ -1,35 +1,64 @@
 """Turn the builders' graphs into the flow JSONs of `flows/`: Langflow's dump plus what it lacks
-(a stable id, tags, node positions, the fields a caller may set over the API)."""
+(a stable id, tags, node positions, the fields a caller may set over the API, tool mode, secrets
+as global-variable names).
+
+Each builder module has `SPEC` (its catalogue entry), `graph()`, `API_EDITABLE` (node id ->
+fields a caller may tweak) and may have `VARIABLES` (node id -> {secret field: variable name})."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lfx.base.tools.constants import TOOL_OUTPUT_NAME
 from lfx.graph import Graph
 from lfx.graph.flow_builder.layout import layout_flow
 
-from marketing_intel.flows import TEMPLATE_NODE, TENANT_NODE, WINDOW_FIELDS, FlowSpec
+from marketing_intel.flows import FlowSpec
 from starter_projects import (
     audience_trends,
+    brand_voice_check,
     campaign_insights,
+    marketing_analyst_agent,
     platform_events_analysis,
     roi_optimization,
 )
 
-# Every exported flow: its catalogue entry and its builder.
-BUILDERS: list[tuple[FlowSpec, Callable[[], Graph]]] = [
-    (module.SPEC, module.graph)
-    for module in (campaign_insights, platform_events_analysis, audience_trends, roi_optimization)
+
+@dataclass(frozen=True)
+class Builder:
+    """One exported flow: its catalogue entry, its graph, and what the dump cannot say."""
+
+    spec: FlowSpec
+    graph: Callable[[], Graph]
+    api_editable: Mapping[str, Sequence[str]]
+    variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+BUILDERS: list[Builder] = [
+    Builder(
+        module.SPEC,
+        module.graph,
+        module.API_EDITABLE,
+        getattr(module, "VARIABLES", {}),
+    )
+    for module in (
+        campaign_insights,
+        platform_events_analysis,
+        audience_trends,
+        roi_optimization,
+        brand_voice_check,
+        marketing_analyst_agent,
+    )
 ]
-# Fields a caller may set with run-API tweaks (the flow declares them; see WINDOW_FIELDS).
-API_EDITABLE = {TENANT_NODE: ("input_value",), TEMPLATE_NODE: WINDOW_FIELDS}
 
 
-def flow_document(spec: FlowSpec, graph: Graph) -> dict[str, Any]:
-    """The flow JSON of `graph`, as Langflow imports it."""
+def flow_document(builder: Builder) -> dict[str, Any]:
+    """The flow JSON of `builder`'s graph, as Langflow imports it."""
+    spec, graph = builder.spec, builder.graph()
     flow: dict[str, Any] = dict(
         graph.dump(name=spec.title, description=spec.description, endpoint_name=spec.endpoint)
     )
@@ -43,8 +72,14 @@ def flow_document(spec: FlowSpec, graph: Graph) -> dict[str, Any]:
         # from the embedded source by this type, and our template file holds four classes.
         node["data"]["type"] = classes[node["id"]]
         template = node["data"]["node"]["template"]
-        for field in API_EDITABLE.get(node["id"], ()):
-            template[field]["api_editable"] = True
+        for name in builder.api_editable.get(node["id"], ()):
+            template[name]["api_editable"] = True
+        for name, variable in builder.variables.get(node["id"], {}).items():
+            # A variable name, resolved from the user's global variables (or, headless, the
+            # environment) at run time; never the secret itself.
+            template[name].update(value=variable, load_from_db=True)
+    _tool_mode(flow)
+    _clear_wired_messages(flow)
     # Graph keeps edges in an order that varies from run to run; the file (and the layout, which
     # follows the edges) must not. Edges go in the order of their source node's outputs.
     outputs = {
@@ -54,6 +89,32 @@ def flow_document(spec: FlowSpec, graph: Graph) -> dict[str, Any]:
     flow["data"]["edges"].sort(key=lambda edge: _edge_key(edge, outputs))
     layout_flow(flow)
     return flow
+
+
+def _tool_mode(flow: dict[str, Any]) -> None:
+    """Nodes wired as agent tools as the canvas's Tool Mode toggle leaves them: in tool mode,
+    with the toolset as their only output."""
+    tools = {
+        edge["source"]
+        for edge in flow["data"]["edges"]
+        if edge["data"]["sourceHandle"]["name"] == TOOL_OUTPUT_NAME
+    }
+    for node in flow["data"]["nodes"]:
+        if node["id"] in tools:
+            inner = node["data"]["node"]
+            inner["tool_mode"] = True
+            inner["outputs"] = [o for o in inner["outputs"] if o["name"] == TOOL_OUTPUT_NAME]
+
+
+def _clear_wired_messages(flow: dict[str, Any]) -> None:
+    """A field an edge feeds has no value of its own; the Agent's dump holds a default Message
+    there, stamped with the export's time, which would make every export differ."""
+    nodes = {node["id"]: node for node in flow["data"]["nodes"]}
+    for edge in flow["data"]["edges"]:
+        template = nodes[edge["target"]]["data"]["node"]["template"]
+        field = template[edge["data"]["targetHandle"]["fieldName"]]
+        if isinstance(field.get("value"), dict):
+            field["value"] = ""
 
 
 def _edge_key(edge: dict[str, Any], outputs: dict[str, list[str]]) -> tuple[str, int, str, str]:
@@ -73,7 +134,7 @@ def render(flow: dict[str, Any]) -> str:
 
 def exported_flows() -> dict[str, str]:
     """File name -> text of every flow, freshly built."""
-    return {spec.file_name: render(flow_document(spec, build())) for spec, build in BUILDERS}
+    return {builder.spec.file_name: render(flow_document(builder)) for builder in BUILDERS}
 
 
 def export_flows(folder: Path) -> list[Path]:

@@ -6,7 +6,9 @@ from lfx.graph import Graph
 
 from components.marketing_intel.analysis_templates import PlatformEventsAnalysisComponent
 from marketing_intel.flows import ANALYSIS_FLOWS
-from starter_projects.analysis_flow import analysis_graph
+from starter_projects.analysis_flow import API_EDITABLE, analysis_graph
+
+__all__ = ["API_EDITABLE", "SPEC", "graph"]
 
 SPEC = ANALYSIS_FLOWS["platform-events-analysis"]
 

@@ -9,7 +9,8 @@ projects.) The core package `marketing_intel` comes from the editable install, t
 
 The server runs `langflow run` on 127.0.0.1 and a free port, with the frontend (the browser test
 uses it), its own config dir and SQLite database, the flows of `flows/` loaded into the user's
-project (`LANGFLOW_LOAD_FLOWS_PATH`, as `langflow.env` does), a seeded demo lake, and an API key
+project (`LANGFLOW_LOAD_FLOWS_PATH`, as `langflow.env` does), a seeded demo lake, an embedded
+vector file the tests seed (`vectors_path`), and an API key
 created headless (auto-login token, then `POST /api/v1/api_key/`).
 """
 
@@ -59,6 +60,11 @@ class LangflowServer:
     data_end: dt.date
     log_path: Path
     pid: int
+
+    @property
+    def vectors_path(self) -> Path:
+        """The server's embedded vector file (brand voice, memory): seed it from a test."""
+        return self.lake_path.parent / "vectors.sqlite"
 
     def client(self, timeout: float = 300.0) -> httpx.Client:
         """An HTTP client for the server that sends the API key."""
@@ -133,6 +139,7 @@ def _environment(workdir: Path, bundle: Path, lake_path: Path) -> dict[str, str]
         "LANGFLOW_DO_NOT_TRACK": "true",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         "MI_DUCKDB_PATH": str(lake_path),
+        "MI_VECTORS_PATH": str(lake_path.parent / "vectors.sqlite"),
     }
 
 

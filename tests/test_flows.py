@@ -1,9 +1,11 @@
 """The template flows without a server: the committed JSONs are a fresh export, hold no secret,
 have the shape callers rely on, and run headless with `lfx run` (`mi flows run`) to the same
-report as the template's Python."""
+report (or brand-voice score) as the core Python; the analyst agent, which needs a model key to
+run, loads into an lfx Graph whose tools lfx builds with the right argument schemas."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
@@ -17,14 +19,32 @@ import pytest
 from marketing_intel.analysis import Window, run_template
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.flows import (
+    AGENT_FLOW,
+    AGENT_NODE,
     ANALYSIS_FLOWS,
+    ANSWER_NODE,
+    BRAND_SEARCH_NODE,
+    BRAND_TOOL_NODE,
+    BRAND_VOICE_FLOW,
     CACHE_NODE,
+    CHAT_MEMORY_NODE,
+    DRAFT_NODE,
+    FLOWS,
+    HISTORY_NODE,
+    INSTRUCTIONS_NODE,
     MEMORIES_NODE,
     MEMORY_NODE,
+    MODEL_KEY_VARIABLE,
     NARRATIVE_NODE,
+    NEAREST_NODE,
+    QUERY_TOOL_NODE,
+    QUESTION_NODE,
+    RECALL_TOOL_NODE,
     REPORT_NODE,
+    SCORE_NODE,
     TEMPLATE_NODE,
     TENANT_NODE,
+    VERDICT_NODE,
     FlowError,
     WindowChoice,
     flow_spec,
@@ -32,6 +52,7 @@ from marketing_intel.flows import (
 from marketing_intel.flows.files import CHECKOUT_FLOWS, flow_path, load_flow
 from marketing_intel.flows.headless import prepared_flow
 from marketing_intel.lake import DuckDBLake
+from tests.brand_voice_seed import VOICES, seed_brand_voice
 from tests.lake_pair import assert_same
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +99,7 @@ def test_the_committed_flows_are_a_fresh_export(tmp_path: Path) -> None:
     )
     assert exported.returncode == 0, exported.stderr
     fresh = {path.name: path.read_text(encoding="utf-8") for path in tmp_path.glob("*.json")}
-    assert sorted(fresh) == sorted(spec.file_name for spec in ANALYSIS_FLOWS.values())
+    assert sorted(fresh) == sorted(spec.file_name for spec in FLOWS.values())
     stale = sorted(name for name, text in fresh.items() if _committed().get(name) != text)
     assert not stale, f"flows/ is stale for {stale}: run `mi flows export` and commit flows/"
     assert sorted(_committed()) == sorted(fresh), "flows/ holds a JSON no builder makes"
@@ -108,8 +129,8 @@ def test_the_secret_scan_finds_planted_secrets() -> None:
     assert secret_findings(json.dumps(flow)) == []
 
 
-@pytest.mark.parametrize("spec", ANALYSIS_FLOWS.values(), ids=lambda spec: spec.endpoint)
-def test_each_flow_has_the_shape_callers_rely_on(spec: Any) -> None:
+@pytest.mark.parametrize("spec", FLOWS.values(), ids=lambda spec: spec.endpoint)
+def test_each_flow_has_its_gallery_card_and_a_layout(spec: Any) -> None:
     flow = load_flow(spec)
     assert (flow["id"], flow["endpoint_name"], flow["name"]) == (
         spec.flow_id,
@@ -117,7 +138,42 @@ def test_each_flow_has_the_shape_callers_rely_on(spec: Any) -> None:
         spec.title,
     )
     assert flow["tags"] == list(spec.tags) and flow["description"] == spec.description
-    nodes = {node["id"]: node for node in flow["data"]["nodes"]}
+    nodes = flow["data"]["nodes"]
+    positions = {(n["position"]["x"], n["position"]["y"]) for n in nodes}
+    assert len(positions) == len(nodes), "two nodes on the same spot"
+    assert all(node["type"] == "genericNode" for node in nodes)
+    assert spec.answer_node in {node["id"] for node in nodes}
+
+
+def _nodes(flow: dict[str, Any]) -> dict[str, Any]:
+    return {node["id"]: node for node in flow["data"]["nodes"]}
+
+
+def _wiring(flow: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+    return {
+        (
+            e["source"],
+            e["data"]["sourceHandle"]["name"],
+            e["target"],
+            e["data"]["targetHandle"]["fieldName"],
+        )
+        for e in flow["data"]["edges"]
+    }
+
+
+def _api_editable(flow: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (node_id, name)
+        for node_id, node in _nodes(flow).items()
+        for name, field in node["data"]["node"]["template"].items()
+        if isinstance(field, dict) and field.get("api_editable")
+    }
+
+
+@pytest.mark.parametrize("spec", ANALYSIS_FLOWS.values(), ids=lambda spec: spec.endpoint)
+def test_each_analysis_flow_has_the_shape_callers_rely_on(spec: Any) -> None:
+    flow = load_flow(spec)
+    nodes = _nodes(flow)
     assert set(nodes) == {
         TENANT_NODE,
         CACHE_NODE,
@@ -128,42 +184,164 @@ def test_each_flow_has_the_shape_callers_rely_on(spec: Any) -> None:
         MEMORIES_NODE,
     }
     assert nodes[TEMPLATE_NODE]["data"]["type"] == f"{spec.component}Component"
-    wiring = {
-        (e["source"], e["data"]["sourceHandle"]["name"], e["target"]) for e in flow["data"]["edges"]
+    assert _wiring(flow) == {
+        (TENANT_NODE, "message", TEMPLATE_NODE, "tenant_id"),
+        (CACHE_NODE, "insight_cache", TEMPLATE_NODE, "insight_cache"),
+        (TEMPLATE_NODE, "report", REPORT_NODE, "input_value"),
+        (TEMPLATE_NODE, "narrative", NARRATIVE_NODE, "input_value"),
+        (TENANT_NODE, "message", MEMORY_NODE, "tenant_id"),
+        (TEMPLATE_NODE, "report", MEMORY_NODE, "value"),
+        (MEMORY_NODE, "stored", MEMORIES_NODE, "input_value"),
     }
-    assert wiring == {
-        (TENANT_NODE, "message", TEMPLATE_NODE),
-        (CACHE_NODE, "insight_cache", TEMPLATE_NODE),
-        (TEMPLATE_NODE, "report", REPORT_NODE),
-        (TEMPLATE_NODE, "narrative", NARRATIVE_NODE),
-        (TENANT_NODE, "message", MEMORY_NODE),
-        (TEMPLATE_NODE, "report", MEMORY_NODE),
-        (MEMORY_NODE, "stored", MEMORIES_NODE),
-    }
-    positions = {(n["position"]["x"], n["position"]["y"]) for n in nodes.values()}
-    assert len(positions) == len(nodes), "two nodes on the same spot"
-    assert all(node["type"] == "genericNode" for node in nodes.values())
-    editable = {
-        (node_id, name)
-        for node_id, node in nodes.items()
-        for name, field in node["data"]["node"]["template"].items()
-        if isinstance(field, dict) and field.get("api_editable")
-    }
-    assert editable == {
+    assert _api_editable(flow) == {
         (TENANT_NODE, "input_value"),
         *((TEMPLATE_NODE, name) for name in ("days", "start_date", "end_date", "options")),
     }
 
 
+def test_the_brand_voice_flow_has_the_shape_callers_rely_on() -> None:
+    flow = load_flow(BRAND_VOICE_FLOW)
+    nodes = _nodes(flow)
+    assert nodes[BRAND_SEARCH_NODE]["data"]["type"] == "BrandVoiceSearchComponent"
+    assert _wiring(flow) == {
+        (DRAFT_NODE, "message", BRAND_SEARCH_NODE, "draft"),
+        (BRAND_SEARCH_NODE, "score", SCORE_NODE, "input_value"),
+        (BRAND_SEARCH_NODE, "verdict", VERDICT_NODE, "input_value"),
+        (BRAND_SEARCH_NODE, "nearest", NEAREST_NODE, "input_value"),
+    }
+    assert _api_editable(flow) == {
+        (DRAFT_NODE, "input_value"),
+        (BRAND_SEARCH_NODE, "tenant_id"),
+        (BRAND_SEARCH_NODE, "brand"),
+        (BRAND_SEARCH_NODE, "k"),
+    }
+    assert BRAND_VOICE_FLOW.tweaks("Snack time!", "acme", "sprout") == {
+        DRAFT_NODE: {"input_value": "Snack time!"},
+        BRAND_SEARCH_NODE: {"tenant_id": "acme", "brand": "sprout"},
+    }
+
+
+TOOL_NODES = (QUERY_TOOL_NODE, RECALL_TOOL_NODE, BRAND_TOOL_NODE)
+
+
+def test_the_agent_flow_has_the_shape_callers_rely_on() -> None:
+    flow = load_flow(AGENT_FLOW)
+    nodes = _nodes(flow)
+    types = {node_id: node["data"]["type"] for node_id, node in nodes.items()}
+    assert types == {
+        QUESTION_NODE: "ChatInput",
+        CHAT_MEMORY_NODE: "ZeroDBChatMemoryComponent",
+        HISTORY_NODE: "MemoryComponent",
+        INSTRUCTIONS_NODE: "PromptComponent",
+        QUERY_TOOL_NODE: "BigQueryQueryComponent",
+        RECALL_TOOL_NODE: "ZeroDBMemoryRecallComponent",
+        BRAND_TOOL_NODE: "BrandVoiceSearchComponent",
+        AGENT_NODE: "AgentComponent",
+        ANSWER_NODE: "ChatOutput",
+    }
+    assert _wiring(flow) == {
+        (QUESTION_NODE, "message", AGENT_NODE, "input_value"),
+        (CHAT_MEMORY_NODE, "memory", HISTORY_NODE, "memory"),
+        (HISTORY_NODE, "messages_text", INSTRUCTIONS_NODE, "history"),
+        (INSTRUCTIONS_NODE, "prompt", AGENT_NODE, "system_prompt"),
+        *((tool, "component_as_tool", AGENT_NODE, "tools") for tool in TOOL_NODES),
+        (AGENT_NODE, "response", ANSWER_NODE, "input_value"),
+    }
+    for tool in TOOL_NODES:  # as the canvas's Tool Mode toggle leaves a node
+        assert nodes[tool]["data"]["node"]["tool_mode"] is True
+        assert [o["name"] for o in nodes[tool]["data"]["node"]["outputs"]] == ["component_as_tool"]
+    # The model key is a global variable's name, resolved at run time, never a value.
+    api_key = nodes[AGENT_NODE]["data"]["node"]["template"]["api_key"]
+    assert (api_key["value"], api_key["load_from_db"], api_key["password"]) == (
+        MODEL_KEY_VARIABLE,
+        True,
+        True,
+    )
+    tenant_scoped = (QUERY_TOOL_NODE, RECALL_TOOL_NODE, BRAND_TOOL_NODE, CHAT_MEMORY_NODE)
+    assert _api_editable(flow) == {
+        (QUESTION_NODE, "input_value"),
+        *((node, "tenant_id") for node in tenant_scoped),
+        (BRAND_TOOL_NODE, "brand"),
+    }
+
+
+@pytest.fixture(scope="module")
+def agent_tools() -> dict[str, list[Any]]:
+    """The agent's tools as lfx builds them from the exported JSON: per tool node connected to
+    the agent's `tools`, the LangChain tools of its component (`Component.to_toolkit`)."""
+    from lfx.graph import Graph
+
+    flow = load_flow(AGENT_FLOW)
+    graph = Graph.from_payload(flow, flow_id=flow["id"])
+    agent = graph.get_vertex(AGENT_NODE)
+    tool_edges = [e for e in agent.incoming_edges if e.target_handle.field_name == "tools"]
+    tools: dict[str, list[Any]] = {}
+    for edge in tool_edges:
+        vertex = graph.get_vertex(edge.source_id)
+        vertex.instantiate_component()
+        component = vertex.custom_component
+        component.set_attributes(vertex.params)
+        tools[edge.source_id] = asyncio.run(component.to_toolkit())
+    return tools
+
+
+def _arguments(tool: Any) -> dict[str, Any]:
+    return dict(tool.args_schema.model_json_schema()["properties"])
+
+
+def test_the_agent_has_exactly_our_three_tools(agent_tools: dict[str, list[Any]]) -> None:
+    assert sorted(agent_tools) == sorted(TOOL_NODES)
+    names = {node: [tool.name for tool in tools] for node, tools in agent_tools.items()}
+    assert names == {
+        QUERY_TOOL_NODE: ["run_query"],
+        RECALL_TOOL_NODE: ["recall_context"],
+        BRAND_TOOL_NODE: ["verdict"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("node", "argument"),
+    [(QUERY_TOOL_NODE, "sql"), (RECALL_TOOL_NODE, "query"), (BRAND_TOOL_NODE, "draft")],
+)
+def test_each_agent_tool_takes_one_argument_and_never_the_tenant(
+    agent_tools: dict[str, list[Any]], node: str, argument: str
+) -> None:
+    """An LLM sets only the SQL, the query or the draft; the tenant (and the brand, the
+    engine, the limits) stay the node's own fields, out of the model's reach."""
+    (tool,) = agent_tools[node]
+    arguments = _arguments(tool)
+    assert list(arguments) == [argument]
+    assert arguments[argument]["type"] == "string"
+    assert tool.args_schema.model_json_schema()["required"] == [argument]
+    assert tool.description, "the model chooses tools by their description"
+
+
+def test_the_agent_tool_runs_for_the_node_tenant_whatever_the_model_passes(
+    agent_tools: dict[str, list[Any]],
+    demo_lake: tuple[Path, Window],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The BigQuery tool, invoked as an agent would, with a forged tenant argument: the
+    argument is dropped by the tool's schema and the node's tenant (empty as exported) holds,
+    so the query is refused rather than run for the tenant the model named."""
+    monkeypatch.setenv("MI_DUCKDB_PATH", str(demo_lake[0]))
+    (tool,) = agent_tools[QUERY_TOOL_NODE]
+    arguments = {"sql": "SELECT COUNT(*) AS n FROM campaign_metrics", "tenant_id": "demo-1"}
+    answer = str(asyncio.run(tool.ainvoke(arguments)))  # lfx hands tool errors to the model
+    assert "Every lake query runs for one tenant, and none was given; set the tenant id." in answer
+
+
 def test_flow_ids_are_stable_and_unique() -> None:
-    ids = {spec.flow_id for spec in ANALYSIS_FLOWS.values()}
-    assert len(ids) == len(ANALYSIS_FLOWS)
+    ids = {spec.flow_id for spec in FLOWS.values()}
+    assert len(ids) == len(FLOWS) == 6
     assert flow_spec("campaign-insights").flow_id == "a8f9dfca-8365-5e2b-a3ef-98cb19f7bc9d"
 
 
 def test_an_unknown_flow_is_a_sentence() -> None:
     with pytest.raises(FlowError, match="choose one of campaign-insights, platform-events"):
         flow_spec("brand-voice")
+    with pytest.raises(FlowError, match="brand-voice-check, marketing-analyst-agent"):
+        flow_spec("analyst")
 
 
 def test_the_checkout_flows_are_found() -> None:
@@ -171,8 +349,10 @@ def test_the_checkout_flows_are_found() -> None:
 
 
 def test_a_headless_run_sets_tenant_and_window_and_keeps_the_report_output() -> None:
-    flow = load_flow(flow_spec("campaign-insights"))
-    prepared = prepared_flow(flow, "demo-2", WindowChoice(start="2026-10-01", end="2026-10-14"))
+    spec = ANALYSIS_FLOWS["campaign-insights"]
+    choice = WindowChoice(start="2026-10-01", end="2026-10-14")
+    flow = load_flow(spec)
+    prepared = prepared_flow(flow, spec.answer_node, spec.tweaks("demo-2", choice))
     nodes = {node["id"]: node["data"]["node"]["template"] for node in prepared["data"]["nodes"]}
     assert set(nodes) == {TENANT_NODE, CACHE_NODE, TEMPLATE_NODE, MEMORY_NODE, REPORT_NODE}
     assert all(edge["target"] != NARRATIVE_NODE for edge in prepared["data"]["edges"])
@@ -237,4 +417,61 @@ def test_mi_flows_run_reports_a_bad_window_as_a_sentence(
         "error: The flow audience-trends failed: Invalid input: the window starts (2026-10-31) "
         "after it ends (2026-10-01); swap the dates"
     )
+    assert "Traceback" not in run.stderr
+
+
+def test_mi_flows_run_brand_voice_check_equals_the_core_score(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exported brand-voice-check, run with `lfx run`, scores a draft exactly as the core
+    index's `score()` does on the same index."""
+    vectors = tmp_path / "vectors.sqlite"
+    index = seed_brand_voice(vectors, "acme", "sprout")
+    draft = VOICES["sprout-and-co"]["on_brand"][1]
+    try:
+        direct = index.score(draft, tenant="acme", brand="sprout", k=3)
+    finally:
+        index.close()
+    monkeypatch.setenv("MI_VECTORS_PATH", str(vectors))
+    command = [MI, "flows", "run", "brand-voice-check", "--tenant", "acme", "--brand", "sprout"]
+    run = subprocess.run(
+        [*command, "--input", draft], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    from_flow = json.loads(run.stdout)
+    assert direct.label == "on brand" and direct.score is not None
+    assert from_flow == direct.model_dump(mode="json")
+
+
+def test_mi_flows_run_of_a_chat_flow_needs_its_message() -> None:
+    run = subprocess.run(
+        [MI, "flows", "run", "brand-voice-check", "--tenant", "acme", "--brand", "sprout"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        "error: The flow brand-voice-check answers a message: give it with --input TEXT."
+    )
+
+
+def test_the_agent_flow_without_a_model_key_names_the_variable_to_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Headless, the agent's key is the environment variable the flow names; without it the
+    run stops with a sentence that says so (the flow's other nodes build offline up to it)."""
+    monkeypatch.delenv(MODEL_KEY_VARIABLE, raising=False)
+    command = [MI, "flows", "run", "marketing-analyst-agent", "--tenant", "demo-1"]
+    run = subprocess.run(
+        [*command, "--input", "How many campaigns ran last week?"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().startswith("error: The flow marketing-analyst-agent failed: ")
+    assert f"configure it globally as {MODEL_KEY_VARIABLE}" in run.stderr
     assert "Traceback" not in run.stderr

@@ -249,8 +249,14 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
     ]
 
     outputs = [
-        Output(display_name="Score", name="score", method="score_draft"),
-        Output(display_name="Nearest Exemplars", name="nearest", method="nearest_exemplars"),
+        # Agents get the verdict (its text holds the score and nearest copy); one tool per check.
+        Output(display_name="Score", name="score", method="score_draft", tool_mode=False),
+        Output(
+            display_name="Nearest Exemplars",
+            name="nearest",
+            method="nearest_exemplars",
+            tool_mode=False,
+        ),
         Output(display_name="Verdict", name="verdict", method="verdict"),
     ]
 

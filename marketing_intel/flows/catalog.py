@@ -1,8 +1,9 @@
-"""The analysis flows: one entry per flow, shared by the builders, `mi flows`, the tests and any
-caller of Langflow's run API.
+"""The template flows: one entry per flow, shared by the builders, `mi flows`, the tests and any
+caller of Langflow's run API. `FlowSpec` is what every flow has (endpoint, gallery card, the
+Chat Output a headless run answers with); `AnalysisFlowSpec` adds an analysis template.
 
 Every analysis flow has the same shape and the same node ids, so a caller sets the tenant and
-the window the same way for all four (`FlowSpec.tweaks`):
+the window the same way for all four (`AnalysisFlowSpec.tweaks`):
 
     ChatInput-tenant -> <template node> -> ChatOutput-report     (the report as JSON)
     InsightCache-cache ->               -> ChatOutput-narrative  (the report as markdown)
@@ -10,6 +11,16 @@ the window the same way for all four (`FlowSpec.tweaks`):
 
 The cache serves a fresh stored report instead of re-running the template; the memory store
 remembers each insight for agents (idempotently: a re-run stores nothing twice).
+
+brand-voice-check scores a draft (the chat message) against one tenant's brand:
+
+    ChatInput-draft -> BrandVoiceSearch-search -> ChatOutput-score    (the score as JSON)
+                                               -> ChatOutput-verdict  (the verdict as text)
+                                               -> ChatOutput-nearest  (the nearest exemplars)
+
+marketing-analyst-agent is a Langflow Agent whose tools are our BigQuery Query, ZeroDB Memory
+Recall and Brand Voice Search nodes, with ZeroDB Chat Memory as its conversation memory; its
+model key is a global variable name (OPENAI_API_KEY), resolved at run time.
 """
 
 from __future__ import annotations
@@ -31,6 +42,25 @@ MEMORIES_NODE = "ChatOutput-memories"
 # The template node's fields a caller may set over the API (the flow declares them
 # `api_editable`, so under LANGFLOW_TWEAKS_POLICY=declared nothing else can be tweaked).
 WINDOW_FIELDS = ("days", "start_date", "end_date", "options")
+# brand-voice-check's nodes; the search node's scope fields a caller may set over the API.
+DRAFT_NODE = "ChatInput-draft"
+BRAND_SEARCH_NODE = "BrandVoiceSearch-search"
+SCORE_NODE = "ChatOutput-score"
+VERDICT_NODE = "ChatOutput-verdict"
+NEAREST_NODE = "ChatOutput-nearest"
+BRAND_FIELDS = ("tenant_id", "brand", "k")
+# marketing-analyst-agent's nodes.
+QUESTION_NODE = "ChatInput-question"
+AGENT_NODE = "Agent-analyst"
+ANSWER_NODE = "ChatOutput-answer"
+QUERY_TOOL_NODE = "BigQueryQuery-tool"
+RECALL_TOOL_NODE = "ZeroDBMemoryRecall-tool"
+BRAND_TOOL_NODE = "BrandVoiceSearch-tool"
+CHAT_MEMORY_NODE = "ZeroDBChatMemory-chat"
+HISTORY_NODE = "Memory-history"
+INSTRUCTIONS_NODE = "Prompt-instructions"
+# The global variable (or, headless, environment variable) holding the agent's model key.
+MODEL_KEY_VARIABLE = "OPENAI_API_KEY"
 # Flow ids are uuid5 of the endpoint name in this namespace: stable across exports.
 FLOW_ID_NAMESPACE = uuid.UUID("5d1c3c51-4a4e-4b83-9d55-6f0f6b1c1e28")
 
@@ -56,14 +86,14 @@ class WindowChoice:
 
 @dataclass(frozen=True)
 class FlowSpec:
-    """One analysis flow: its endpoint (also its file name), template, and gallery card."""
+    """One flow: its endpoint (also its file name), its gallery card, and the Chat Output a
+    headless run (`lfx run`, which answers with one output) keeps."""
 
     endpoint: str
-    template: str
-    component: str
     title: str
     description: str
     tags: tuple[str, ...]
+    answer_node: str
 
     @property
     def flow_id(self) -> str:
@@ -75,15 +105,25 @@ class FlowSpec:
         """The exported JSON's file name under `flows/`."""
         return f"{self.endpoint}.json"
 
+
+@dataclass(frozen=True, kw_only=True)
+class AnalysisFlowSpec(FlowSpec):
+    """An analysis flow: a `FlowSpec` that runs the analysis template `template` in the node
+    class `<component>Component`."""
+
+    template: str
+    component: str
+    answer_node: str = REPORT_NODE
+
     def tweaks(self, tenant: str, window: WindowChoice) -> dict[str, dict[str, Any]]:
         """Langflow run-API tweaks that set the tenant and the window."""
         return {TENANT_NODE: {"input_value": tenant}, TEMPLATE_NODE: window.fields()}
 
 
-ANALYSIS_FLOWS: dict[str, FlowSpec] = {
+ANALYSIS_FLOWS: dict[str, AnalysisFlowSpec] = {
     spec.endpoint: spec
     for spec in (
-        FlowSpec(
+        AnalysisFlowSpec(
             endpoint="campaign-insights",
             template="campaign_insights",
             component="CampaignInsights",
@@ -94,7 +134,7 @@ ANALYSIS_FLOWS: dict[str, FlowSpec] = {
             ),
             tags=("marketing", "analysis", "campaigns"),
         ),
-        FlowSpec(
+        AnalysisFlowSpec(
             endpoint="platform-events-analysis",
             template="platform_events",
             component="PlatformEventsAnalysis",
@@ -105,7 +145,7 @@ ANALYSIS_FLOWS: dict[str, FlowSpec] = {
             ),
             tags=("marketing", "analysis", "integrations"),
         ),
-        FlowSpec(
+        AnalysisFlowSpec(
             endpoint="audience-trends",
             template="audience_trends",
             component="AudienceTrends",
@@ -116,7 +156,7 @@ ANALYSIS_FLOWS: dict[str, FlowSpec] = {
             ),
             tags=("marketing", "analysis", "audiences"),
         ),
-        FlowSpec(
+        AnalysisFlowSpec(
             endpoint="roi-optimization",
             template="roi_optimization",
             component="ROIOptimizer",
@@ -131,11 +171,63 @@ ANALYSIS_FLOWS: dict[str, FlowSpec] = {
 }
 
 
+@dataclass(frozen=True, kw_only=True)
+class ChatFlowSpec(FlowSpec):
+    """A flow that answers a chat message (a draft, a question) for one tenant: the message
+    goes to `input_node`, the tenant to the `tenant_id` of `tenant_nodes`, the brand to the
+    `brand` of `brand_nodes`."""
+
+    input_node: str
+    tenant_nodes: tuple[str, ...]
+    brand_nodes: tuple[str, ...] = ()
+
+    def tweaks(self, text: str, tenant: str, brand: str = "") -> dict[str, dict[str, Any]]:
+        """Langflow run-API tweaks that set the message, the tenant and the brand."""
+        tweaks: dict[str, dict[str, Any]] = {self.input_node: {"input_value": text}}
+        for node in self.tenant_nodes:
+            tweaks.setdefault(node, {})["tenant_id"] = tenant
+        for node in self.brand_nodes:
+            tweaks.setdefault(node, {})["brand"] = brand
+        return tweaks
+
+
+BRAND_VOICE_FLOW = ChatFlowSpec(
+    endpoint="brand-voice-check",
+    title="Brand Voice Check",
+    description=(
+        "Score how on-brand a draft is (0-100, calibrated on the brand's approved copy), with "
+        "the verdict and the nearest exemplars. Set the tenant and brand, then type a draft."
+    ),
+    tags=("marketing", "brand voice", "copy"),
+    answer_node=SCORE_NODE,
+    input_node=DRAFT_NODE,
+    tenant_nodes=(BRAND_SEARCH_NODE,),
+    brand_nodes=(BRAND_SEARCH_NODE,),
+)
+AGENT_FLOW = ChatFlowSpec(
+    endpoint="marketing-analyst-agent",
+    title="Marketing Analyst Agent",
+    description=(
+        "An agent that answers questions about one tenant's marketing with read-only lake "
+        f"queries, its remembered insights and brand-voice checks. Needs {MODEL_KEY_VARIABLE}."
+    ),
+    tags=("marketing", "agents", "analysis"),
+    answer_node=ANSWER_NODE,
+    input_node=QUESTION_NODE,
+    tenant_nodes=(QUERY_TOOL_NODE, RECALL_TOOL_NODE, BRAND_TOOL_NODE, CHAT_MEMORY_NODE),
+    brand_nodes=(BRAND_TOOL_NODE,),
+)
+# Every flow, analysis flows first.
+FLOWS: dict[str, FlowSpec] = {
+    **ANALYSIS_FLOWS,
+    BRAND_VOICE_FLOW.endpoint: BRAND_VOICE_FLOW,
+    AGENT_FLOW.endpoint: AGENT_FLOW,
+}
+
+
 def flow_spec(name: str) -> FlowSpec:
-    """The analysis flow called `name` (its endpoint name)."""
+    """The flow called `name` (its endpoint name)."""
     try:
-        return ANALYSIS_FLOWS[name]
+        return FLOWS[name]
     except KeyError:
-        raise FlowError(
-            f"There is no analysis flow {name!r}; choose one of {', '.join(ANALYSIS_FLOWS)}."
-        ) from None
+        raise FlowError(f"There is no flow {name!r}; choose one of {', '.join(FLOWS)}.") from None

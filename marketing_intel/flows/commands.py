@@ -16,9 +16,18 @@ from typing import Annotated
 import typer
 from rich.markdown import Markdown
 
-from marketing_intel.flows.catalog import ANALYSIS_FLOWS, FlowError, WindowChoice, flow_spec
+from marketing_intel.flows.catalog import (
+    FLOWS,
+    AnalysisFlowSpec,
+    ChatFlowSpec,
+    FlowError,
+    FlowSpec,
+    WindowChoice,
+    flow_spec,
+)
 from marketing_intel.flows.files import CHECKOUT_FLOWS
-from marketing_intel.flows.headless import run_headless
+from marketing_intel.flows.headless import run_flow_headless, run_headless
+from marketing_intel.flows.run_api import json_from_message
 from marketing_intel.terminal import console, user_errors
 
 app = typer.Typer(help="The template flows: list, export from their builders, run headless.")
@@ -26,9 +35,10 @@ app = typer.Typer(help="The template flows: list, export from their builders, ru
 
 @app.command("list")
 def list_flows() -> None:
-    """The analysis flows and the template each runs."""
-    for spec in ANALYSIS_FLOWS.values():
-        console.print(f"{spec.endpoint:<26} {spec.template:<18} {spec.title}")
+    """The flows, and the template each analysis flow runs."""
+    for spec in FLOWS.values():
+        runs = spec.template if isinstance(spec, AnalysisFlowSpec) else "-"
+        console.print(f"{spec.endpoint:<26} {runs:<18} {spec.title}")
 
 
 @app.command()
@@ -58,17 +68,36 @@ def export(
 
 @app.command()
 def run(
-    name: Annotated[str, typer.Argument(help="The flow: " + ", ".join(ANALYSIS_FLOWS))],
+    name: Annotated[str, typer.Argument(help="The flow: " + ", ".join(FLOWS))],
     tenant: Annotated[str, typer.Option(help="The tenant to analyze.")],
+    text: Annotated[
+        str | None,
+        typer.Option("--input", help="The draft or question of a chat flow."),
+    ] = None,
+    brand: Annotated[str, typer.Option(help="The brand (brand-voice-check).")] = "",
     days: Annotated[int, typer.Option(min=1, help="The last N days up to today (UTC).")] = 28,
     start: Annotated[str | None, typer.Option(help="Start date YYYY-MM-DD (with --end).")] = None,
     end: Annotated[str | None, typer.Option(help="End date YYYY-MM-DD, inclusive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Run a flow headless with lfx (the same JSON Langflow serves) and print its report."""
+    """Run a flow headless with lfx (the same JSON Langflow serves) and print its report, or a
+    chat flow's answer."""
     with user_errors():
-        report = run_headless(flow_spec(name), tenant, WindowChoice(days=days, start=start, end=end))
+        spec = flow_spec(name)
+        if not isinstance(spec, AnalysisFlowSpec):
+            sys.stdout.write(_chat_answer(spec, text, tenant, brand).strip() + "\n")
+            return
+        report = run_headless(spec, tenant, WindowChoice(days=days, start=start, end=end))
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
         console.print(Markdown(report.narrative))
+
+
+def _chat_answer(spec: FlowSpec, text: str | None, tenant: str, brand: str) -> str:
+    if not isinstance(spec, ChatFlowSpec):
+        raise FlowError(f"mi flows run cannot set the inputs of {spec.endpoint}.")
+    if not text:
+        raise FlowError(f"The flow {spec.endpoint} answers a message: give it with --input TEXT.")
+    # A JSON answer (brand-voice-check's score) prints as plain JSON, without Langflow's fence.
+    return json_from_message(run_flow_headless(spec, spec.tweaks(text, tenant, brand)))

@@ -1,0 +1,114 @@
+"""The marketing-analyst-agent flow: a Langflow Agent whose tools are our nodes, with ZeroDB
+Chat Memory as its conversation memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lfx.base.tools.constants import TOOL_OUTPUT_DISPLAY_NAME, TOOL_OUTPUT_NAME
+from lfx.components.input_output import ChatInput, ChatOutput
+from lfx.components.models_and_agents import AgentComponent, MemoryComponent, PromptComponent
+from lfx.custom.custom_component.component import Component
+from lfx.graph import Graph
+from lfx.io import Output
+
+from components.marketing_intel.bigquery_query import BigQueryQueryComponent
+from components.marketing_intel.brand_voice import BrandVoiceSearchComponent
+from components.marketing_intel.zerodb_memory import (
+    ZeroDBChatMemoryComponent,
+    ZeroDBMemoryRecallComponent,
+)
+from marketing_intel.flows import (
+    AGENT_FLOW,
+    AGENT_NODE,
+    ANSWER_NODE,
+    BRAND_TOOL_NODE,
+    CHAT_MEMORY_NODE,
+    HISTORY_NODE,
+    INSTRUCTIONS_NODE,
+    MODEL_KEY_VARIABLE,
+    QUERY_TOOL_NODE,
+    QUESTION_NODE,
+    RECALL_TOOL_NODE,
+)
+
+SPEC = AGENT_FLOW
+# The question, and the tenant of every tenant-scoped node (the brand for brand checks). Agents
+# never set these: they are node fields, not tool arguments.
+API_EDITABLE = {
+    QUESTION_NODE: ("input_value",),
+    QUERY_TOOL_NODE: ("tenant_id",),
+    RECALL_TOOL_NODE: ("tenant_id",),
+    BRAND_TOOL_NODE: ("tenant_id", "brand"),
+    CHAT_MEMORY_NODE: ("tenant_id",),
+}
+# Secret fields exported as global-variable names, resolved at run time.
+VARIABLES = {AGENT_NODE: {"api_key": MODEL_KEY_VARIABLE}}
+
+MODEL = "gpt-4o-mini"
+INSTRUCTIONS = """You are a marketing analyst for one tenant. Answer with numbers you looked up.
+- Query the marketing lake (BigQuery SQL over platform_events, campaign_metrics,
+  integration_raw_data, audience_insights) with the BigQuery Query tool; rows are limited to
+  the tenant automatically.
+- Recall earlier insights about the tenant with the ZeroDB Memory Recall tool.
+- Check marketing copy against the brand's voice with the Brand Voice Search tool.
+Say which tool each number comes from, and say so when the data cannot answer.
+
+The conversation so far:
+{history}"""
+
+
+def graph() -> Graph:
+    """`ChatInput-question -> Agent-analyst -> ChatOutput-answer`, the agent's tools being
+    BigQuery Query, ZeroDB Memory Recall and Brand Voice Search, and its instructions carrying
+    the conversation recalled from ZeroDB Chat Memory (through Message History)."""
+    question = ChatInput(_id=QUESTION_NODE)
+    chat_memory = ZeroDBChatMemoryComponent(_id=CHAT_MEMORY_NODE)
+    chat_memory.set(tenant_id="")
+    history = MemoryComponent(_id=HISTORY_NODE)
+    history.set(memory=chat_memory.build_message_history, mode="Retrieve", n_messages=20)
+    instructions = PromptComponent(_id=INSTRUCTIONS_NODE)
+    instructions.set(template=INSTRUCTIONS, history=history.retrieve_messages_as_text)
+    query = BigQueryQueryComponent(_id=QUERY_TOOL_NODE)
+    query.set(tenant_id="")
+    recall = ZeroDBMemoryRecallComponent(_id=RECALL_TOOL_NODE)
+    recall.set(tenant_id="")
+    brand = BrandVoiceSearchComponent(_id=BRAND_TOOL_NODE)
+    brand.set(tenant_id="", brand="")
+    agent = AgentComponent(_id=AGENT_NODE)
+    agent.set(
+        # The model a user starts from; the key is the global variable MODEL_KEY_VARIABLE.
+        model=[{"name": MODEL, "provider": "OpenAI", "metadata": {}}],
+        input_value=question.message_response,
+        system_prompt=instructions.build_prompt,
+        tools=[as_tool(query), as_tool(recall), as_tool(brand)],
+        # The conversation comes from ZeroDB Chat Memory, not Langflow's own message table.
+        n_messages=0,
+        add_current_date_tool=False,
+        add_calculator_tool=False,
+    )
+    answer = ChatOutput(_id=ANSWER_NODE)
+    answer.set(input_value=agent.message_response, sender_name="Analyst")
+
+    graph = Graph()
+    for component in (question, chat_memory, history, instructions, query, recall, brand, agent):
+        graph.add_component(component)
+    graph.add_component(answer)
+    graph.prepare(start_component_id=question.get_id())
+    return graph
+
+
+def as_tool(component: Component) -> Callable[[], Any]:
+    """Switch `component` to tool mode, as the canvas's Tool Mode toggle does: its only output
+    is the toolset (one tool, whose arguments are the component's `tool_mode` inputs)."""
+    component.outputs = [
+        Output(
+            name=TOOL_OUTPUT_NAME,
+            display_name=TOOL_OUTPUT_DISPLAY_NAME,
+            method="to_toolkit",
+            types=["Tool"],
+        )
+    ]
+    component.map_outputs()
+    return component.to_toolkit
