@@ -60,7 +60,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 
-_WEBHOOK_BODY = {
+# The webhook route reads its path parameters from the request rather than declaring them:
+# FastAPI's parameter validation costs about 10 us a request on the hottest route, for two
+# strings. They are declared here for the OpenAPI schema instead.
+_WEBHOOK_OPENAPI = {
+    "parameters": [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in ("platform", "source_id")
+    ],
     "requestBody": {
         "required": True,
         "description": "The platform's webhook, byte for byte as it signed it.",
@@ -70,7 +77,7 @@ _WEBHOOK_BODY = {
                 "example": {"id": 820982911946154508, "topic": "orders/create"},
             }
         },
-    }
+    },
 }
 
 
@@ -152,15 +159,16 @@ def _webhook_routes(
         "/v1/webhooks/{platform}/{source_id}",
         response_model=Accepted,
         responses={**_ERRORS, 400: {"model": ErrorBody}, 404: {"model": ErrorBody}},
-        openapi_extra=_WEBHOOK_BODY,
+        openapi_extra=_WEBHOOK_OPENAPI,
         tags=["webhooks"],
     )
-    async def receive_webhook(platform: str, source_id: str, request: Request) -> Response:
+    async def receive_webhook(request: Request) -> Response:
         """Verify a platform's signed webhook and store it; 200 only once it is committed.
 
         A redelivery (same delivery or event id) answers 200 and is stored once.
         """
-        source = await _source(bridge, platform, source_id)
+        platform = request.path_params["platform"]
+        source = await _source(bridge, platform, request.path_params["source_id"])
         body = await request.body()
         try:
             entries = accept_webhook(source, request.headers, body)

@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     bridge_flush_max_attempts: int = Field(8, ge=1, description="Then the row is dead-lettered.")
     bridge_flush_backoff_s: float = Field(1.0, gt=0, description="First retry delay; doubles.")
     bridge_flush_backoff_max_s: float = Field(300.0, gt=0)
+    bridge_inbox_retention_s: int = Field(
+        7 * 24 * 3600,
+        ge=3600,
+        description="How long flushed inbox rows are kept to recognise redeliveries (platforms "
+        "stop retrying within 3 days); then the flusher deletes them.",
+    )
 
     # Agent jobs (marketing_intel.jobs): the flow-runs queue and its workers
     redis_url: SecretStr | None = Field(

@@ -203,6 +203,16 @@ def inbox_replay(
     console.print(f"{replayed} dead letters are pending again.")
 
 
+@inbox_app.command("prune")
+def inbox_prune() -> None:
+    """Delete flushed events older than MI_BRIDGE_INBOX_RETENTION_S now (the flusher also does
+    this every 10 minutes)."""
+    with user_errors():
+        bridge = _bridge()
+        pruned = bridge.inbox.prune_flushed(bridge.settings.bridge_inbox_retention_s)
+    console.print(f"{pruned} flushed events past their retention deleted.")
+
+
 @bridge_app.command("serve")
 def bridge_serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,8 @@ class FlushPolicy:
     backoff_s: float = 1.0
     backoff_max_s: float = 300.0
     idle_wait_s: float = 0.5
+    retention_s: float = 7 * 24 * 3600
+    prune_every_s: float = 600.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FlushPolicy:
@@ -59,6 +62,7 @@ class FlushPolicy:
             backoff_s=settings.bridge_flush_backoff_s,
             backoff_max_s=settings.bridge_flush_backoff_max_s,
             idle_wait_s=settings.bridge_flush_interval_s,
+            retention_s=settings.bridge_inbox_retention_s,
         )
 
 
@@ -123,8 +127,13 @@ class Flusher:
     def run(
         self, stop: threading.Event, on_pass: Callable[[FlushResult], None] | None = None
     ) -> None:
-        """Flush until `stop` is set; waits `idle_wait_s` whenever nothing was due."""
+        """Flush until `stop` is set; waits `idle_wait_s` whenever nothing was due. Every
+        `prune_every_s` it also deletes the flushed rows past their retention."""
+        next_prune = time.monotonic()
         while not stop.is_set():
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + self._policy.prune_every_s
+                self._prune()
             try:
                 result = self.flush_once()
             except MarketingIntelError as error:  # the inbox database is away: try again later
@@ -137,6 +146,15 @@ class Flusher:
                 on_pass(result)
             if result.claimed < self._policy.batch_size or result.retried:
                 stop.wait(self._policy.idle_wait_s)
+
+    def _prune(self) -> None:
+        try:
+            pruned = self._inbox.prune_flushed(self._policy.retention_s)
+        except MarketingIntelError as error:  # the database is away: the next pass retries
+            _log.warning("Pruning flushed inbox rows failed: %s", error)
+            return
+        if pruned:
+            _log.info("Pruned %d flushed inbox rows past their retention", pruned)
 
     def _normalize(
         self, rows: list[InboxRow], salts: dict[str, bytes]

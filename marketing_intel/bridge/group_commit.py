@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from marketing_intel.bridge.errors import BridgeUnavailable
 from marketing_intel.bridge.inbox import InboxEntry
@@ -32,6 +33,9 @@ class GroupCommitWriter:
         self._waiting: list[tuple[list[InboxEntry], asyncio.Future[None]]] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # One thread of its own: commits are sequential anyway, and one thread stays warm where
+        # the shared pool would hand each batch to another.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-writer")
 
     def start(self) -> None:
         """Start the writer task on the running event loop."""
@@ -46,6 +50,7 @@ class GroupCommitWriter:
             await self._task
         self._fail(self._waiting, BridgeUnavailable("The bridge is shutting down; retry."))
         self._waiting = []
+        self._thread.shutdown(wait=True)
 
     async def write(self, entries: list[InboxEntry]) -> None:
         """Return once `entries` are committed; raise `BridgeUnavailable` if they were not."""
@@ -74,7 +79,8 @@ class GroupCommitWriter:
     async def _commit(self, batch: list[tuple[list[InboxEntry], asyncio.Future[None]]]) -> None:
         entries = [entry for request_entries, _ in batch for entry in request_entries]
         try:
-            await asyncio.to_thread(self._write_batch, entries)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._thread, self._write_batch, entries)
         except BridgeUnavailable as error:
             self._fail(batch, error)
         except Exception:  # a bug: log it, answer "retry" (never a 4xx), keep serving

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 
 from marketing_intel.bridge.database import inbox, insert_new_only, transaction
@@ -206,6 +206,27 @@ class Inbox:
             DeadLetter(r.id, r.tenant_id, r.platform, r.dedupe_key, r.attempts, r.last_error)
             for r in rows
         ]
+
+    def prune_flushed(self, older_than_s: float, *, chunk: int = 10_000) -> int:
+        """Delete the rows flushed more than `older_than_s` seconds ago; returns how many.
+
+        Flushed rows stay a while only to recognise redeliveries. A redelivery after they are
+        gone is stored and flushed again, and lands on its own stable lake row (nothing doubles).
+        Deletes go `chunk` rows per transaction, so webhook writes never wait long for the lock.
+        """
+        before = _now() - dt.timedelta(seconds=older_than_s)
+        deleted = 0
+        while True:
+            oldest = (
+                select(inbox.c.id)
+                .where(inbox.c.state == "flushed", inbox.c.flushed_at < before)
+                .limit(chunk)
+            )
+            with transaction(self.engine) as connection:
+                done = connection.execute(delete(inbox).where(inbox.c.id.in_(oldest)))
+            deleted += int(done.rowcount)
+            if done.rowcount < chunk:
+                return deleted
 
     def replay(self, ids: Sequence[int] | None = None) -> int:
         """Make dead rows (all, or those in `ids`) pending again with fresh attempts."""
