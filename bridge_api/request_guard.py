@@ -39,10 +39,14 @@ class RequestGuard:
             await send(message)
 
         try:
-            if _declared_length(scope) > self.max_body_bytes:
+            declared = _declared_length(scope)
+            if declared is not None and declared > self.max_body_bytes:
                 await _too_large(self.max_body_bytes, counting_send)
                 return
-            await self.app(scope, self._limited(receive), counting_send)
+            # The server delivers no more than a declared Content-Length: only a body without
+            # one (chunked) needs counting as it streams in.
+            checked = receive if declared is not None else self._limited(receive)
+            await self.app(scope, checked, counting_send)
         finally:
             self.metrics.requests.labels(route, str(status["code"])).inc()
 
@@ -61,14 +65,16 @@ class RequestGuard:
         return limited_receive
 
 
-def _declared_length(scope: Scope) -> int:
+def _declared_length(scope: Scope) -> int | None:
+    """The Content-Length that bounds the body; None when there is none, it is not a number, or
+    a Transfer-Encoding overrides it (then the body is counted as it streams in)."""
+    length = None
     for name, value in scope["headers"]:
+        if name == b"transfer-encoding":
+            return None
         if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return 0  # the server rejects a malformed length itself
-    return 0
+            length = int(value) if value.isdigit() else None
+    return length
 
 
 async def _too_large(limit: int, send: Send) -> None:
