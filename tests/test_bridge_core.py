@@ -184,6 +184,23 @@ def test_flushed_rows_are_pruned_after_their_retention_and_a_late_redelivery_lan
     assert len(raws) == len(events) == 3
 
 
+def test_the_running_flusher_prunes_what_is_past_the_retention(bridge):
+    bridge.inbox.write([entry("old")])
+    bridge.flusher().flush_all()
+    with bridge.engine.begin() as connection:
+        aged = dt.datetime.now(dt.UTC) - dt.timedelta(
+            seconds=bridge.settings.bridge_inbox_retention_s + 60
+        )
+        connection.execute(update(inbox_table).values(flushed_at=aged))
+    bridge.inbox.write([entry("new")])
+    stop = threading.Event()
+
+    bridge.flusher().run(stop, on_pass=lambda _: stop.set())  # one pass
+
+    status = bridge.inbox.status()
+    assert (status.flushed, status.pending) == (1, 0)  # "old" pruned, "new" flushed
+
+
 def test_failures_back_off_then_go_dead_with_their_error_and_can_be_replayed(bridge):
     bridge.inbox.write([entry("k1"), entry("k2")])
     token, rows = bridge.inbox.claim(10, lease_s=60)
