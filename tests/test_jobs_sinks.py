@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import fcntl
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from marketing_intel.cache import CacheKey, open_cache
+from marketing_intel.cli import app
 from marketing_intel.cache.single_flight import lock_bucket
 from marketing_intel.cache.sqlite_cache import LOCK_BUCKETS
 from marketing_intel.config import Settings, load_settings
@@ -194,3 +197,34 @@ def test_a_failing_sink_makes_the_job_retry_and_the_retry_stores_once(
         await processor.aclose()
 
     asyncio.run(scenario())
+
+
+def test_mi_jobs_show_says_where_the_result_is(
+    settings: Settings, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def complete() -> None:
+        queue = BullMQFlowRunQueue(BullMQOptions(MACHINE_REDIS_URL, prefix=prefix))
+        processor = processor_from_settings(settings)
+        async with working(queue, processor):
+            await queue.enqueue(FlowRunRequest(flow="echo", tenant_id="acme", idempotency_key="s"))
+            await wait_for(queue, "s", ("completed",))
+        await queue.close()
+        await processor.aclose()
+
+    asyncio.run(complete())
+    monkeypatch.setenv("MI_REDIS_URL", MACHINE_REDIS_URL)
+    monkeypatch.setenv("MI_JOBS_PREFIX", prefix)
+    monkeypatch.setenv("MI_HOME", str(settings.home))
+    shown = CliRunner().invoke(app, ["jobs", "show", "s", "--full"])
+    assert shown.exit_code == 0, shown.output
+    document = json.loads(shown.stdout)
+    where = document["stored_in"]
+    assert where["cache"] == {
+        "store": f"insight cache ({settings.cache_path})",
+        "tenant_id": "acme",
+        "template": FLOW_RUN_TEMPLATE,
+        "key": flow_run_key("acme", "echo", "s").digest,
+    }
+    assert where["memory"]["store"] == f"agent memory ({settings.memory_file})"
+    assert where["memory"]["id"] == document["result"]["stored"]["memory"]
+    assert document["full_result"]["output"] == {"texts": ["acme"], "data": []}
