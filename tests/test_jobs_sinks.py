@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from marketing_intel.cache import CacheKey, open_cache
-from marketing_intel.cli import app
 from marketing_intel.cache.single_flight import lock_bucket
 from marketing_intel.cache.sqlite_cache import LOCK_BUCKETS
+from marketing_intel.cli import app
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.jobs import FlowRunRecord, FlowRunRequest
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
