@@ -228,3 +228,30 @@ def test_mi_jobs_show_says_where_the_result_is(
     assert where["memory"]["store"] == f"agent memory ({settings.memory_file})"
     assert where["memory"]["id"] == document["result"]["stored"]["memory"]
     assert document["full_result"]["output"] == {"texts": ["acme"], "data": []}
+
+
+def test_concurrent_jobs_are_each_remembered_once_and_a_failed_write_fails_each(
+    settings: Settings,
+) -> None:
+    sink = MemorySink.from_settings(settings)
+    jobs = [record(f"finding number {n}", job_id=f"job-{n}") for n in range(6)]
+
+    async def store_all() -> list[str]:
+        return list(await asyncio.gather(*(sink.store(job) for job in [*jobs, jobs[0]])))
+
+    ids = asyncio.run(store_all())
+    assert ids[-1] == ids[0]  # the same job twice in one batch: one memory
+    listed = sink.memories.list(MemoryFilter(tenant="acme")).records
+    assert sorted(memory.id for memory in listed) == sorted(set(ids))
+    assert {memory.session for memory in listed} == {f"job-{n}" for n in range(6)}
+
+    sink.memories.close()  # a store that cannot write: every job of the batch gets its error
+    failing = [record("after close", job_id=f"late-{n}") for n in range(3)]
+
+    async def store_failing() -> list[BaseException | str]:
+        return list(
+            await asyncio.gather(*(sink.store(job) for job in failing), return_exceptions=True)
+        )
+
+    outcomes = asyncio.run(store_failing())
+    assert all(isinstance(outcome, Exception) for outcome in outcomes), outcomes

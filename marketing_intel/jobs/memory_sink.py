@@ -4,12 +4,18 @@ The memory is an `insight` of agent `<flow>` in session `<job id>`, keyed by the
 (a hash of tenant, agent, session, kind and key) is the same on every run of the job. A memory
 that exists already is left as it is: a re-run of the job (a retry, a worker that died after
 storing) changes nothing, and does not pay for embedding the summary again.
+
+Embedding is most of a write's cost (about 2.4 ms for one text, 0.8 ms each in a batch of four,
+on a 2-core machine), so the jobs that finish while one write runs are remembered together in
+the next: a group commit, with no waiting when the worker is idle. A failed write fails every
+job of its batch, and each is retried.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from marketing_intel.config import Settings
@@ -53,6 +59,8 @@ class MemorySink:
 
     memories: MemoryStore
     name: str = "memory"
+    _pending: list[tuple[MemoryRecord, asyncio.Future[str]]] = field(default_factory=list)
+    _writing: asyncio.Task[None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MemorySink:
@@ -61,14 +69,45 @@ class MemorySink:
 
     async def store(self, record: FlowRunRecord) -> str:
         """Remember the run's summary unless an earlier run did; the memory's id."""
-        # Embedding and the store's writes block: off the event loop, which renews job locks.
-        return await asyncio.to_thread(self._remember, run_memory(record))
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._pending.append((run_memory(record), done))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_pending())
+        return await done
 
-    def _remember(self, memory: MemoryRecord) -> str:
-        if self.memories.get(memory.id, tenant=memory.tenant) is not None:
-            return memory.id
-        return self.memories.remember(memory)
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                # Embedding and the store's writes block: off the event loop, which renews
+                # the jobs' locks.
+                ids = await asyncio.to_thread(self._remember, [memory for memory, _ in batch])
+            except asyncio.CancelledError:  # the worker stops at once: no job waits forever
+                for _, done in batch + self._pending:
+                    done.cancel()
+                self._pending = []
+                raise
+            except Exception as error:  # the store's own error type, whatever the backend
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for (_, done), memory_id in zip(batch, ids, strict=True):
+                if not done.done():
+                    done.set_result(memory_id)
+
+    def _remember(self, memories: Sequence[MemoryRecord]) -> list[str]:
+        new = {
+            memory.id: memory
+            for memory in memories
+            if self.memories.get(memory.id, tenant=memory.tenant) is None
+        }
+        if new:
+            self.memories.remember_many(list(new.values()))
+        return [memory.id for memory in memories]
 
     async def aclose(self) -> None:
-        """Close the store's files or connections."""
+        """Finish the writes under way, then close the store's files or connections."""
+        if self._writing is not None and not self._writing.done():
+            await self._writing
         await asyncio.to_thread(self.memories.close)
