@@ -24,6 +24,7 @@ from marketing_intel.jobs import FlowRunRequest
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.cache_sink import InsightCacheSink, flow_run_key
 from marketing_intel.jobs.memory_sink import MemorySink
+from marketing_intel.memory import MemoryFilter
 from tests.jobs_flows import echo_flow, slow_echo_flow
 from tests.jobs_support import (
     MACHINE_REDIS_URL,
@@ -255,6 +256,13 @@ def test_a_job_of_a_killed_worker_is_finished_by_another(
     assert counts(MACHINE_REDIS_URL, prefix)["completed"] == 1
     assert sum(counts(MACHINE_REDIS_URL, prefix).values()) == 1
     assert len(list(runs.iterdir())) == 2  # started twice, finished once
+    # One result in each store (the workers' embedded stores under ./.mi).
+    cache = InsightCacheSink.from_settings(load_settings())
+    assert cache.cache.stats("acme").by_template == {"flow_run": 1}
+    memory = MemorySink.from_settings(load_settings())
+    (remembered,) = memory.memories.list(MemoryFilter(tenant="acme")).records
+    assert remembered.id == final.result.stored["memory"]
+    asyncio.run(memory.aclose())
 
 
 def test_sigterm_lets_the_running_job_finish(prefix: str, flows: Path, tmp_path: Path) -> None:
