@@ -184,6 +184,8 @@ def test_a_failing_sink_makes_the_job_retry_and_the_retry_stores_once(
                     status.failed_reason
                 )
                 assert "retry later" in status.failed_reason
+                raw = await queue.queue.client.hget(f"{prefix}:flow-runs:retried", "failedReason")
+                assert raw == status.failed_reason  # plain text on a retry too
                 fcntl.flock(holder, fcntl.LOCK_UN)  # the other writer is done
                 done = await wait_for(queue, "retried", ("completed", "failed"))
         finally:
