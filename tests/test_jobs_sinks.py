@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from marketing_intel.cache import CacheKey, open_cache
@@ -31,6 +32,9 @@ from marketing_intel.jobs.worker import processor_from_settings
 from marketing_intel.memory import MemoryFilter
 from tests.jobs_flows import echo_flow
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, unique_prefix, wait_for, working
+from tests.zerodb_standin import API_KEY as ZERODB_KEY
+from tests.zerodb_standin import PROJECT_ID as ZERODB_PROJECT
+from tests.zerodb_standin import StandInZeroDB
 
 
 @pytest.fixture
@@ -90,12 +94,28 @@ def test_the_cache_sink_is_tenant_scoped(settings: Settings) -> None:
     assert sink.cache.stats("acme").entries == 1
 
 
-def test_the_memory_sink_remembers_a_job_once_for_its_tenant(settings: Settings) -> None:
+@pytest.mark.parametrize("backend", ["local", "zerodb"])
+def test_the_memory_sink_remembers_a_job_once_for_its_tenant(
+    settings: Settings, backend: str, zerodb_server: StandInZeroDB
+) -> None:
+    """On the embedded store and on ZeroDB's API (our stand-in server, tests/zerodb_standin.py:
+    ZeroDB has no local edition), as the settings choose."""
+    if backend == "zerodb":
+        settings = settings.model_copy(
+            update={
+                "memory_backend": "zerodb",
+                "zerodb_base_url": zerodb_server.url,
+                "zerodb_api_key": SecretStr(ZERODB_KEY),
+                "zerodb_project_id": ZERODB_PROJECT,
+            }
+        )
     sink = MemorySink.from_settings(settings)
     try:
         first = asyncio.run(sink.store(record("ROAS fell 30% on the spring campaign")))
         again = asyncio.run(sink.store(record("a re-run says something else")))
         assert first == again
+        if backend == "zerodb":  # the re-run wrote nothing
+            assert [r.method for r in zerodb_server.requests].count("PUT") == 1
         memories = sink.memories.list(MemoryFilter(tenant="acme"))
         assert [memory.id for memory in memories.records] == [first]
         (memory,) = memories.records
