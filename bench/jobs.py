@@ -7,6 +7,10 @@ times a worker from start until all are completed.
 - ours, no-op flow: our worker (validation, summary, result model, metrics) with a runner whose
   flow does nothing: the overhead our layer adds to the queue. Target: at least 50% of the bare
   worker's jobs/s;
+- ours, no-op flow, result sinks on: the same with the worker's result sinks on embedded stores
+  (a fresh folder per run): each job's record written to the insight cache (SQLite) and its
+  summary embedded (MiniLM, int8 ONNX) and remembered in agent memory (sqlite-vec), as `mi
+  worker` does. Target: at least 50% as well;
 - ours, lfx echo flow: for information, a real ChatInput -> ChatOutput flow run in process by
   lfx (what a minimal flow costs on top).
 """
@@ -26,11 +30,14 @@ from typing import Any
 import redis
 from bullmq import Job, Queue, Worker
 
+from marketing_intel.cache import close_shared_caches
+from marketing_intel.config import load_settings
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.flows import FlowCatalog
 from marketing_intel.jobs.models import FlowRunJob
 from marketing_intel.jobs.processing import FlowRunProcessor
 from marketing_intel.jobs.runners import FlowOutput, LfxRunner
+from marketing_intel.jobs.worker import result_sinks
 
 REDIS_URL = os.environ.get("MI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 JOBS = 1000
@@ -106,6 +113,17 @@ async def _ours(prefix: str, jobs: int, processor: FlowRunProcessor) -> float:
     return await _time_until_done(prefix, jobs, start)
 
 
+async def _with_sinks(prefix: str, jobs: int) -> float:
+    """Our worker with the no-op flow and the result sinks on fresh embedded stores."""
+    with tempfile.TemporaryDirectory() as home:
+        processor = FlowRunProcessor(NoOpRunner(), result_sinks(load_settings(home=Path(home))))
+        try:
+            return await _ours(prefix, jobs, processor)
+        finally:
+            await processor.aclose()
+            close_shared_caches()
+
+
 def _once(jobs: int, flow: str, run: Callable[[str], Coroutine[Any, Any, float]]) -> float:
     """Jobs/s of one run on a fresh prefix (deleted afterwards)."""
     prefix = f"mi-bench-{uuid.uuid4().hex[:8]}"
@@ -122,14 +140,18 @@ def _once(jobs: int, flow: str, run: Callable[[str], Coroutine[Any, Any, float]]
 
 def main() -> None:
     """Measure the three workers and print jobs/s and the ratio to the bare worker."""
+    from marketing_intel.embeddings import local_embeddings
     from tests.jobs_flows import echo_flow
 
+    local_embeddings().embed_query("warm-up")  # the model loads once per process, not per run
     noop = FlowRunProcessor(NoOpRunner())
-    bare_rates, our_rates = [], []
-    for _ in range(REPEAT):  # alternated, so a busy moment of the machine hits both
+    bare_rates, our_rates, sink_rates = [], [], []
+    for _ in range(REPEAT):  # alternated, so a busy moment of the machine hits all
         bare_rates.append(_once(JOBS, "noop", lambda prefix: _bare(prefix, JOBS)))
         our_rates.append(_once(JOBS, "noop", lambda prefix: _ours(prefix, JOBS, noop)))
+        sink_rates.append(_once(JOBS, "noop", lambda prefix: _with_sinks(prefix, JOBS)))
     bare, ours = statistics.median(bare_rates), statistics.median(our_rates)
+    sinks = statistics.median(sink_rates)
     with tempfile.TemporaryDirectory() as folder:
         echo_flow(Path(folder))
         lfx = FlowRunProcessor(LfxRunner(FlowCatalog([Path(folder)])))
@@ -139,5 +161,8 @@ def main() -> None:
     print(f"  bare bullmq worker (baseline):  {bare:8.0f} jobs/s")
     print(
         f"  ours, no-op flow:               {ours:8.0f} jobs/s  ratio {ours / bare:.2f} (>= 0.50)"
+    )
+    print(
+        f"  ours, no-op flow, sinks on:     {sinks:8.0f} jobs/s  ratio {sinks / bare:.2f} (>= 0.50)"
     )
     print(f"  ours, lfx echo flow:            {echo:8.0f} jobs/s  ratio {echo / bare:.2f} (info)")

@@ -148,6 +148,9 @@ class RecordingSink:
         self.records[record.key] = record
         return record.key
 
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
 
 def processor_for(flows: Path, *sinks: RecordingSink) -> FlowRunProcessor:
     """A processor running the flows of `flows` in process."""

@@ -19,8 +19,12 @@ import pytest
 from typer.testing import CliRunner
 
 from marketing_intel.cli import app
+from marketing_intel.config import load_settings
 from marketing_intel.jobs import FlowRunRequest
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
+from marketing_intel.jobs.cache_sink import InsightCacheSink, flow_run_key
+from marketing_intel.jobs.memory_sink import MemorySink
+from marketing_intel.memory import MemoryFilter
 from tests.jobs_flows import echo_flow, slow_echo_flow
 from tests.jobs_support import (
     MACHINE_REDIS_URL,
@@ -153,16 +157,28 @@ def test_a_node_bullmq_producer_drives_our_worker(
         )
     assert run.returncode == 0, run.stderr[-2000:]
     outcomes = {outcome["id"]: outcome for outcome in json.loads(run.stdout)}
+    cache = InsightCacheSink.from_settings(load_settings())  # the worker's, under ./.mi
+    memory = MemorySink.from_settings(load_settings())
     for n in range(3):
         outcome = outcomes[f"node-{n}"]
         assert outcome["state"] == "completed"
         assert outcome["returnvalue"]["summary"] == {"text": "acme", "truncated": False}
         assert outcome["returnvalue"]["flow"] == "echo"
         assert outcome["returnvalue"]["timings"]["run_ms"] > 0
+        # Where the full result went, as Node reads it: the cache key and the memory id.
+        stored = outcome["returnvalue"]["stored"]
+        assert stored["cache"] == flow_run_key("acme", "echo", f"node-{n}").digest
+        full = cache.read("acme", "echo", f"node-{n}")
+        assert full is not None and full["output"]["texts"] == ["acme"]
+        assert memory.memories.get(stored["memory"], tenant="acme") is not None
+        assert outcome["returnvalue"]["output"] is None
+    asyncio.run(memory.aclose())
     bad = outcomes["node-bad"]
     assert bad["state"] == "failed"
     assert bad["attemptsMade"] == 1  # the producer asked for 3: a bad job is not retried
-    assert "bad job: malformed job: tenant_id: Field required" in bad["failedReason"]
+    # Plain text, as Node's own workers write it (not JSON-quoted).
+    assert bad["failedReason"].startswith("bad job: malformed job: tenant_id: Field required")
+    assert bad["failedReason"] == status(MACHINE_REDIS_URL, prefix, "node-bad").failed_reason
     assert counts(MACHINE_REDIS_URL, prefix) == {
         "waiting": 0,
         "delayed": 0,
@@ -190,12 +206,14 @@ def test_a_raw_malformed_job_fails_at_once(
         async with working(queue, processor_for(flows)):
             await queue.queue.add("echo", data, {"jobId": "raw", "attempts": 3})
             failed = await wait_for(queue, "raw", ("completed", "failed"))
+        raw = await queue.queue.client.hget(f"{prefix}:flow-runs:raw", "failedReason")
         await queue.close()
         assert failed.state == "failed"
         assert failed.attempts_made == 1
         assert failed.failed_reason is not None
         assert failed.failed_reason.startswith("bad job: malformed job: ")
         assert reason in failed.failed_reason
+        assert raw == failed.failed_reason  # stored plain, as Node's client does
 
     asyncio.run(scenario())
 
@@ -238,6 +256,13 @@ def test_a_job_of_a_killed_worker_is_finished_by_another(
     assert counts(MACHINE_REDIS_URL, prefix)["completed"] == 1
     assert sum(counts(MACHINE_REDIS_URL, prefix).values()) == 1
     assert len(list(runs.iterdir())) == 2  # started twice, finished once
+    # One result in each store (the workers' embedded stores under ./.mi).
+    cache = InsightCacheSink.from_settings(load_settings())
+    assert cache.cache.stats("acme").by_template == {"flow_run": 1}
+    memory = MemorySink.from_settings(load_settings())
+    (remembered,) = memory.memories.list(MemoryFilter(tenant="acme")).records
+    assert remembered.id == final.result.stored["memory"]
+    asyncio.run(memory.aclose())
 
 
 def test_sigterm_lets_the_running_job_finish(prefix: str, flows: Path, tmp_path: Path) -> None:

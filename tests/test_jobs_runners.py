@@ -1,19 +1,18 @@
 """Flow runners and the flow catalog.
 
-The Langflow API runner is tested against a stand-in for Langflow's `POST /api/v1/run/{name}`
-(httpx's MockTransport): a Langflow server takes a minute and over a gigabyte to start, too much
-for every test run. The stand-in checks what the runner sends and answers what Langflow answers;
-the in-process runner runs real lfx flows (tests/test_jobs_queue.py).
+The Langflow API runner's runs and the server's refusals (unknown flow, bad key, refused tweak,
+failing node) are tested against the real server in tests/test_jobs_langflow.py; here only
+what needs no server: an unreachable one, and the tweaks it would be sent. No stand-in for
+Langflow is left: every answer the runner handles is one the real server gives. The in-process
+runner runs real lfx flows (here and in tests/test_jobs_queue.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from marketing_intel.config import ConfigError, load_settings
@@ -22,6 +21,7 @@ from marketing_intel.jobs.flows import FlowCatalog
 from marketing_intel.jobs.results import summarize
 from marketing_intel.jobs.runners import FlowOutput, LangflowAPIRunner, LfxRunner
 from tests.jobs_flows import campaign_insights_flow, echo_flow, slow_echo_flow
+from tests.jobs_support import free_port
 
 
 def job(flow: str = "campaign-insights", tenant: str = "acme", **parameters: Any) -> FlowRunJob:
@@ -29,66 +29,51 @@ def job(flow: str = "campaign-insights", tenant: str = "acme", **parameters: Any
     return FlowRunJob.model_validate({"flow": flow, "tenant_id": tenant, "parameters": parameters})
 
 
-def api_runner(
-    tmp_path: Path, answer: httpx.Response, seen: list[httpx.Request]
-) -> LangflowAPIRunner:
-    """A Langflow API runner whose server answers `answer` and records the requests."""
+def closed_port_runner(tmp_path: Path) -> LangflowAPIRunner:
+    """An API runner for the test flows whose Langflow URL is a port nothing listens on."""
     campaign_insights_flow(tmp_path / "flows")
-    settings = load_settings(langflow_url="http://langflow.test", langflow_api_key="sk-test")
-    runner = LangflowAPIRunner(settings, FlowCatalog([tmp_path / "flows"]))
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return answer
-
-    runner.client = httpx.AsyncClient(
-        base_url="http://langflow.test",
-        headers=runner.client.headers,
-        transport=httpx.MockTransport(handle),
+    settings = load_settings(
+        langflow_url=f"http://127.0.0.1:{free_port()}", langflow_api_key="sk-test"
     )
-    return runner
+    return LangflowAPIRunner(settings, FlowCatalog([tmp_path / "flows"]))
 
 
-def test_the_api_runner_sends_the_tenant_and_inputs_as_tweaks(tmp_path: Path) -> None:
-    report = {
-        "tenant_id": "acme",
-        "template": "campaign_insights",
-        "window": {"start": "2026-11-01", "end": "2026-11-14"},
-        "generated_at": "2026-11-15T00:00:00Z",
-        "insights": [{"kind": "roas_drop", "severity": "warning", "title": "ROAS fell."}],
-    }
-    body = {"outputs": [{"outputs": [{"results": {"message": {"text": json.dumps(report)}}}]}]}
-    seen: list[httpx.Request] = []
-    runner = api_runner(tmp_path, httpx.Response(200, json=body), seen)
-    output = asyncio.run(runner.run(job(inputs={"days": 14})))
+def test_no_langflow_server_is_an_outage_to_retry(tmp_path: Path) -> None:
+    runner = closed_port_runner(tmp_path)
+    with pytest.raises(FlowRunError, match="did not answer"):
+        asyncio.run(runner.run(job()))
     asyncio.run(runner.aclose())
-    (request,) = seen
-    assert request.url.path == "/api/v1/run/campaign-insights"
-    assert request.headers["x-api-key"] == "sk-test"
-    sent = json.loads(request.content)
-    assert sent["input_value"] == "acme"
-    assert sent["tweaks"] == {"insights": {"tenant_id": "acme", "days": 14}}
-    summary = summarize(output)
-    assert summary["template"] == "campaign_insights"
-    assert summary["by_severity"] == {"warning": 1}
-    assert summary["headlines"] == ["ROAS fell."]
+
+
+def test_the_api_runner_sends_the_tenant_as_input_and_the_inputs_as_tweaks(
+    tmp_path: Path,
+) -> None:
+    """A server runs the flow with its edges: the tenant reaches the template through the chat
+    input (a tenant_id tweak, which the flow does not declare, would be refused)."""
+    campaign_insights_flow(tmp_path / "flows")
+    flow = FlowCatalog([tmp_path / "flows"]).get("campaign-insights")
+    assert flow.tenant_wired == {"insights"}
+    assert flow.api_tweaks(job(inputs={"days": 14})) == {"insights": {"days": 14}}
+    assert flow.tweaks_for(job(inputs={"days": 14})) == {
+        "insights": {"tenant_id": "acme", "days": 14}
+    }
 
 
 @pytest.mark.parametrize(
-    ("status", "error", "message"),
+    ("flow", "tweaks", "message"),
     [
-        (404, BadJobError, "unknown flow 'campaign-insights'"),
-        (422, BadJobError, "Langflow refused the run"),
-        (401, FlowRunError, "MI_LANGFLOW_API_KEY"),
-        (500, FlowRunError, "Langflow failed to run 'campaign-insights' \\(500\\)"),
+        ("campaign-insights", {"input": {"input_value": "globex"}}, "it feeds the tenant_id"),
+        ("only-on-the-server", {"node": {"tenant_id": "globex"}}, "the job's tenant_id is used"),
     ],
+    ids=["tenant-source", "server-only-flow"],
 )
-def test_the_api_runner_tells_bad_jobs_from_outages(
-    tmp_path: Path, status: int, error: type[Exception], message: str
+def test_no_tweak_may_point_a_run_at_another_tenant(
+    tmp_path: Path, flow: str, tweaks: dict[str, Any], message: str
 ) -> None:
-    runner = api_runner(tmp_path, httpx.Response(status, text="nope"), [])
-    with pytest.raises(error, match=message):
-        asyncio.run(runner.run(job()))
+    runner = closed_port_runner(tmp_path)  # refused before anything is sent
+    with pytest.raises(BadJobError, match=message):
+        asyncio.run(runner.run(job(flow, tweaks=tweaks)))
+    asyncio.run(runner.aclose())
 
 
 def test_a_langflow_url_needs_its_api_key() -> None:

@@ -11,6 +11,7 @@ from marketing_intel.jobs.errors import (
     IdempotencyConflictError,
     JobError,
     JobNotFoundError,
+    ResultStoreError,
 )
 from marketing_intel.jobs.models import (
     FlowRunJob,
@@ -38,5 +39,6 @@ __all__ = [
     "JobState",
     "JobStatus",
     "ResultSink",
+    "ResultStoreError",
     "open_flow_run_queue",
 ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bullmq import Job, Queue, UnrecoverableError, Worker
+from bullmq.scripts import Scripts
 
 from marketing_intel.config import Settings
 from marketing_intel.jobs import metrics
@@ -155,7 +156,7 @@ class BullMQFlowRunQueue:
                 raise UnrecoverableError(f"bad job: {error}") from error
             return result.model_dump(mode="json")
 
-        worker = Worker(
+        worker = _PlainReasonWorker(
             self.options.name,
             process,
             {
@@ -187,6 +188,34 @@ class BullMQFlowRunQueue:
         await self.queue.close()
 
 
+class _PlainReasonScripts(Scripts):
+    """BullMQ's scripts, writing a failed job's reason as plain text.
+
+    bullmq for Python before 3.x JSON-encodes the reason of a job's final failure (`boom` is
+    stored as `"boom"`, in the job and in the `failed` event), where Node's client, the
+    backend's, stores `err.message` as is (taskforcesh/bullmq#4596, fixed upstream in the 3.x
+    line). We stay on 2.x below 2.26 (2.26 pins a croniter Langflow 1.13 cannot use), so the
+    one argument is put back here. Retries (moved to delayed) already store it plain."""
+
+    def moveToFinishedArgs(
+        self, job: Job, val: Any, propVal: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """The library's arguments, with the failed reason unencoded."""
+        keys, argv = super().moveToFinishedArgs(job, val, propVal, *args, **kwargs)
+        if propVal == "failedReason":
+            argv[3] = str(val)  # the message, as Node writes it
+        return keys, argv
+
+
+class _PlainReasonWorker(Worker):
+    """A BullMQ worker whose jobs fail with plain-text reasons (see `_PlainReasonScripts`)."""
+
+    def __init__(self, name: str, processor: Any, opts: dict[str, Any]) -> None:
+        super().__init__(name, processor, opts)
+        # Jobs the worker fetches use its `scripts` (`Job.scripts = queue.scripts`).
+        self.scripts = _PlainReasonScripts(self.prefix, name, self.redisConnection)
+
+
 def _state(state: str) -> JobState:
     states: dict[str, JobState] = {
         "wait": "waiting",
@@ -202,8 +231,9 @@ def _state(state: str) -> JobState:
 
 
 def _reason(text: str | None) -> str | None:
-    # bullmq for Python 2.x stores the reason JSON-encoded; Node's client stores it plain.
-    if text and text.startswith('"'):
+    # Jobs failed by a worker without `_PlainReasonScripts` (ours before it, or any bullmq for
+    # Python 2.x) hold the reason JSON-encoded: read those as the text they encode.
+    if text and text.startswith('"') and text.endswith('"'):
         with contextlib.suppress(ValueError):
             return str(json.loads(text))
     return text

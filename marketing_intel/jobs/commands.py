@@ -14,8 +14,15 @@ from rich.table import Table
 
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue
+from marketing_intel.jobs.cache_sink import FLOW_RUN_TEMPLATE, InsightCacheSink
 from marketing_intel.jobs.errors import JobError, JobNotFoundError
-from marketing_intel.jobs.models import FlowRunParameters, FlowRunRequest, JobState, JobStatus
+from marketing_intel.jobs.models import (
+    FlowRunParameters,
+    FlowRunRequest,
+    FlowRunResult,
+    JobState,
+    JobStatus,
+)
 from marketing_intel.jobs.queue import QUEUE_STATES
 from marketing_intel.jobs.worker import run_worker
 from marketing_intel.terminal import console, user_errors
@@ -103,13 +110,60 @@ def list_jobs(
 
 
 @jobs_app.command("show")
-def show(job_id: Annotated[str, typer.Argument(help="The job id (its idempotency key).")]) -> None:
-    """Print one job's state, failure reason and result as JSON."""
+def show(
+    job_id: Annotated[str, typer.Argument(help="The job id (its idempotency key).")],
+    full: Annotated[
+        bool, typer.Option("--full", help="Add the full result, read from the insight cache.")
+    ] = False,
+) -> None:
+    """Print one job's state, failure reason and result as JSON, with where its full result
+    was stored (`stored_in`: the insight cache entry and the memory id)."""
     with user_errors():
+        settings = _redis_settings()
         status = _with_queue(lambda queue: queue.status(job_id))
         if status is None:
             raise JobNotFoundError(f"no job {job_id!r}; `mi jobs list` shows the jobs there are")
-    _print(status)
+        document: dict[str, Any] = status.model_dump(mode="json")
+        if status.result is not None and status.result.stored:
+            document["stored_in"] = _stored_in(settings, status.result)
+            if full and "cache" in status.result.stored:
+                sink = InsightCacheSink.from_settings(settings)
+                document["full_result"] = sink.read(
+                    status.result.tenant_id, status.result.flow, status.id
+                )
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def _stored_in(settings: Settings, result: FlowRunResult) -> dict[str, Any]:
+    """Where each result sink put the job's result, in words a reader can follow."""
+    places: dict[str, Any] = {}
+    for sink, key in result.stored.items():
+        if sink == "cache":
+            where = (
+                f"PostgreSQL schema {settings.cache_schema}"
+                if settings.cache_backend == "postgres"
+                else str(settings.cache_path)
+            )
+            places[sink] = {
+                "store": f"insight cache ({where})",
+                "tenant_id": result.tenant_id,
+                "template": FLOW_RUN_TEMPLATE,
+                "key": key,
+            }
+        elif sink == "memory":
+            where = (
+                f"ZeroDB project {settings.zerodb_project_id}"
+                if settings.memory_backend == "zerodb"
+                else str(settings.memory_file)
+            )
+            places[sink] = {
+                "store": f"agent memory ({where})",
+                "tenant": result.tenant_id,
+                "id": key,
+            }
+        else:
+            places[sink] = {"key": key}
+    return places
 
 
 @jobs_app.command("retry")

@@ -22,6 +22,11 @@ class FlowRunError(JobError):
     """The flow ran and failed, or its runner could not be reached: worth another try."""
 
 
+class ResultStoreError(JobError):
+    """A run's result could not be written to a result sink (the cache, memory): the job is
+    retried, and the sinks' idempotent writes keep whatever an earlier attempt stored."""
+
+
 class JobNotFoundError(JobError):
     """No job has this id (never enqueued, or removed after the retention period)."""
 

@@ -35,6 +35,7 @@ class Flow:
     fields_by_node: dict[str, frozenset[str]]
     tenant_payload: dict[str, Any]
     tenant_wired: frozenset[str]
+    tenant_sources: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, path: Path) -> Flow | None:
@@ -58,7 +59,13 @@ class Flow:
         _drop_orphans(tenant_payload, {str(edge.get("source")) for edge in wired})
         tenant_wired = frozenset(str(edge.get("target")) for edge in wired)
         return cls(
-            str(payload["endpoint_name"]), path, payload, fields, tenant_payload, tenant_wired
+            str(payload["endpoint_name"]),
+            path,
+            payload,
+            fields,
+            tenant_payload,
+            tenant_wired,
+            frozenset(str(edge.get("source")) for edge in wired),
         )
 
     def tweaks_for(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
@@ -76,7 +83,7 @@ class Flow:
             if TENANT_FIELD in fields:
                 tweaks.setdefault(node_id, {})[TENANT_FIELD] = job.tenant_id
         for name, value in job.parameters.inputs.items():
-            _refuse_protected(name)
+            refuse_protected(name)
             nodes = [node_id for node_id, fields in self.fields_by_node.items() if name in fields]
             if not nodes:
                 raise BadJobError(
@@ -87,6 +94,12 @@ class Flow:
             for node_id in nodes:
                 tweaks.setdefault(node_id, {})[name] = value
         for node_id, values in job.parameters.tweaks.items():
+            if node_id in self.tenant_sources:
+                raise BadJobError(
+                    f"parameters.tweaks may not set node {node_id!r} of flow "
+                    f"{self.endpoint_name!r}: it feeds the tenant_id, and the job's tenant is used",
+                    reason="bad_parameters",
+                )
             if node_id not in self.fields_by_node:
                 raise BadJobError(
                     f"parameters.tweaks: flow {self.endpoint_name!r} has no node {node_id!r}; "
@@ -94,8 +107,21 @@ class Flow:
                     reason="bad_parameters",
                 )
             for name in values:
-                _refuse_protected(name)
+                refuse_protected(name)
             tweaks.setdefault(node_id, {}).update(values)
+        return tweaks
+
+    def api_tweaks(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
+        """`tweaks_for(job)` for a Langflow server, which runs the flow as exported (edges
+        kept): a node whose tenant_id is wired gets it through the edge from the run's input
+        value (the job's tenant), not as a tweak, which a server that accepts only declared
+        fields (LANGFLOW_TWEAKS_POLICY=declared) refuses."""
+        tweaks = self.tweaks_for(job)
+        for node_id in self.tenant_wired:
+            fields = tweaks.get(node_id, {})
+            fields.pop(TENANT_FIELD, None)
+            if not fields:
+                tweaks.pop(node_id, None)
         return tweaks
 
 
@@ -113,7 +139,8 @@ def _feeds_tenant(edge: dict[str, Any]) -> bool:
     return isinstance(handle, dict) and handle.get("fieldName") == TENANT_FIELD
 
 
-def _refuse_protected(name: str) -> None:
+def refuse_protected(name: str) -> None:
+    """Refuse a job that sets a field no job may set (the node's code, the tenant)."""
     if name in PROTECTED_FIELDS:
         raise BadJobError(
             f"parameters may not set {name!r}: "

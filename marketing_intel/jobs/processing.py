@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from marketing_intel.jobs import metrics
-from marketing_intel.jobs.errors import BadJobError, FlowRunError
+from marketing_intel.jobs.errors import BadJobError, FlowRunError, ResultStoreError
 from marketing_intel.jobs.models import FlowRunJob, FlowRunResult, Timings
 from marketing_intel.jobs.results import (
     FlowRunRecord,
@@ -93,7 +93,7 @@ class FlowRunProcessor:
         record = FlowRunRecord(
             job_id, job.flow, job.tenant_id, summary, document, dt.datetime.now(dt.UTC)
         )
-        stored = {sink.name: await sink.store(record) for sink in self.sinks}
+        stored = {sink.name: await self._store(sink, record) for sink in self.sinks}
         return FlowRunResult(
             flow=job.flow,
             tenant_id=job.tenant_id,
@@ -108,8 +108,25 @@ class FlowRunProcessor:
             attempt=attempt,
         )
 
+    async def _store(self, sink: ResultSink, record: FlowRunRecord) -> str:
+        try:
+            return await sink.store(record)
+        except Exception as error:  # the store's own error type, whatever the backend
+            raise ResultStoreError(
+                f"storing the result of job {record.job_id!r} in the {sink.name} failed: "
+                f"{error}; the job will be tried again"
+            ) from error
+
+    async def aclose(self) -> None:
+        """Release the runner's and the sinks' connections."""
+        await self.runner.aclose()
+        for sink in self.sinks:
+            await sink.aclose()
+
 
 def _reason(error: Exception) -> str:
     if isinstance(error, FlowRunError):
         return "flow_failed"
+    if isinstance(error, ResultStoreError):
+        return "store_failed"
     return "internal_error"

@@ -48,6 +48,10 @@ class ResultSink(Protocol):
         """Write `record` under its key, idempotently; return its key or id in this sink."""
         ...
 
+    async def aclose(self) -> None:
+        """Release the sink's connections."""
+        ...
+
 
 def summarize(output: FlowOutput) -> dict[str, Any]:
     """The summary of a run: an InsightReport's headline when the flow returned one (as Data,

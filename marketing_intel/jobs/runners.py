@@ -16,7 +16,7 @@ import httpx
 
 from marketing_intel.config import Settings
 from marketing_intel.jobs.errors import BadJobError, FlowRunError
-from marketing_intel.jobs.flows import Flow, FlowCatalog
+from marketing_intel.jobs.flows import Flow, FlowCatalog, refuse_protected
 from marketing_intel.jobs.models import FlowRunJob
 
 _LOADING = threading.Lock()
@@ -32,10 +32,12 @@ class FlowOutput:
     def add(self, value: Any) -> None:
         """Add one output value (a Message, a Data, or their JSON form from the API)."""
         if isinstance(value, dict):
-            if isinstance(value.get("data"), dict):
-                self.data.append(value["data"])
-            elif isinstance(value.get("text"), str):
+            # A Message from the API carries its text and a `data` dict of its own fields: the
+            # text first, as for the objects below.
+            if isinstance(value.get("text"), str):
                 self.texts.append(value["text"])
+            elif isinstance(value.get("data"), dict):
+                self.data.append(value["data"])
             elif isinstance(value.get("message"), str):
                 self.texts.append(value["message"])
             return
@@ -150,7 +152,7 @@ class LangflowAPIRunner:
 
     def _tweaks(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
         try:
-            return self.catalog.get(job.flow).tweaks_for(job)
+            return self.catalog.get(job.flow).api_tweaks(job)
         except BadJobError as error:
             if error.reason != "unknown_flow":
                 raise
@@ -160,6 +162,9 @@ class LangflowAPIRunner:
                 "to find its nodes; use parameters.tweaks (node id -> fields) instead",
                 reason="bad_parameters",
             )
+        for values in job.parameters.tweaks.values():
+            for name in values:
+                refuse_protected(name)  # the tenant comes from the job, here as the input value
         return dict(job.parameters.tweaks)
 
     async def aclose(self) -> None:

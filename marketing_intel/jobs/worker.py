@@ -14,6 +14,8 @@ import signal
 
 from marketing_intel.config import Settings
 from marketing_intel.jobs import metrics
+from marketing_intel.jobs.cache_sink import InsightCacheSink
+from marketing_intel.jobs.memory_sink import MemorySink
 from marketing_intel.jobs.processing import FlowRunProcessor
 from marketing_intel.jobs.queue import FlowRunQueue
 from marketing_intel.jobs.results import ResultSink
@@ -23,9 +25,9 @@ log = logging.getLogger(__name__)
 
 
 def result_sinks(settings: Settings) -> list[ResultSink]:
-    """The sinks that keep full results: the insight cache and agent memory plug in here.
-    With none, the full output travels in the job's own result."""
-    return []
+    """The sinks that keep full results: the insight cache (the whole record) and agent memory
+    (the summary, for the tenant's agents to recall). The job's result names where they are."""
+    return [InsightCacheSink.from_settings(settings), MemorySink.from_settings(settings)]
 
 
 def processor_from_settings(settings: Settings) -> FlowRunProcessor:
@@ -63,5 +65,5 @@ async def run_worker(
     finally:
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(number)
-        await processor.runner.aclose()
+        await processor.aclose()
         await queue.close()
