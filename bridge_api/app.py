@@ -148,7 +148,7 @@ async def _in_process_worker(queue: FlowRunQueue, settings: Settings) -> AsyncIt
             await asyncio.wait_for(worker, 300)
         except TimeoutError:
             _log.warning("Flow runs still running at shutdown were abandoned")
-        await processor.runner.aclose()
+        await processor.aclose()
 
 
 def _webhook_routes(
