@@ -114,14 +114,16 @@ def _switched_modes(flow: dict[str, Any], graph: Graph) -> None:
     components = {vertex.id: vertex.custom_component for vertex in graph.vertices}
     for node in flow["data"]["nodes"]:
         component = components[node["id"]]
+        if component is None:
+            continue
         outputs = [output.name for output in component.outputs]
         if outputs == [output.name for output in type(component).outputs]:
             continue
         inner = node["data"]["node"]
         inner["outputs"] = [o for o in inner["outputs"] if o["name"] in outputs]
-        for name, field in component._inputs.items():
+        for name, field_input in component._inputs.items():
             if "show" in inner["template"].get(name, {}):
-                inner["template"][name]["show"] = field.show
+                inner["template"][name]["show"] = field_input.show
 
 
 def _clear_wired_messages(flow: dict[str, Any]) -> None:

@@ -104,9 +104,8 @@ def graph() -> Graph:
         store.set(memory=chat_memory.build_message_history)
 
     graph = Graph()
-    for component in (question, chat_memory, history, instructions, query, recall, brand, agent):
-        graph.add_component(component)
-    for component in (answer, store_question, store_answer):
+    components: list[Component] = [question, chat_memory, history, instructions, query, recall]
+    for component in (*components, brand, agent, answer, store_question, store_answer):
         graph.add_component(component)
     graph.prepare(start_component_id=question.get_id())
     return graph

@@ -105,7 +105,7 @@ class _MemoryNodeComponent:
         """The store these inputs select (opened once per node, or shared by the process's
         nodes when they embed with the offline model)."""
         if self._store is None:
-            from marketing_intel.config import load_settings
+            from marketing_intel.config import current_settings
             from marketing_intel.memory import open_memory_store, shared_memory_store
             from marketing_intel.secret_inputs import secret_input
 
@@ -114,7 +114,7 @@ class _MemoryNodeComponent:
                     from lfx.utils.ssrf_protection import validate_connector_url_for_ssrf
 
                     validate_connector_url_for_ssrf(self.base_url)
-                settings = load_settings(
+                settings = current_settings(
                     memory_backend=ENGINES.get(self.engine),
                     zerodb_api_key=secret_input(self, "api_key"),
                     zerodb_project_id=self.project_id,
