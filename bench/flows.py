@@ -17,7 +17,7 @@ What a profile of the server shows (py-spy, campaign-insights cache hits, Novemb
 nodes' own work is about 6 ms a run (watermark query, cache read, memory write of insights
 already embedded). The rest is Langflow's per-run machinery, which grows with the number of
 nodes and the size of what travels between them: every node's embedded source is parsed and
-compiled again on every run (about 40% of the CPU; the flow has 7 nodes, 3 of them Chat
+compiled again on every run (about a third of the CPU; the flow has 7 nodes, 3 of them Chat
 Outputs), each Chat Output renders its input (the report as indented JSON) and dumps it to YAML
 for the build log, and each run writes messages, transactions and vertex builds to Langflow's
 database. Dropping nodes from the flow measured about 22 ms for the memories Chat Output, 36 ms
