@@ -228,6 +228,8 @@ def test_only_new_texts_are_embedded(
     store.remember(memory(FACTS[0], session="another run"))  # another id, the same words
     store.remember_many([memory("a new fact"), memory("a new fact", session="s2")])
     assert counting.embedded == ["a new fact"]  # once, though two records carry it
+    store.remember(memory(FACTS[1], tenant="t2"))  # no tenant gains from another's vectors
+    assert counting.embedded == ["a new fact", FACTS[1]]
 
     # What was stored without embedding is what embedding would have stored.
     top = store.recall(PARAPHRASES[0][0], 1, MemoryFilter(tenant="t1", session="another run"))
@@ -270,16 +272,17 @@ def test_the_embedded_store_finds_stored_vectors_after_a_restart(tmp_path: Path)
     restarted.close()
 
 
-def test_known_vectors_keep_the_most_recent_per_embedder() -> None:
+def test_known_vectors_keep_the_most_recent_per_tenant_and_embedder() -> None:
     known = KnownVectors(capacity=2)
     minilm = EmbedderIdentity("minilm", 3)
     other = EmbedderIdentity("other", 3)
     vector = np.ones(3, dtype=np.float32)
-    known.put(minilm, "a", vector)
-    known.put(minilm, "b", vector)
-    assert known.get(minilm, "a") is vector  # "a" is now the most recent
-    known.put(minilm, "c", vector)
-    assert known.get(minilm, "b") is None
-    assert known.get(minilm, "a") is vector and known.get(minilm, "c") is vector
-    assert known.get(other, "a") is None  # another embedder's vector of the same text differs
+    known.put("t1", minilm, "a", vector)
+    known.put("t1", minilm, "b", vector)
+    assert known.get("t1", minilm, "a") is vector  # "a" is now the most recent
+    known.put("t1", minilm, "c", vector)
+    assert known.get("t1", minilm, "b") is None
+    assert known.get("t1", minilm, "a") is vector and known.get("t1", minilm, "c") is vector
+    assert known.get("t1", other, "a") is None  # another embedder's vector of the same text
+    assert known.get("t2", minilm, "a") is None  # another tenant's same words
     assert len(known) == 2

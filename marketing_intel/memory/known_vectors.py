@@ -6,7 +6,7 @@ every run, and the next day's report mostly says the same things again, so most 
 remembers has been embedded before. Before embedding, a store takes each record's vector from:
 1. the store itself: a stored memory with the same id and the same text (the store looks its
    records up by id in one query, where it can do so cheaply);
-2. `KnownVectors`: the texts this process embedded lately, per embedder;
+2. `KnownVectors`: the texts this process embedded lately, per tenant and embedder;
 and embeds only the rest, in one batch.
 """
 
@@ -37,33 +37,36 @@ class StoredVector(NamedTuple):
 
 
 class KnownVectors:
-    """The vectors of the `capacity` texts embedded most recently in this process, per embedder.
+    """The vectors of the `capacity` texts embedded most recently in this process, per tenant
+    and embedder. Safe to share between threads.
 
-    Safe to share between threads. A vector is the same whoever asks (same text, same embedder),
-    so sharing it across tenants reveals nothing: only the caller's own text finds it.
+    Kept per tenant although a vector depends only on the text: a tenant must not be able to
+    tell, by how fast its memory is stored, that another tenant stored the same words.
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
-        self._vectors: OrderedDict[tuple[EmbedderIdentity, str], Vector] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, EmbedderIdentity, str], Vector] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, embedder: EmbedderIdentity, text: str) -> Vector | None:
-        """The vector of `text` by `embedder`, if this process embedded it lately."""
+    def get(self, tenant: str, embedder: EmbedderIdentity, text: str) -> Vector | None:
+        """The vector of the tenant's `text` by `embedder`, if this process embedded it lately."""
+        key = (tenant, embedder, text)
         with self._lock:
-            vector = self._vectors.get((embedder, text))
+            vector = self._vectors.get(key)
             if vector is not None:
-                self._vectors.move_to_end((embedder, text))
+                self._vectors.move_to_end(key)
             return vector
 
-    def put(self, embedder: EmbedderIdentity, text: str, vector: Vector) -> None:
-        """Remember the vector of `text` by `embedder`, forgetting the least recent beyond
-        the capacity."""
+    def put(self, tenant: str, embedder: EmbedderIdentity, text: str, vector: Vector) -> None:
+        """Remember the vector of the tenant's `text` by `embedder`, forgetting the least
+        recent beyond the capacity."""
         if self.capacity < 1:
             return
+        key = (tenant, embedder, text)
         with self._lock:
-            self._vectors[(embedder, text)] = vector
-            self._vectors.move_to_end((embedder, text))
+            self._vectors[key] = vector
+            self._vectors.move_to_end(key)
             while len(self._vectors) > self.capacity:
                 self._vectors.popitem(last=False)
 
@@ -94,7 +97,7 @@ def vectors_for(
         if found is not None and found.content == record.content:
             vector: Vector | None = found.vector
         else:
-            vector = known.get(embedder, record.content)
+            vector = known.get(record.tenant, embedder, record.content)
         if vector is None:
             missing.setdefault(record.content, []).append(position)
         vectors.append(vector)
@@ -107,5 +110,5 @@ def vectors_for(
                 vectors[position] = vector
     result = [vector for vector in vectors if vector is not None]
     for record, vector in zip(records, result, strict=True):
-        known.put(embedder, record.content, vector)
+        known.put(record.tenant, embedder, record.content, vector)
     return result
