@@ -7,6 +7,8 @@ message naming it, and never falls back to the embedded engine.
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -251,3 +253,37 @@ def load_settings(**overrides: Any) -> Settings:
             message = item["msg"].removeprefix("Value error, ")
             problems.append(f"MI_{field.upper()}: {message}" if field else message)
         raise ConfigError("Invalid settings. " + "; ".join(problems)) from None
+
+
+# Settings by what they were read from; a handful of configurations per process at most.
+_CURRENT: dict[tuple[Any, ...], Settings] = {}
+_CURRENT_LOCK = threading.Lock()
+_CURRENT_MAX = 64
+
+
+def current_settings(**overrides: Any) -> Settings:
+    """`load_settings(**overrides)`, read again only when the `MI_` environment, the working
+    folder or its `.env` file changed: the Langflow nodes read their settings on every flow run,
+    and parsing them costs about a millisecond each time. Do not modify the result (shared)."""
+    try:
+        stat = os.stat(".env")
+        env_file: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        env_file = None
+    environment = tuple(
+        sorted(
+            (name, value) for name, value in os.environ.items() if name.upper().startswith("MI_")
+        )
+    )
+    key = (os.getcwd(), env_file, environment, tuple(sorted(overrides.items())))
+    try:
+        found = _CURRENT.get(key)
+    except TypeError:  # an unhashable override: read the settings every time
+        return load_settings(**overrides)
+    if found is None:
+        found = load_settings(**overrides)
+        with _CURRENT_LOCK:
+            if len(_CURRENT) >= _CURRENT_MAX:
+                _CURRENT.clear()
+            _CURRENT[key] = found
+    return found

@@ -79,6 +79,7 @@ def flow_document(builder: Builder) -> dict[str, Any]:
             # environment) at run time; never the secret itself.
             template[name].update(value=variable, load_from_db=True)
     _tool_mode(flow)
+    _switched_modes(flow, graph)
     _clear_wired_messages(flow)
     # Graph keeps edges in an order that varies from run to run; the file (and the layout, which
     # follows the edges) must not. Edges go in the order of their source node's outputs.
@@ -104,6 +105,25 @@ def _tool_mode(flow: dict[str, Any]) -> None:
             inner = node["data"]["node"]
             inner["tool_mode"] = True
             inner["outputs"] = [o for o in inner["outputs"] if o["name"] == TOOL_OUTPUT_NAME]
+
+
+def _switched_modes(flow: dict[str, Any], graph: Graph) -> None:
+    """Nodes whose builder switched their mode (e.g. Message History set to Store) as the
+    canvas leaves them: the dump holds every output and field of the class, the canvas only
+    the mode's outputs and shows only the mode's fields."""
+    components = {vertex.id: vertex.custom_component for vertex in graph.vertices}
+    for node in flow["data"]["nodes"]:
+        component = components[node["id"]]
+        if component is None:
+            continue
+        outputs = [output.name for output in component.outputs]
+        if outputs == [output.name for output in type(component).outputs]:
+            continue
+        inner = node["data"]["node"]
+        inner["outputs"] = [o for o in inner["outputs"] if o["name"] in outputs]
+        for name, field_input in component._inputs.items():
+            if "show" in inner["template"].get(name, {}):
+                inner["template"][name]["show"] = field_input.show
 
 
 def _clear_wired_messages(flow: dict[str, Any]) -> None:

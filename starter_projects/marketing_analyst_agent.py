@@ -1,5 +1,6 @@
 """The marketing-analyst-agent flow: a Langflow Agent whose tools are our nodes, with ZeroDB
-Chat Memory as its conversation memory."""
+Chat Memory as its conversation memory: read before the agent answers, and each turn (the
+question, then the answer) written back to it, Langflow's Message Store pattern."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from marketing_intel.flows import (
     QUERY_TOOL_NODE,
     QUESTION_NODE,
     RECALL_TOOL_NODE,
+    STORE_ANSWER_NODE,
+    STORE_QUESTION_NODE,
 )
 
 SPEC = AGENT_FLOW
@@ -62,7 +65,12 @@ The conversation so far:
 def graph() -> Graph:
     """`ChatInput-question -> Agent-analyst -> ChatOutput-answer`, the agent's tools being
     BigQuery Query, ZeroDB Memory Recall and Brand Voice Search, and its instructions carrying
-    the conversation recalled from ZeroDB Chat Memory (through Message History)."""
+    the conversation recalled from ZeroDB Chat Memory (through Message History).
+
+    Two Message History nodes in Store mode write the turn back to the same Chat Memory: the
+    question (beside the history read, so the agent may see it there too: the same words), and
+    the answer once the agent has given it. Langflow runs a flow layer by layer, so the question
+    is always stored before the answer."""
     question = ChatInput(_id=QUESTION_NODE)
     chat_memory = ZeroDBChatMemoryComponent(_id=CHAT_MEMORY_NODE)
     chat_memory.set(tenant_id="")
@@ -90,13 +98,30 @@ def graph() -> Graph:
     )
     answer = ChatOutput(_id=ANSWER_NODE)
     answer.set(input_value=agent.message_response, sender_name="Analyst")
+    store_question = message_store(STORE_QUESTION_NODE, question.message_response, "User")
+    store_answer = message_store(STORE_ANSWER_NODE, agent.message_response, "Machine")
+    for store in (store_question, store_answer):
+        store.set(memory=chat_memory.build_message_history)
 
     graph = Graph()
-    for component in (question, chat_memory, history, instructions, query, recall, brand, agent):
+    components: list[Component] = [question, chat_memory, history, instructions, query, recall]
+    for component in (*components, brand, agent, answer, store_question, store_answer):
         graph.add_component(component)
-    graph.add_component(answer)
     graph.prepare(start_component_id=question.get_id())
     return graph
+
+
+def message_store(node_id: str, message: Callable[[], Any], sender: str) -> MemoryComponent:
+    """A Message History node in Store mode, as choosing Store in the canvas leaves it: the
+    Store output and fields; it stores `message` as sent by `sender` (User or Machine)."""
+    store = MemoryComponent(_id=node_id)
+    store.outputs = store.update_outputs({}, "mode", "Store")["outputs"]
+    store.map_outputs()
+    shown = {*MemoryComponent.mode_config["Store"], *MemoryComponent.default_keys}
+    for name, field in store._inputs.items():
+        field.show = name in shown
+    store.set(mode="Store", message=message, sender=sender)
+    return store
 
 
 def as_tool(component: Component) -> Callable[[], Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from marketing_intel.config import ConfigError, load_settings
+from marketing_intel.config import ConfigError, current_settings, load_settings
 from marketing_intel.lake import DuckDBLake, LakeConfigError, open_lake
 
 
@@ -59,3 +59,19 @@ def test_a_malformed_credentials_secret_is_explained(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("MI_BIGQUERY_CREDENTIALS_JSON", '{"type": "service_account"}')
     with pytest.raises(LakeConfigError, match="not a service-account key"):
         open_lake(load_settings())
+
+
+def test_current_settings_are_read_again_only_when_their_sources_change(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    first = current_settings()
+    assert current_settings() is first  # a flow run reuses them
+    assert current_settings(memory_backend="local") is not first  # other overrides
+    monkeypatch.setenv("MI_QUERY_ROW_LIMIT", "50")
+    assert current_settings().query_row_limit == 50
+    (tmp_path / ".env").write_text("MI_QUERY_ROW_LIMIT=70\n")
+    monkeypatch.delenv("MI_QUERY_ROW_LIMIT")
+    assert current_settings().query_row_limit == 70
+    (tmp_path / ".env").write_text("MI_QUERY_ROW_LIMIT=many\n")
+    with pytest.raises(ConfigError, match="MI_QUERY_ROW_LIMIT"):
+        current_settings()

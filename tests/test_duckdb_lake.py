@@ -21,6 +21,7 @@ from marketing_intel.lake import (
     QueryTimeout,
 )
 from marketing_intel.lake.schema import lake_tables
+from marketing_intel.lake.watchdog import Watchdog
 
 
 def event(event_id: str, tenant: str = "t", **overrides: object) -> dict[str, object]:
@@ -256,3 +257,21 @@ def test_a_failed_upsert_changes_nothing(lake: DuckDBLake) -> None:
     assert [int(r["spend"]) for r in rows] == [
         1
     ]  # the DELETE before the failing INSERT rolled back
+
+
+def test_the_watchdog_runs_due_callbacks_in_order_and_skips_cancelled_ones() -> None:
+    watchdog = Watchdog()
+    ran: list[str] = []
+    done = threading.Event()
+
+    def failing() -> None:
+        ran.append("failing")
+        raise RuntimeError("a broken callback")
+
+    watchdog.call_later(0.2, lambda: (ran.append("last"), done.set()))
+    watchdog.call_later(0.1, lambda: ran.append("second"))
+    watchdog.call_later(0.05, failing)  # ...does not stop the ones after it
+    watchdog.call_later(0.01, lambda: ran.append("first"))
+    watchdog.call_later(0.02, lambda: ran.append("cancelled")).cancel()
+    assert done.wait(timeout=10)
+    assert ran == ["first", "failing", "second", "last"]

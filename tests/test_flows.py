@@ -42,6 +42,8 @@ from marketing_intel.flows import (
     RECALL_TOOL_NODE,
     REPORT_NODE,
     SCORE_NODE,
+    STORE_ANSWER_NODE,
+    STORE_QUESTION_NODE,
     TEMPLATE_NODE,
     TENANT_NODE,
     VERDICT_NODE,
@@ -238,6 +240,8 @@ def test_the_agent_flow_has_the_shape_callers_rely_on() -> None:
         BRAND_TOOL_NODE: "BrandVoiceSearchComponent",
         AGENT_NODE: "AgentComponent",
         ANSWER_NODE: "ChatOutput",
+        STORE_QUESTION_NODE: "MemoryComponent",
+        STORE_ANSWER_NODE: "MemoryComponent",
     }
     assert _wiring(flow) == {
         (QUESTION_NODE, "message", AGENT_NODE, "input_value"),
@@ -246,7 +250,19 @@ def test_the_agent_flow_has_the_shape_callers_rely_on() -> None:
         (INSTRUCTIONS_NODE, "prompt", AGENT_NODE, "system_prompt"),
         *((tool, "component_as_tool", AGENT_NODE, "tools") for tool in TOOL_NODES),
         (AGENT_NODE, "response", ANSWER_NODE, "input_value"),
+        # Each turn is written back to the chat memory the history is read from.
+        (QUESTION_NODE, "message", STORE_QUESTION_NODE, "message"),
+        (CHAT_MEMORY_NODE, "memory", STORE_QUESTION_NODE, "memory"),
+        (AGENT_NODE, "response", STORE_ANSWER_NODE, "message"),
+        (CHAT_MEMORY_NODE, "memory", STORE_ANSWER_NODE, "memory"),
     }
+    for store, sender in ((STORE_QUESTION_NODE, "User"), (STORE_ANSWER_NODE, "Machine")):
+        inner = nodes[store]["data"]["node"]
+        assert (inner["template"]["mode"]["value"], inner["template"]["sender"]["value"]) == (
+            "Store",
+            sender,
+        )
+        assert [o["name"] for o in inner["outputs"]] == ["stored_messages"]
     for tool in TOOL_NODES:  # as the canvas's Tool Mode toggle leaves a node
         assert nodes[tool]["data"]["node"]["tool_mode"] is True
         assert [o["name"] for o in nodes[tool]["data"]["node"]["outputs"]] == ["component_as_tool"]
@@ -263,6 +279,61 @@ def test_the_agent_flow_has_the_shape_callers_rely_on() -> None:
         *((node, "tenant_id") for node in tenant_scoped),
         (BRAND_TOOL_NODE, "brand"),
     }
+
+
+def _agent_subflow(keep: set[str], values: dict[str, dict[str, Any]]) -> Any:
+    """An lfx Graph of the exported agent flow's nodes `keep` (and the edges among them), with
+    `values` set: the flow's own nodes and embedded code, without the model."""
+    from lfx.graph import Graph
+
+    flow = load_flow(AGENT_FLOW)
+    data = flow["data"]
+    data["nodes"] = [node for node in data["nodes"] if node["id"] in keep]
+    data["edges"] = [e for e in data["edges"] if e["source"] in keep and e["target"] in keep]
+    for node in data["nodes"]:
+        for name, value in values.get(node["id"], {}).items():
+            node["data"]["node"]["template"][name]["value"] = value
+    return Graph.from_payload(data, flow_id=flow["id"])
+
+
+def test_the_agent_flow_writes_each_turn_back_to_its_chat_memory() -> None:
+    """The write half of the agent flow without a model: a turn's question and answer go
+    through the flow's Message History (Store) nodes into ZeroDB Chat Memory (embedded here),
+    and the next turn's instructions carry them, for this tenant and session only."""
+    tenant = {CHAT_MEMORY_NODE: {"tenant_id": "acme"}}
+
+    def turn(question: str, answer: str, session: str) -> str:
+        """One turn: the instructions the agent would get, then the turn written back."""
+        asking = _agent_subflow({CHAT_MEMORY_NODE, HISTORY_NODE, INSTRUCTIONS_NODE}, tenant)
+        asyncio.run(asking.arun([{}], session_id=session))
+        instructions = str(asking.get_vertex(INSTRUCTIONS_NODE).built_object["prompt"].text)
+        # The question's store runs in the flow beside the history read; here after it, so
+        # the instructions above hold the conversation before this question.
+        storing = _agent_subflow({QUESTION_NODE, CHAT_MEMORY_NODE, STORE_QUESTION_NODE}, tenant)
+        asyncio.run(storing.arun([{"input_value": question}], session_id=session))
+        # The answer as the agent would give it (its edge left out: no model here).
+        answering = _agent_subflow(
+            {CHAT_MEMORY_NODE, STORE_ANSWER_NODE},
+            {**tenant, STORE_ANSWER_NODE: {"message": answer}},
+        )
+        asyncio.run(answering.arun([{}], session_id=session))
+        return instructions
+
+    first = turn("What was our ROAS last week?", "ROAS was 2.4, down from 3.1.", "s1")
+    assert first.endswith("The conversation so far:\n")
+    turn("Show the top campaigns", "Brand Search leads.", "s2")
+    second = turn("And the week before?", "It was 3.1.", "s1")
+    assert second.endswith(
+        "The conversation so far:\n"
+        "User: What was our ROAS last week?\nAI: ROAS was 2.4, down from 3.1."
+    )
+    # The next question of session s1 reads both earlier turns, in order; s2 stays apart.
+    third = turn("Thanks", "You are welcome.", "s1")
+    assert third.endswith(
+        "User: What was our ROAS last week?\nAI: ROAS was 2.4, down from 3.1.\n"
+        "User: And the week before?\nAI: It was 3.1."
+    )
+    assert "Brand Search" not in third
 
 
 @pytest.fixture(scope="module")

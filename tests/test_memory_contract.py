@@ -8,10 +8,13 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from langchain_core.embeddings import Embeddings
 
-from marketing_intel.embeddings import local_embeddings
+from marketing_intel.embeddings import EmbedderIdentity, local_embeddings
 from marketing_intel.memory import MemoryFilter, MemoryRecord, MemoryStore
+from marketing_intel.memory.known_vectors import KnownVectors
 from marketing_intel.memory.local_store import LocalMemoryStore
 from marketing_intel.memory.zerodb_client import RetryPolicy, ZeroDBClient
 from marketing_intel.memory.zerodb_store import ZeroDBMemoryStore
@@ -180,3 +183,106 @@ def test_chat_history_keeps_messages_per_session_in_order(store: MemoryStore) ->
     first.clear()
     assert first.messages == []
     assert [m.content for m in second.messages] == ["what is our ROAS?"]
+
+
+class CountingEmbeddings(Embeddings):
+    """The offline MiniLM embedder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = local_embeddings()
+        self.embedder_id = self.inner.embedder_id
+        self.dimension = self.inner.dimension
+        self.embedded: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += texts
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def open_store(
+    kind: str, path: Path, zerodb_url: str, embeddings: Embeddings, known: KnownVectors
+) -> MemoryStore:
+    """A store of `kind` on `path` (local) or the stand-in (zerodb) with its own known vectors."""
+    if kind == "local":
+        return LocalMemoryStore(path, embeddings, known=known)
+    client = ZeroDBClient(
+        base_url=zerodb_url, api_key=API_KEY, project_id=PROJECT_ID, retry=RetryPolicy(attempts=1)
+    )
+    return ZeroDBMemoryStore(client, embeddings, known=known)
+
+
+@pytest.mark.parametrize("kind", ["local", "zerodb"])
+def test_only_new_texts_are_embedded(
+    kind: str, tmp_path: Path, zerodb_server: StandInZeroDB
+) -> None:
+    counting = CountingEmbeddings()
+    store = open_store(kind, tmp_path / "m.sqlite", zerodb_server.url, counting, KnownVectors())
+    store.remember_many([memory(text) for text in FACTS])
+    assert counting.embedded == FACTS
+
+    counting.embedded.clear()
+    store.remember_many([memory(text, importance=0.9) for text in FACTS])  # a second run
+    store.remember(memory(FACTS[0], session="another run"))  # another id, the same words
+    store.remember_many([memory("a new fact"), memory("a new fact", session="s2")])
+    assert counting.embedded == ["a new fact"]  # once, though two records carry it
+    store.remember(memory(FACTS[1], tenant="t2"))  # no tenant gains from another's vectors
+    assert counting.embedded == ["a new fact", FACTS[1]]
+
+    # What was stored without embedding is what embedding would have stored.
+    top = store.recall(PARAPHRASES[0][0], 1, MemoryFilter(tenant="t1", session="another run"))
+    assert top[0].record.content == FACTS[0]
+    fresh = store.recall(PARAPHRASES[0][0], 1, MemoryFilter(tenant="t1", session=None))
+    assert top[0].score == pytest.approx(fresh[0].score, abs=1e-6)
+    assert store.list(MemoryFilter(tenant="t1")).records[0].importance == 0.9
+    store.close()
+
+
+@pytest.mark.parametrize("kind", ["local", "zerodb"])
+def test_a_memory_whose_text_changed_under_its_key_is_embedded_again(
+    kind: str, tmp_path: Path, zerodb_server: StandInZeroDB
+) -> None:
+    counting = CountingEmbeddings()
+    store = open_store(kind, tmp_path / "m.sqlite", zerodb_server.url, counting, KnownVectors())
+    first = store.remember(memory("Spend is on plan", key="budget-status"))
+    second = store.remember(memory("Spend is 30% over plan", key="budget-status"))
+    assert first == second
+    assert counting.embedded == ["Spend is on plan", "Spend is 30% over plan"]
+    top = store.recall("overspending the budget", 1, MemoryFilter(tenant="t1"))
+    assert top[0].record.content == "Spend is 30% over plan"
+    store.close()
+
+
+def test_the_embedded_store_finds_stored_vectors_after_a_restart(tmp_path: Path) -> None:
+    # A new process knows no vectors: the stored ones are read back by id instead.
+    counting = CountingEmbeddings()
+    path = tmp_path / "m.sqlite"
+    LocalMemoryStore(path, counting, known=KnownVectors()).remember_many(
+        [memory(text) for text in FACTS]
+    )
+    counting.embedded.clear()
+    restarted = LocalMemoryStore(path, counting, known=KnownVectors(capacity=0))
+    restarted.remember_many([memory(text) for text in FACTS])
+    assert counting.embedded == []
+    # ...but only the tenant's own: another tenant's same words are embedded for it.
+    restarted.remember(memory(FACTS[0], tenant="t2"))
+    assert counting.embedded == [FACTS[0]]
+    restarted.close()
+
+
+def test_known_vectors_keep_the_most_recent_per_tenant_and_embedder() -> None:
+    known = KnownVectors(capacity=2)
+    minilm = EmbedderIdentity("minilm", 3)
+    other = EmbedderIdentity("other", 3)
+    vector = np.ones(3, dtype=np.float32)
+    known.put("t1", minilm, "a", vector)
+    known.put("t1", minilm, "b", vector)
+    assert known.get("t1", minilm, "a") is vector  # "a" is now the most recent
+    known.put("t1", minilm, "c", vector)
+    assert known.get("t1", minilm, "b") is None
+    assert known.get("t1", minilm, "a") is vector and known.get("t1", minilm, "c") is vector
+    assert known.get("t1", other, "a") is None  # another embedder's vector of the same text
+    assert known.get("t2", minilm, "a") is None  # another tenant's same words
+    assert len(known) == 2

@@ -231,3 +231,26 @@ def test_message_history_keeps_messages_by_session_in_chat_memory(
         "User: And the week before?"
     )
     assert read_session("session-b") == "User: Show the top campaigns"
+
+
+def test_runs_with_the_offline_embedder_share_one_store_per_configuration() -> None:
+    """A flow runs its memory node once per run: the runs reuse one open store (one SQLite
+    connection) instead of opening a new one each time; connected Embeddings get their own."""
+    from marketing_intel.embeddings import local_embeddings
+    from marketing_intel.memory import close_shared_memory_stores
+
+    def node(**inputs: Any) -> ZeroDBMemoryStoreComponent:
+        store = ZeroDBMemoryStoreComponent()
+        store.set(value=Message(text="Q4 goal is 3x ROAS"), tenant_id="acme", **inputs)
+        return store
+
+    try:
+        first, second = node(), node(engine="Embedded (SQLite)")
+        first.store_memories()
+        second.store_memories()
+        assert first._memory_store() is second._memory_store()
+        connected = node(embeddings=local_embeddings())
+        assert connected._memory_store() is not first._memory_store()
+        connected._memory_store().close()
+    finally:
+        close_shared_memory_stores()

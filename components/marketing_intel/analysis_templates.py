@@ -117,7 +117,7 @@ class _AnalysisTemplateComponent:
         from marketing_intel.analysis import Window, run_template
         from marketing_intel.analysis.cached import cached_report
         from marketing_intel.cache import CacheError
-        from marketing_intel.config import ConfigError, load_settings
+        from marketing_intel.config import ConfigError, current_settings
         from marketing_intel.lake import LakeError, open_lake
 
         now = dt.datetime.now(dt.UTC)
@@ -125,7 +125,7 @@ class _AnalysisTemplateComponent:
             window = Window.from_inputs(
                 days=self.days, start=self.start_date, end=self.end_date, today=now.date()
             )
-            lake = open_lake(load_settings(), component=f"langflow-{self.template_name}")
+            lake = open_lake(current_settings(), component=f"langflow-{self.template_name}")
             if self.insight_cache:
                 found = cached_report(
                     self.insight_cache.cache,

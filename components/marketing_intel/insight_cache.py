@@ -70,11 +70,11 @@ class InsightCacheComponent(Component):
     def build_cache(self) -> InsightCacheHandle:
         """The opened cache and the TTL the template nodes store reports with."""
         from marketing_intel.cache import CacheError, open_cache
-        from marketing_intel.config import ConfigError, load_settings
+        from marketing_intel.config import ConfigError, current_settings
         from marketing_intel.secret_inputs import secret_input
 
         try:
-            settings = load_settings(
+            settings = current_settings(
                 cache_backend=ENGINES[self.engine],
                 cache_url=secret_input(self, "url"),
                 cache_ttl_s=self.ttl_s or None,

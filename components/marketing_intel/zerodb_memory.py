@@ -102,10 +102,11 @@ class _MemoryNodeComponent:
     _store: Any = None
 
     def _memory_store(self) -> Any:
-        """The store these inputs select (opened once per node)."""
+        """The store these inputs select (opened once per node, or shared by the process's
+        nodes when they embed with the offline model)."""
         if self._store is None:
-            from marketing_intel.config import load_settings
-            from marketing_intel.memory import open_memory_store
+            from marketing_intel.config import current_settings
+            from marketing_intel.memory import open_memory_store, shared_memory_store
             from marketing_intel.secret_inputs import secret_input
 
             with _user_errors():
@@ -113,13 +114,18 @@ class _MemoryNodeComponent:
                     from lfx.utils.ssrf_protection import validate_connector_url_for_ssrf
 
                     validate_connector_url_for_ssrf(self.base_url)
-                settings = load_settings(
+                settings = current_settings(
                     memory_backend=ENGINES.get(self.engine),
                     zerodb_api_key=secret_input(self, "api_key"),
                     zerodb_project_id=self.project_id,
                     zerodb_base_url=self.base_url,
                 )
-                self._store = open_memory_store(settings, self.embeddings or None)
+                # With the offline embedder, every run of the process shares one store.
+                self._store = (
+                    open_memory_store(settings, self.embeddings)
+                    if self.embeddings
+                    else shared_memory_store(settings)
+                )
         return self._store
 
 

@@ -19,8 +19,9 @@ brand-voice-check scores a draft (the chat message) against one tenant's brand:
                                                -> ChatOutput-nearest  (the nearest exemplars)
 
 marketing-analyst-agent is a Langflow Agent whose tools are our BigQuery Query, ZeroDB Memory
-Recall and Brand Voice Search nodes, with ZeroDB Chat Memory as its conversation memory; its
-model key is a global variable name (OPENAI_API_KEY), resolved at run time.
+Recall and Brand Voice Search nodes, with ZeroDB Chat Memory as its conversation memory (read
+into its instructions; the question and the answer of each turn written back); its model key is
+a global variable name (OPENAI_API_KEY), resolved at run time.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ RECALL_TOOL_NODE = "ZeroDBMemoryRecall-tool"
 BRAND_TOOL_NODE = "BrandVoiceSearch-tool"
 CHAT_MEMORY_NODE = "ZeroDBChatMemory-chat"
 HISTORY_NODE = "Memory-history"
+# Message History nodes in Store mode: each turn written back to the ZeroDB Chat Memory.
+STORE_QUESTION_NODE = "Memory-store-question"
+STORE_ANSWER_NODE = "Memory-store-answer"
 INSTRUCTIONS_NODE = "Prompt-instructions"
 # The global variable (or, headless, environment variable) holding the agent's model key.
 MODEL_KEY_VARIABLE = "OPENAI_API_KEY"

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from marketing_intel.lake.errors import LakeBusy, LakeError
+from marketing_intel.lake.watchdog import WATCHDOG, Deadline
 
 _SANDBOX = {
     "enable_external_access": False,
@@ -49,7 +50,7 @@ class DuckDBFile:
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._users = 0
-        self._idle_timer: threading.Timer | None = None
+        self._idle_timer: Deadline | None = None
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -69,9 +70,7 @@ class DuckDBFile:
             with self._lock:
                 self._users -= 1
                 if self._users == 0:
-                    self._idle_timer = threading.Timer(self.idle_s, self._close_if_idle)
-                    self._idle_timer.daemon = True
-                    self._idle_timer.start()
+                    self._idle_timer = WATCHDOG.call_later(self.idle_s, self._close_if_idle)
 
     def close(self) -> None:
         """Close the connection now if nobody is using it, releasing the file to other processes."""

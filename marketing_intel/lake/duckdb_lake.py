@@ -35,6 +35,7 @@ from marketing_intel.lake.protocol import (
 )
 from marketing_intel.lake.rows import validated_arrow
 from marketing_intel.lake.schema import TableSpec, lake_tables, table_spec
+from marketing_intel.lake.watchdog import WATCHDOG
 
 _WRITE_LOCKS: defaultdict[Path, threading.Lock] = defaultdict(threading.Lock)
 _STAGE = "_mi_stage"
@@ -250,10 +251,8 @@ def _cancel_after(connection: duckdb.DuckDBPyConnection, seconds: float) -> Iter
         state.fired = True
         connection.interrupt()
 
-    timer = threading.Timer(seconds, cancel)
-    timer.daemon = True
-    timer.start()
+    deadline = WATCHDOG.call_later(seconds, cancel)
     try:
         yield state
     finally:
-        timer.cancel()
+        deadline.cancel()

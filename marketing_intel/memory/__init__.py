@@ -7,6 +7,7 @@ side with a LangChain `Embeddings` (the offline MiniLM embedder by default).
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from marketing_intel.config import Settings
@@ -36,9 +37,14 @@ __all__ = [
     "MemoryStoreError",
     "RecalledMemory",
     "ZeroDBError",
+    "close_shared_memory_stores",
     "open_memory_store",
     "record_row",
+    "shared_memory_store",
 ]
+
+_shared: dict[tuple[object, ...], MemoryStore] = {}
+_shared_lock = threading.Lock()
 
 
 def open_memory_store(settings: Settings, embeddings: Embeddings | None = None) -> MemoryStore:
@@ -67,3 +73,35 @@ def open_memory_store(settings: Settings, embeddings: Embeddings | None = None) 
     from marketing_intel.memory.local_store import LocalMemoryStore
 
     return LocalMemoryStore(settings.memory_file, embeddings)
+
+
+def shared_memory_store(settings: Settings) -> MemoryStore:
+    """The store `open_memory_store(settings)` gives (offline embedder), opened once per process
+    and configuration: the memory nodes run once per flow run, and reuse its file or its HTTP
+    connections instead of opening their own each time. Callers must not close it."""
+    if settings.memory_backend == "zerodb":
+        key = settings.zerodb_api_key.get_secret_value() if settings.zerodb_api_key else None
+        identity: tuple[object, ...] = (
+            "zerodb",
+            settings.zerodb_base_url,
+            key,
+            settings.zerodb_project_id,
+            settings.zerodb_namespace,
+            settings.zerodb_timeout_s,
+            settings.zerodb_max_attempts,
+        )
+    else:
+        identity = ("local", str(settings.memory_file.resolve()))
+    with _shared_lock:
+        store = _shared.get(identity)
+        if store is None:
+            store = _shared[identity] = open_memory_store(settings)
+    return store
+
+
+def close_shared_memory_stores() -> None:
+    """Close and forget every store `shared_memory_store` opened (tests, shutdown)."""
+    with _shared_lock:
+        for store in _shared.values():
+            store.close()
+        _shared.clear()

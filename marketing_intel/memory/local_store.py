@@ -14,10 +14,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from marketing_intel.embeddings import embedder_identity
+from marketing_intel.memory.known_vectors import (
+    KNOWN_VECTORS,
+    KnownVectors,
+    StoredVector,
+    vectors_for,
+)
 from marketing_intel.memory.records import (
     MemoryFilter,
     MemoryPage,
@@ -31,10 +36,14 @@ COLLECTION = "memory"
 
 
 class LocalMemoryStore:
-    """Memory in the SQLite file `path` (created if missing), embedded with `embeddings`."""
+    """Memory in the SQLite file `path` (created if missing), embedded with `embeddings`;
+    `known` holds the vectors embedded lately (the process's by default)."""
 
-    def __init__(self, path: Path | str, embeddings: Embeddings) -> None:
+    def __init__(
+        self, path: Path | str, embeddings: Embeddings, known: KnownVectors = KNOWN_VECTORS
+    ) -> None:
         self.embeddings = embeddings
+        self.known = known
         self.index = SqliteVecIndex(path, embedder_identity(embeddings), COLLECTION)
 
     def remember(self, record: MemoryRecord) -> str:
@@ -42,16 +51,30 @@ class LocalMemoryStore:
         return self.remember_many([record])[0]
 
     def remember_many(self, records: Sequence[MemoryRecord]) -> list[str]:
-        """Embed all records in one batch, then write each tenant's in one transaction."""
-        vectors = self.embeddings.embed_documents([record.content for record in records])
+        """Embed the records not stored yet in one batch (see `known_vectors`), then write
+        each tenant's in one transaction (a stored record gets its new fields)."""
+        vectors = vectors_for(
+            self.embeddings, self.index.embedder, records, self.known, self._stored(records)
+        )
         by_tenant: dict[str, list[VectorRecord]] = {}
         for record, vector in zip(records, vectors, strict=True):
-            array = np.asarray(vector, dtype=np.float32)
-            entry = VectorRecord(record.id, array, _metadata(record), record.expires_at)
+            entry = VectorRecord(record.id, vector, _metadata(record), record.expires_at)
             by_tenant.setdefault(record.tenant, []).append(entry)
         for tenant, entries in by_tenant.items():
             self.index.upsert(tenant, entries)
         return [record.id for record in records]
+
+    def _stored(self, records: Sequence[MemoryRecord]) -> dict[str, StoredVector]:
+        """The stored text and vector of each record already stored under its id (one query
+        per tenant)."""
+        ids: dict[str, list[str]] = {}
+        for record in records:
+            ids.setdefault(record.tenant, []).append(record.id)
+        return {
+            entry.id: StoredVector(_record(entry.metadata).content, entry.vector)
+            for tenant, tenant_ids in ids.items()
+            for entry in self.index.fetch(tenant, tenant_ids)
+        }
 
     def recall(self, query: str, k: int, filters: MemoryFilter) -> list[RecalledMemory]:
         """Exact search in the tenant's partition, filtered while scanning."""

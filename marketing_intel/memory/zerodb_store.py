@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from marketing_intel.embeddings import embedder_identity
 from marketing_intel.memory.errors import ZeroDBError
+from marketing_intel.memory.known_vectors import KNOWN_VECTORS, KnownVectors, vectors_for
 from marketing_intel.memory.records import (
     MemoryFilter,
     MemoryPage,
@@ -33,15 +34,23 @@ MAX_TOP_K = 1000
 
 
 class ZeroDBMemoryStore:
-    """Memory in one ZeroDB project (see the module docstring for the layout)."""
+    """Memory in one ZeroDB project (see the module docstring for the layout); `known` holds
+    the vectors embedded lately (the process's by default)."""
 
     def __init__(
-        self, client: ZeroDBClient, embeddings: Embeddings, *, namespace_prefix: str = "mi-memory"
+        self,
+        client: ZeroDBClient,
+        embeddings: Embeddings,
+        *,
+        namespace_prefix: str = "mi-memory",
+        known: KnownVectors = KNOWN_VECTORS,
     ) -> None:
         self.client = client
         self.embeddings = embeddings
-        self.embedder = embedder_identity(embeddings).id
+        self.identity = embedder_identity(embeddings)
+        self.embedder = self.identity.id
         self.namespace_prefix = namespace_prefix
+        self.known = known
 
     def namespace(self, tenant: str) -> str:
         """The tenant's namespace."""
@@ -52,11 +61,16 @@ class ZeroDBMemoryStore:
         return self.remember_many([record])[0]
 
     def remember_many(self, records: Sequence[MemoryRecord]) -> list[str]:
-        """Embed all records in one batch, then upsert them per tenant namespace."""
-        vectors = self.embeddings.embed_documents([record.content for record in records])
+        """Embed the records whose text this process has not embedded lately, in one batch,
+        then upsert all of them per tenant namespace (a stored record gets its new fields).
+
+        Unlike the embedded store, this one does not look its records up by id first: ZeroDB's
+        API reads one vector per request, and a round trip per record costs more than
+        embedding it (about 3 ms a text with the offline model)."""
+        vectors = vectors_for(self.embeddings, self.identity, records, self.known)
         by_tenant: dict[str, list[dict[str, Any]]] = {}
         for record, vector in zip(records, vectors, strict=True):
-            item = {"id": record.id, "vector": list(vector), "metadata": self._metadata(record)}
+            item = {"id": record.id, "vector": vector.tolist(), "metadata": self._metadata(record)}
             by_tenant.setdefault(record.tenant, []).append(item)
         for tenant, items in by_tenant.items():
             for start in range(0, len(items), UPSERT_BATCH):
