@@ -2,8 +2,10 @@
 flusher's speed into the embedded lake.
 
 1. Throughput: the same uvicorn (1 worker, uvloop + httptools) serves either a bare FastAPI
-   endpoint answering 200, or the bridge (Standard Webhooks verification, source lookup, SQLite
-   WAL synchronous=FULL inbox with group commit; the flusher off, it runs as `mi bridge flush`).
+   endpoint answering 200 (`bench/bare_endpoint.py`, a process importing FastAPI only), or the
+   bridge (Standard Webhooks verification, source lookup, SQLite WAL synchronous=FULL inbox with
+   group commit, its garbage collector tuned at start-up; the flusher off, it runs as
+   `mi bridge flush`).
    1 KiB bodies, 10% redeliveries, closed loops of 16 and of 64 keep-alive connections; each
    server's throughput is the better of the two. With few connections the bridge is bound by
    its commit latency (every connection waits for a group commit), not by what it can do: a
@@ -31,7 +33,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI, Response
 
 from bench.http_load import LoadResult, closed_loop, open_loop, request_bytes
 from marketing_intel.bridge import Bridge, open_bridge
@@ -45,17 +46,6 @@ REPO = Path(__file__).resolve().parents[1]
 SATURATION_REQUESTS = 40_000
 LATENCY_SECONDS = 6
 FLUSH_ROWS = 100_000
-
-
-def bare_app() -> FastAPI:
-    """The baseline: an endpoint answering 200 without reading or doing anything."""
-    app = FastAPI()
-
-    @app.post("/v1/webhooks/{platform}/{source_id}")
-    async def bare(platform: str, source_id: str) -> Response:
-        return Response(b'{"status":"accepted","events":1}', media_type="application/json")
-
-    return app
 
 
 def _free_port() -> int:
@@ -128,7 +118,7 @@ def throughput_and_latency(root: Path) -> None:
         "bridge: signed webhooks into the durable inbox vs a bare endpoint (1 uvicorn worker, "
         f"load {_load()})"
     )
-    with _server("bench.bridge:bare_app", home) as port:
+    with _server("bench.bare_endpoint:bare_app", home) as port:
         requests = _webhooks(path, created.secret, port, SATURATION_REQUESTS, "bare-")
         closed_loop(port, requests[:2000])  # warm-up
         bare = _best_closed_loop("bare endpoint (baseline)", port, requests)
