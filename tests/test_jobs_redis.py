@@ -195,6 +195,14 @@ def test_a_node_bullmq_producer_drives_our_worker(
         ({"flow": "echo", "tenant_id": "acme", "parameters": "days=3"}, "parameters: Input"),
         ({"flow": "echo", "tenant_id": "acme", "parameters": {"days": 3}}, "parameters.days"),
         ({"tenant_id": "acme"}, "flow: Field required"),
+        (
+            {
+                "flow": "echo",
+                "tenant_id": "acme",
+                "parameters": {"inputs": {"start_date": "2026-03-01", "end_date": "2026-01-01"}},
+            },
+            "bad window (the window starts (2026-03-01) after it ends (2026-01-01)",
+        ),
         (["not", "an", "object"], "the job's data"),
     ],
 )

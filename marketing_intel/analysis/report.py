@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Severity = Literal["info", "notice", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "notice": 2, "info": 3}
@@ -52,7 +52,10 @@ class Window(BaseModel):
                 first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
             except ValueError as error:
                 raise ValueError(f"the window's dates are not valid: {error}") from None
-            return cls(start=first, end=last)
+            try:
+                return cls(start=first, end=last)
+            except ValidationError as error:  # as one plain sentence, like the errors above
+                raise ValueError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
         return cls.last_days(days or 28, today=today)
 
     def complete_days(self, now: dt.datetime) -> Window | None:

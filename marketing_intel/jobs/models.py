@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from marketing_intel.analysis import Window
 
 # Endpoint names as Langflow accepts them; tenants as the lake stores them.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
@@ -31,6 +33,35 @@ class FlowRunParameters(BaseModel):
     )
     inputs: dict[str, Any] = Field(default_factory=dict)
     tweaks: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _windows_are_valid(self) -> FlowRunParameters:
+        """A window set in `inputs` or a node's tweaks is checked before the flow runs: a bad
+        one fails the job at once, where the flow would fail it again on every retry (over
+        Langflow's API a node's error is a 500, which reads as retryable)."""
+        for fields in (self.inputs, *self.tweaks.values()):
+            if any(name in fields for name in WINDOW_FIELDS):
+                _check_window(fields)
+        return self
+
+
+# The analysis template nodes' window fields (empty dates are cleared ones).
+WINDOW_FIELDS = ("days", "start_date", "end_date")
+
+
+def _check_window(fields: dict[str, Any]) -> None:
+    days, start, end = (fields.get(name) or None for name in WINDOW_FIELDS)
+    try:
+        Window.from_inputs(
+            days=None if days is None else int(days),
+            start=None if start is None else str(start),
+            end=None if end is None else str(end),
+            today=dt.datetime.now(dt.UTC).date(),
+        )
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"bad window ({error}); give days, or start_date and end_date as YYYY-MM-DD"
+        ) from None
 
 
 class FlowRunJob(BaseModel):
