@@ -485,8 +485,8 @@ def test_mi_flows_run_reports_a_bad_window_as_a_sentence(
     )
     assert run.returncode == 1
     assert run.stderr.strip() == (
-        "error: The flow audience-trends failed: Invalid input: the window starts (2026-10-31) "
-        "after it ends (2026-10-01); swap the dates"
+        "error: The flow audience-trends failed: the window starts (2026-10-31) after it ends "
+        "(2026-10-01); swap the dates"
     )
     assert "Traceback" not in run.stderr
 

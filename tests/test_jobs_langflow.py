@@ -100,12 +100,13 @@ def test_a_job_run_on_langflow_stores_the_templates_report(
     assert done.result.summary["tenant_id"] == "demo-2"
 
 
-def run_on(runner: LangflowAPIRunner, job: dict[str, Any]) -> FlowOutput:
+def run_on(runner: LangflowAPIRunner, job: dict[str, Any] | FlowRunJob) -> FlowOutput:
     """Run one job with the runner, then close it."""
 
     async def run() -> FlowOutput:
         try:
-            return await runner.run(FlowRunJob.model_validate(job))
+            valid = job if isinstance(job, FlowRunJob) else FlowRunJob.model_validate(job)
+            return await runner.run(valid)
         finally:
             await runner.aclose()
 
@@ -130,11 +131,17 @@ def run_on(runner: LangflowAPIRunner, job: dict[str, Any]) -> FlowOutput:
             "Langflow refused the run of 'roi-optimization'.*TWEAKS_REFUSED",
         ),
         (
-            {
-                "flow": "campaign-insights",
-                "tenant_id": "demo-1",
-                "parameters": {"inputs": {"start_date": "2026-10-31", "end_date": "2026-10-01"}},
-            },
+            # The job model refuses this window before any run (a bad job); built without that
+            # check here so that the real server's node fails on it, as a node failure does.
+            FlowRunJob.model_construct(
+                flow="campaign-insights",
+                tenant_id="demo-1",
+                parameters=FlowRunParameters.model_construct(
+                    input_value=None,
+                    inputs={"start_date": "2026-10-31", "end_date": "2026-10-01"},
+                    tweaks={},
+                ),
+            ),
             FlowRunError,
             r"Langflow failed to run 'campaign-insights' \(500\).*swap the dates",
         ),
@@ -144,7 +151,7 @@ def run_on(runner: LangflowAPIRunner, job: dict[str, Any]) -> FlowOutput:
 def test_the_api_runner_tells_bad_jobs_from_failures(
     langflow_server: LangflowServer,
     tmp_path: Path,
-    job: dict[str, Any],
+    job: dict[str, Any] | FlowRunJob,
     error: type[Exception],
     message: str,
 ) -> None:

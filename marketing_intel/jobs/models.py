@@ -58,7 +58,7 @@ def _check_window(fields: dict[str, Any]) -> None:
             end=None if end is None else str(end),
             today=dt.datetime.now(dt.UTC).date(),
         )
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(
             f"bad window ({error}); give days, or start_date and end_date as YYYY-MM-DD"
         ) from None
