@@ -23,8 +23,8 @@ API_EDITABLE = {TENANT_NODE: ("input_value",), TEMPLATE_NODE: WINDOW_FIELDS}
 
 
 def analysis_graph(template: type[Component]) -> Graph:
-    """`ChatInput-tenant -> template (reading through InsightCache-cache) -> ZeroDBMemoryStore-memory
-    -> ChatOutput-report`, and the template's narrative -> ChatOutput-narrative.
+    """`ChatInput-tenant -> template (reading through InsightCache-cache) ->
+    ZeroDBMemoryStore-memory -> ChatOutput-report`, and the narrative -> ChatOutput-narrative.
 
     The report reaches its Chat Output through the memory store, once its insights are
     remembered, as compact JSON text (the store's status lists the ids it stored). Every node is

@@ -212,19 +212,17 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
 
     def _remember(self) -> tuple[list[Any], list[str]]:
         """The input's records and their stored ids, stored once for both outputs."""
-        key = repr(
-            (self.tenant_id, self.kind, self.tags, self.agent, self.session_id, self.importance)
-            + (self.ttl_days,)
-        )
+        inputs = (self.tenant_id, self.kind, self.tags, self.agent, self.session_id)
+        key = repr((*inputs, self.importance, self.ttl_days))
         # The value itself is kept with the key: compared by identity, never element-wise.
         remembered = self._remembered
         if remembered is None or remembered[0] != key or remembered[1] is not self.value:
             records = self._records()
             with _user_errors():
                 ids = self._memory_store().remember_many(records)
-            self._remembered = (key, self.value, records, ids)
+            remembered = self._remembered = (key, self.value, records, ids)
             self.status = f"{len(ids)} memories stored: {', '.join(ids)}"
-        return self._remembered[2], self._remembered[3]
+        return remembered[2], remembered[3]
 
     def _records(self) -> list[Any]:
         import datetime as dt
