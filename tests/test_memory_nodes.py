@@ -24,7 +24,7 @@ from components.marketing_intel.zerodb_memory import (
     ZeroDBMemoryStoreComponent,
 )
 from marketing_intel.analysis.report import Insight, InsightReport, Window
-from marketing_intel.flows.run_api import report_from_message
+from marketing_intel.flows.run_api import json_from_message, report_from_message
 from marketing_intel.memory import MemoryFilter
 from tests.zerodb_standin import API_KEY, PROJECT_ID, StandInZeroDB
 
@@ -139,7 +139,7 @@ def test_the_remembered_output_passes_the_input_on_once_it_is_stored() -> None:
     passed = store.remembered_message()
     # The text a Chat Output shows is the report as compact JSON, as run-API callers read it.
     assert report_from_message(passed.text) == report("initech")
-    assert "\n" not in passed.text
+    assert len(json_from_message(passed.text).strip().splitlines()) == 1
     # Both outputs of one run share one store call; the status names what was stored.
     ids = store.store_memories()["id"].tolist()
     assert len(ids) == 2
@@ -154,7 +154,8 @@ def test_the_remembered_output_passes_the_input_on_once_it_is_stored() -> None:
 
     rows = ZeroDBMemoryStoreComponent()
     rows.set(value=DataFrame([{"content": "Q4 goal is 3x ROAS"}]), tenant_id="initech", kind="fact")
-    assert json.loads(rows.remembered_message().text) == [{"content": "Q4 goal is 3x ROAS"}]
+    shown = json_from_message(rows.remembered_message().text)
+    assert json.loads(shown) == [{"content": "Q4 goal is 3x ROAS"}]
 
 
 @pytest.mark.parametrize(

@@ -207,8 +207,9 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
 
         # Compact JSON text, not Data: Langflow shows Data as indented JSON and writes what a
         # Chat Output shows to its build log as YAML, in time that grows with the text's length.
+        # Fenced as Langflow fences Data, so the Playground shows it as a code block.
         rows = value.to_dict(orient="records") if isinstance(value, DataFrame) else value.data
-        return Message(text=orjson.dumps(rows, default=str).decode())
+        return Message(text=f"```json\n{orjson.dumps(rows, default=str).decode()}\n```")
 
     def _remember(self) -> tuple[list[Any], list[str]]:
         """The input's records and their stored ids, stored once for both outputs."""
