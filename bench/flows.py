@@ -25,6 +25,21 @@ for the memory node and 12 ms for the narrative Chat Output; turning off Langflo
 (LANGFLOW_TRANSACTIONS_STORAGE_ENABLED / LANGFLOW_VERTEX_BUILDS_STORAGE_ENABLED=false,
 LANGFLOW_DEACTIVATE_TRACING=true) about 40 ms. The overhead also grows with the report's size
 (platform events, the largest report, has the largest).
+
+Since then (issue 8, November 2026) the flows follow the issue's chain, template -> memory store
+-> ChatOutput-report, with no Chat Output for the stored ids (6 nodes), and the report reaches its
+Chat Output as compact JSON text rather than Data: a Chat Output renders Data as indented JSON
+(jsonable_encoder, 0.5-4 ms) and its build log YAML-dumps the shown text with pure-Python
+PyYAML (lfx InterfaceVertex.built_object_repr), 9-14 ms for the compact text of a 23-42 KB
+report against 16-34 ms for the indented one. Paired with main at load 1.1-1.3, cache hits went
+from 2.7-5.6x to 1.9-3.3x the floor and computing runs from 3.0-7.0x to 2.1-4.6x. What is left
+is per node and not ours: compiling each node's code costs 2-5 ms (in-process, lfx's
+eval_custom_component_code; our memory node's file, 16 KB with three nodes, is the largest, but
+a file with only the Store node saved 0.6 ms), and each node writes its transaction, vertex
+build and trace span. With the run logs and tracing off (settings we keep on) every flow met
+the target at load 2.1 (cache hits 73-92 ms against a 40 ms floor). Computing runs also embed
+the insights they have not seen before (the memory store; 15-40 ms for new texts), which the
+direct baseline does not do.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from components.marketing_intel.insight_cache import InsightCacheComponent
 from components.marketing_intel.zerodb_memory import ZeroDBMemoryStoreComponent
 from marketing_intel.flows import (
     CACHE_NODE,
-    MEMORIES_NODE,
     MEMORY_NODE,
     NARRATIVE_NODE,
     REPORT_NODE,
@@ -24,8 +23,12 @@ API_EDITABLE = {TENANT_NODE: ("input_value",), TEMPLATE_NODE: WINDOW_FIELDS}
 
 
 def analysis_graph(template: type[Component]) -> Graph:
-    """`ChatInput-tenant -> template (reading through InsightCache-cache) -> ChatOutput-report,
-    ChatOutput-narrative, and ZeroDBMemoryStore-memory -> ChatOutput-memories`.
+    """`ChatInput-tenant -> template (reading through InsightCache-cache) ->
+    ZeroDBMemoryStore-memory -> ChatOutput-report`, and the narrative -> ChatOutput-narrative.
+
+    The report reaches its Chat Output through the memory store, once its insights are
+    remembered, as compact JSON text (the store's status lists the ids it stored). Every node is
+    compiled and logged on every run, so the flow has no node it does not need.
 
     The tenant is the chat message (the Playground's input, or `input_value` over the API);
     the window is the template node's own fields (`days` or `start_date`/`end_date`). The cache
@@ -38,14 +41,12 @@ def analysis_graph(template: type[Component]) -> Graph:
     memory = ZeroDBMemoryStoreComponent(_id=MEMORY_NODE)
     memory.set(value=analysis.build_report, tenant_id=tenant.message_response)
     report = ChatOutput(_id=REPORT_NODE)
-    report.set(input_value=analysis.build_report, sender_name="Report")
+    report.set(input_value=memory.remembered_message, sender_name="Report")
     narrative = ChatOutput(_id=NARRATIVE_NODE)
     narrative.set(input_value=analysis.build_narrative, sender_name="Narrative")
-    memories = ChatOutput(_id=MEMORIES_NODE)
-    memories.set(input_value=memory.store_memories, sender_name="Memory")
 
     graph = Graph()
-    for component in (tenant, cache, analysis, memory, report, narrative, memories):
+    for component in (tenant, cache, analysis, memory, report, narrative):
         graph.add_component(component)
     graph.prepare(start_component_id=tenant.get_id())
     return graph

@@ -32,7 +32,6 @@ from marketing_intel.flows import (
     FLOWS,
     HISTORY_NODE,
     INSTRUCTIONS_NODE,
-    MEMORIES_NODE,
     MEMORY_NODE,
     MODEL_KEY_VARIABLE,
     NARRATIVE_NODE,
@@ -183,17 +182,15 @@ def test_each_analysis_flow_has_the_shape_callers_rely_on(spec: Any) -> None:
         MEMORY_NODE,
         REPORT_NODE,
         NARRATIVE_NODE,
-        MEMORIES_NODE,
     }
     assert nodes[TEMPLATE_NODE]["data"]["type"] == f"{spec.component}Component"
     assert _wiring(flow) == {
         (TENANT_NODE, "message", TEMPLATE_NODE, "tenant_id"),
         (CACHE_NODE, "insight_cache", TEMPLATE_NODE, "insight_cache"),
-        (TEMPLATE_NODE, "report", REPORT_NODE, "input_value"),
         (TEMPLATE_NODE, "narrative", NARRATIVE_NODE, "input_value"),
         (TENANT_NODE, "message", MEMORY_NODE, "tenant_id"),
         (TEMPLATE_NODE, "report", MEMORY_NODE, "value"),
-        (MEMORY_NODE, "stored", MEMORIES_NODE, "input_value"),
+        (MEMORY_NODE, "remembered", REPORT_NODE, "input_value"),
     }
     assert _api_editable(flow) == {
         (TENANT_NODE, "input_value"),
@@ -430,7 +427,7 @@ def test_a_headless_run_sets_tenant_and_window_and_keeps_the_report_output() -> 
     assert nodes[TENANT_NODE]["input_value"]["value"] == "demo-2"
     window = {name: nodes[TEMPLATE_NODE][name]["value"] for name in ("start_date", "end_date")}
     assert window == {"start_date": "2026-10-01", "end_date": "2026-10-14"}
-    assert len(flow["data"]["nodes"]) == 7, "the loaded flow itself is left alone"
+    assert len(flow["data"]["nodes"]) == 6, "the loaded flow itself is left alone"
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -23,6 +24,8 @@ from components.marketing_intel.zerodb_memory import (
     ZeroDBMemoryStoreComponent,
 )
 from marketing_intel.analysis.report import Insight, InsightReport, Window
+from marketing_intel.flows.run_api import json_from_message, report_from_message
+from marketing_intel.memory import MemoryFilter
 from tests.zerodb_standin import API_KEY, PROJECT_ID, StandInZeroDB
 
 ENGINES = ["Embedded (SQLite)", "ZeroDB"]
@@ -128,6 +131,31 @@ def test_table_rows_and_messages_are_remembered() -> None:
     )
     (row,) = message.store_memories().to_dict(orient="records")
     assert row["content"] == "Remember: no discounts in December"
+
+
+def test_the_remembered_output_passes_the_input_on_once_it_is_stored() -> None:
+    store = ZeroDBMemoryStoreComponent()
+    store.set(value=Data(data=report("initech").model_dump(mode="json")), tenant_id="initech")
+    passed = store.remembered_message()
+    # The text a Chat Output shows is the report as compact JSON, as run-API callers read it.
+    assert report_from_message(passed.text) == report("initech")
+    assert len(json_from_message(passed.text).strip().splitlines()) == 1
+    # Both outputs of one run share one store call; the status names what was stored.
+    ids = store.store_memories()["id"].tolist()
+    assert len(ids) == 2
+    assert store.status == f"2 memories stored: {', '.join(ids)}"
+    stored = store._memory_store().list(MemoryFilter(tenant="initech")).records
+    assert sorted(memory.id for memory in stored) == sorted(ids)
+
+    message = Message(text="Remember: no discounts in December", sender="User")
+    note = ZeroDBMemoryStoreComponent()
+    note.set(value=message, tenant_id="initech", kind="fact")
+    assert note.remembered_message() is message
+
+    rows = ZeroDBMemoryStoreComponent()
+    rows.set(value=DataFrame([{"content": "Q4 goal is 3x ROAS"}]), tenant_id="initech", kind="fact")
+    shown = json_from_message(rows.remembered_message().text)
+    assert json.loads(shown) == [{"content": "Q4 goal is 3x ROAS"}]
 
 
 @pytest.mark.parametrize(

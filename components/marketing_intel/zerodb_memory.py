@@ -174,17 +174,56 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         ),
         *_CONNECTION_INPUTS,
     ]
-    outputs = [Output(display_name="Stored", name="stored", method="store_memories")]
+    # group_outputs: both handles show at once. An analysis flow chains its report through
+    # "Remembered" to its Chat Output (the issue's lake -> template -> memory -> outputs), so
+    # the report is shown only once it is remembered, with no extra Chat Output for the ids.
+    outputs = [
+        Output(display_name="Stored", name="stored", method="store_memories", group_outputs=True),
+        Output(
+            display_name="Remembered",
+            name="remembered",
+            method="remembered_message",
+            group_outputs=True,
+        ),
+    ]
+
+    _remembered: tuple[str, Any, list[Any], list[str]] | None = None
 
     def store_memories(self) -> DataFrame:
         """Remember the input; the stored memories (id, kind, content, tags)."""
         from marketing_intel.memory import record_row
 
-        records = self._records()
-        with _user_errors():
-            ids = self._memory_store().remember_many(records)
-        self.status = f"{len(ids)} memories stored"
+        records, ids = self._remember()
         return DataFrame([{"id": id, **record_row(r)} for id, r in zip(ids, records, strict=True)])
+
+    def remembered_message(self) -> Message:
+        """Remember the input; the input itself as a message, once it is remembered (JSON and
+        tables as compact JSON text, which callers parse as the report)."""
+        self._remember()
+        value = self.value
+        if isinstance(value, Message):
+            return value
+        import orjson
+
+        # Compact JSON text, not Data: Langflow shows Data as indented JSON and writes what a
+        # Chat Output shows to its build log as YAML, in time that grows with the text's length.
+        # Fenced as Langflow fences Data, so the Playground shows it as a code block.
+        rows = value.to_dict(orient="records") if isinstance(value, DataFrame) else value.data
+        return Message(text=f"```json\n{orjson.dumps(rows, default=str).decode()}\n```")
+
+    def _remember(self) -> tuple[list[Any], list[str]]:
+        """The input's records and their stored ids, stored once for both outputs."""
+        inputs = (self.tenant_id, self.kind, self.tags, self.agent, self.session_id)
+        key = repr((*inputs, self.importance, self.ttl_days))
+        # The value itself is kept with the key: compared by identity, never element-wise.
+        remembered = self._remembered
+        if remembered is None or remembered[0] != key or remembered[1] is not self.value:
+            records = self._records()
+            with _user_errors():
+                ids = self._memory_store().remember_many(records)
+            remembered = self._remembered = (key, self.value, records, ids)
+            self.status = f"{len(ids)} memories stored: {', '.join(ids)}"
+        return remembered[2], remembered[3]
 
     def _records(self) -> list[Any]:
         import datetime as dt

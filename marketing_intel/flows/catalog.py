@@ -5,12 +5,12 @@ Chat Output a headless run answers with); `AnalysisFlowSpec` adds an analysis te
 Every analysis flow has the same shape and the same node ids, so a caller sets the tenant and
 the window the same way for all four (`AnalysisFlowSpec.tweaks`):
 
-    ChatInput-tenant -> <template node> -> ChatOutput-report     (the report as JSON)
+    ChatInput-tenant -> <template node> -> ZeroDBMemoryStore-memory -> ChatOutput-report
     InsightCache-cache ->               -> ChatOutput-narrative  (the report as markdown)
-                                        -> ZeroDBMemoryStore-memory -> ChatOutput-memories
 
 The cache serves a fresh stored report instead of re-running the template; the memory store
-remembers each insight for agents (idempotently: a re-run stores nothing twice).
+remembers each insight for agents (idempotently: a re-run stores nothing twice) and passes the
+report on, as compact JSON text, to ChatOutput-report (its status lists the stored ids).
 
 brand-voice-check scores a draft (the chat message) against one tenant's brand:
 
@@ -39,7 +39,6 @@ REPORT_NODE = "ChatOutput-report"
 NARRATIVE_NODE = "ChatOutput-narrative"
 CACHE_NODE = "InsightCache-cache"
 MEMORY_NODE = "ZeroDBMemoryStore-memory"
-MEMORIES_NODE = "ChatOutput-memories"
 # The template node's fields a caller may set over the API (the flow declares them
 # `api_editable`, so under LANGFLOW_TWEAKS_POLICY=declared nothing else can be tweaked).
 WINDOW_FIELDS = ("days", "start_date", "end_date", "options")
