@@ -164,7 +164,5 @@ def main() -> None:
     print(
         f"  ours, no-op flow:               {ours:8.0f} jobs/s  ratio {ours / bare:.2f} (>= 0.50)"
     )
-    print(
-        f"  ours, no-op flow, sinks on:     {sinks:8.0f} jobs/s  ratio {sinks / bare:.2f} (info)"
-    )
+    print(f"  ours, no-op flow, sinks on:     {sinks:8.0f} jobs/s  ratio {sinks / bare:.2f} (info)")
     print(f"  ours, lfx echo flow:            {echo:8.0f} jobs/s  ratio {echo / bare:.2f} (info)")
