@@ -153,6 +153,9 @@ class Flusher:
         except MarketingIntelError as error:  # the database is away: the next pass retries
             _log.warning("Pruning flushed inbox rows failed: %s", error)
             return
+        except Exception:  # a bug: keep flushing, which matters more than pruning
+            _log.exception("Pruning flushed inbox rows failed")
+            return
         if pruned:
             _log.info("Pruned %d flushed inbox rows past their retention", pruned)
 
