@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from marketing_intel.bridge.errors import BridgeUnavailable
 from marketing_intel.config import Settings
+from marketing_intel.sqlite_wal import use_wal
 
 metadata = MetaData()
 
@@ -131,8 +132,8 @@ def _sqlite_durable(dbapi_connection: Any, _record: Any) -> None:
     # The driver would open transactions lazily, at the first write, leaving a claim's SELECT
     # outside its transaction; SQLAlchemy emits BEGIN itself instead (see below).
     dbapi_connection.isolation_level = None
+    use_wal(dbapi_connection)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

@@ -31,6 +31,7 @@ from marketing_intel.cache.single_flight import (
     lock_bucket,
     still_computing,
 )
+from marketing_intel.sqlite_wal import use_wal
 
 LOCK_BUCKETS = 256
 
@@ -192,7 +193,7 @@ class SQLiteInsightCache(SingleFlightCache):
             connection = sqlite3.connect(
                 self.path, timeout=10.0, isolation_level=None, check_same_thread=False
             )
-            connection.execute("PRAGMA journal_mode = WAL")
+            use_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
         # Statements run in autocommit unless `with connection:` opens a transaction.
         connection.isolation_level = "DEFERRED"

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from marketing_intel.embeddings import EmbedderIdentity
+from marketing_intel.sqlite_wal import use_wal
 from marketing_intel.vectors.errors import VectorIndexError
 from marketing_intel.vectors.filters import parse_filter
 from marketing_intel.vectors.protocol import MAX_K, FilterSpec
@@ -62,7 +63,7 @@ def _connect(path: Path) -> Any:
     sqlite_vec.load(connection)
     connection.enable_load_extension(False)
     connection.execute("PRAGMA busy_timeout = 10000")
-    connection.execute("PRAGMA journal_mode = WAL")
+    use_wal(connection)
     connection.execute("PRAGMA synchronous = NORMAL")
     return connection
 
