@@ -118,14 +118,14 @@ class _AnalysisTemplateComponent:
         from marketing_intel.analysis.cached import cached_report
         from marketing_intel.cache import CacheError
         from marketing_intel.config import ConfigError, current_settings
-        from marketing_intel.lake import LakeError, open_lake
+        from marketing_intel.lake import LakeError, shared_lake
 
         now = dt.datetime.now(dt.UTC)
         try:
             window = Window.from_inputs(
                 days=self.days, start=self.start_date, end=self.end_date, today=now.date()
             )
-            lake = open_lake(current_settings(), component=f"langflow-{self.template_name}")
+            lake = shared_lake(current_settings(), component=f"langflow-{self.template_name}")
             if self.insight_cache:
                 found = cached_report(
                     self.insight_cache.cache,

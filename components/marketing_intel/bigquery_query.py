@@ -176,12 +176,12 @@ class BigQueryQueryComponent(Component):
         from pydantic import ValidationError
 
         from marketing_intel.config import ConfigError
-        from marketing_intel.lake import LakeError, QueryLimits, open_lake
+        from marketing_intel.lake import LakeError, QueryLimits, shared_lake
         from marketing_intel.lake.parameters import from_mapping_item
 
         try:
             params = [from_mapping_item(k, v) for k, v in (self.parameters or {}).items()]
-            lake = open_lake(self._settings(), component="langflow-bigquery-query")
+            lake = shared_lake(self._settings(), component="langflow-bigquery-query")
             if self.dry_run_only:
                 estimate = lake.estimate(self.sql, params, tenant_id=self.tenant_id)
                 statistics = {"engine": estimate.engine, "bytes_estimated": estimate.bytes}
@@ -198,10 +198,10 @@ class BigQueryQueryComponent(Component):
 
     def _settings(self) -> Any:
         """The server's MI_ settings with this node's lake inputs on top."""
-        from marketing_intel.config import load_settings
+        from marketing_intel.config import current_settings
         from marketing_intel.secret_inputs import secret_input
 
-        return load_settings(
+        return current_settings(
             lake_backend=ENGINES[self.engine],
             bigquery_project=self.project,
             lake_dataset=self.dataset,

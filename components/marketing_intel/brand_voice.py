@@ -9,6 +9,8 @@ the offline all-MiniLM-L6-v2 (the "Local Embeddings" node).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +95,12 @@ class _BrandVoiceBackendMixin:
         ),
     ]
 
-    def _open_index(self) -> Any:
-        """The brand-voice index of the server's settings with this node's inputs on top."""
-        from marketing_intel.brand_voice import open_brand_voice_index
-        from marketing_intel.config import load_settings
+    @contextmanager
+    def _index(self) -> Iterator[Any]:
+        """The brand-voice index of the server's settings with this node's inputs on top: the
+        process's shared one with the offline embedder, else one opened for this run."""
+        from marketing_intel.brand_voice import open_brand_voice_index, shared_brand_voice_index
+        from marketing_intel.config import current_settings
         from marketing_intel.secret_inputs import secret_input
 
         host = getattr(self, "pinecone_index_host", None)
@@ -104,13 +108,21 @@ class _BrandVoiceBackendMixin:
             from lfx.utils.ssrf_protection import validate_connector_url_for_ssrf
 
             validate_connector_url_for_ssrf(host)  # a URL typed into a node is untrusted
-        settings = load_settings(
+        settings = current_settings(
             brand_voice_backend=BACKENDS[getattr(self, "backend", "From settings")],
             pinecone_api_key=secret_input(self, "pinecone_api_key"),
             pinecone_index=getattr(self, "pinecone_index", None),
             pinecone_index_host=host,
         )
-        return open_brand_voice_index(settings, getattr(self, "embeddings", None) or None)
+        embeddings = getattr(self, "embeddings", None) or None
+        if embeddings is None:
+            yield shared_brand_voice_index(settings)
+            return
+        index = open_brand_voice_index(settings, embeddings)
+        try:
+            yield index
+        finally:
+            index.close()
 
     def _scope(self) -> tuple[str, str]:
         return str(getattr(self, "tenant_id", "")).strip(), str(getattr(self, "brand", "")).strip()
@@ -176,11 +188,8 @@ class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
             exemplars = self._exemplars(tenant, brand)
             if not exemplars:
                 raise ValueError("No exemplars given: type copy, connect rows or choose a file.")
-            index = self._open_index()
-            try:
+            with self._index() as index:
                 report = index.upsert(exemplars)
-            finally:
-                index.close()
         except (BrandVoiceError, ConfigError) as error:
             raise _user_message(error) from None
         self.status = f"{report.written} exemplars indexed for {tenant}/{brand}"
@@ -293,11 +302,8 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
 
         tenant, brand = self._scope()
         try:
-            index = self._open_index()
-            try:
+            with self._index() as index:
                 result = index.score(str(self.draft or ""), tenant=tenant, brand=brand, k=self.k)
-            finally:
-                index.close()
         except (BrandVoiceError, ConfigError, ValueError) as error:
             raise _user_message(error) from None
         self.status = result.summary

@@ -22,6 +22,18 @@ from marketing_intel.brand_voice.pinecone_index import PineconeBrandVoiceIndex
 from marketing_intel.brand_voice.protocol import BrandVoiceIndex, UpsertReport
 from marketing_intel.brand_voice.scoring import BrandVoiceScore
 from marketing_intel.config import Settings
+from marketing_intel.shared_instances import SharedInstances
+
+# The settings that select a brand-voice index: a change to any of them opens another.
+_INDEX_SETTINGS = (
+    "brand_voice_backend",
+    "pinecone_api_key",
+    "pinecone_index",
+    "pinecone_index_host",
+    "pinecone_control_host",
+    "brand_voice_min_exemplars",
+)
+_shared: SharedInstances[BrandVoiceIndex] = SharedInstances()
 
 
 def open_brand_voice_index(
@@ -47,6 +59,21 @@ def open_brand_voice_index(
     )
 
 
+def shared_brand_voice_index(settings: Settings) -> BrandVoiceIndex:
+    """The index `open_brand_voice_index(settings)` gives (offline embedder), opened once per
+    process and configuration: the nodes run once per flow run, and reuse its file or its
+    Pinecone connections (and index lookup) instead of opening their own each time. Callers
+    must not close it."""
+    where = settings.local_vectors_path.resolve()
+    identity = (where, *(getattr(settings, name) for name in _INDEX_SETTINGS))
+    return _shared.get(identity, lambda: open_brand_voice_index(settings))
+
+
+def close_shared_brand_voice_indexes() -> None:
+    """Close and forget every index `shared_brand_voice_index` opened (tests, shutdown)."""
+    _shared.close_all()
+
+
 __all__ = [
     "BrandVoiceBackendError",
     "BrandVoiceConfigError",
@@ -59,5 +86,7 @@ __all__ = [
     "LocalBrandVoiceIndex",
     "PineconeBrandVoiceIndex",
     "UpsertReport",
+    "close_shared_brand_voice_indexes",
     "open_brand_voice_index",
+    "shared_brand_voice_index",
 ]

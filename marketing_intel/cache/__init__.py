@@ -7,12 +7,11 @@ shared by every caller in the process with the same settings, so its connections
 
 from __future__ import annotations
 
-import threading
-
 from marketing_intel.cache.errors import CacheConfigError, CacheError, CacheUnavailable
 from marketing_intel.cache.key import CacheKey, canonical_json
 from marketing_intel.cache.protocol import CacheStats, InsightCache, InsightCacheHandle, Lookup
 from marketing_intel.config import Settings
+from marketing_intel.shared_instances import SharedInstances
 
 __all__ = [
     "CacheConfigError",
@@ -28,8 +27,7 @@ __all__ = [
     "open_cache",
 ]
 
-_shared: dict[tuple[str, ...], InsightCache] = {}
-_shared_lock = threading.Lock()
+_shared: SharedInstances[InsightCache] = SharedInstances()
 
 
 def open_cache(settings: Settings) -> InsightCache:
@@ -45,11 +43,7 @@ def open_cache(settings: Settings) -> InsightCache:
         identity: tuple[str, ...] = ("postgres", url, settings.cache_schema)
     else:
         identity = ("sqlite", str(settings.cache_path.resolve()))
-    with _shared_lock:
-        cache = _shared.get(identity)
-        if cache is None:
-            cache = _shared[identity] = _open(settings)
-    return cache
+    return _shared.get(identity, lambda: _open(settings))
 
 
 def _open(settings: Settings) -> InsightCache:
@@ -69,7 +63,4 @@ def _open(settings: Settings) -> InsightCache:
 
 def close_shared_caches() -> None:
     """Close and forget every cache `open_cache` opened (tests, shutdown)."""
-    with _shared_lock:
-        for cache in _shared.values():
-            cache.close()
-        _shared.clear()
+    _shared.close_all()

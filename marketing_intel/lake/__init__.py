@@ -22,6 +22,7 @@ from marketing_intel.lake.protocol import (
     QueryResult,
     QueryStatistics,
 )
+from marketing_intel.shared_instances import SharedInstances
 
 __all__ = [
     "DuckDBLake",
@@ -39,8 +40,24 @@ __all__ = [
     "QueryResult",
     "QueryStatistics",
     "QueryTimeout",
+    "close_shared_lakes",
     "open_lake",
+    "shared_lake",
 ]
+
+# The settings that select a lake and its client: a change to any of them opens another.
+_LAKE_SETTINGS = (
+    "lake_backend",
+    "lake_dataset",
+    "bigquery_project",
+    "bigquery_location",
+    "bigquery_credentials_file",
+    "bigquery_credentials_json",
+    "bigquery_max_bytes_billed",
+    "bigquery_api_endpoint",
+    "bigquery_use_storage_api",
+)
+_shared: SharedInstances[Lake] = SharedInstances()
 
 
 def open_lake(settings: Settings, *, component: str = "marketing-intel") -> Lake:
@@ -62,3 +79,19 @@ def open_lake(settings: Settings, *, component: str = "marketing-intel") -> Lake
             use_storage_api=settings.bigquery_use_storage_api,
         )
     return DuckDBLake(settings.lake_path, dataset=settings.lake_dataset)
+
+
+def shared_lake(settings: Settings, *, component: str = "marketing-intel") -> Lake:
+    """The lake `open_lake` gives, opened once per process, configuration and `component`.
+
+    For the nodes, which run once per flow run: a BigQuery lake keeps its client (no new OAuth
+    token and TLS connection per run) and its dry-run estimates. Callers must not close it.
+    """
+    where = settings.lake_path.resolve()  # relative to the working folder, which may change
+    identity = (component, where, *(getattr(settings, name) for name in _LAKE_SETTINGS))
+    return _shared.get(identity, lambda: open_lake(settings, component=component))
+
+
+def close_shared_lakes() -> None:
+    """Close and forget every lake `shared_lake` opened (tests, shutdown)."""
+    _shared.close_all()

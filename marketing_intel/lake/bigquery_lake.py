@@ -216,6 +216,10 @@ class BigQueryLake:
                 counts[name] = self.client.get_table(self._table_id(name)).num_rows or 0
         return counts
 
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self.client.close()
+
     def _prepare(
         self,
         sql: str,

@@ -120,3 +120,7 @@ class Lake(Protocol):
     def row_counts(self) -> dict[str, int]:
         """Rows per lake table over all tenants (for operators: seeding, health)."""
         ...
+
+    def close(self) -> None:
+        """Release the lake's file or connections."""
+        ...

@@ -7,7 +7,6 @@ side with a LangChain `Embeddings` (the offline MiniLM embedder by default).
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from marketing_intel.config import Settings
@@ -22,6 +21,7 @@ from marketing_intel.memory.records import (
     RecalledMemory,
     record_row,
 )
+from marketing_intel.shared_instances import SharedInstances
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -43,8 +43,7 @@ __all__ = [
     "shared_memory_store",
 ]
 
-_shared: dict[tuple[object, ...], MemoryStore] = {}
-_shared_lock = threading.Lock()
+_shared: SharedInstances[MemoryStore] = SharedInstances()
 
 
 def open_memory_store(settings: Settings, embeddings: Embeddings | None = None) -> MemoryStore:
@@ -92,16 +91,9 @@ def shared_memory_store(settings: Settings) -> MemoryStore:
         )
     else:
         identity = ("local", str(settings.memory_file.resolve()))
-    with _shared_lock:
-        store = _shared.get(identity)
-        if store is None:
-            store = _shared[identity] = open_memory_store(settings)
-    return store
+    return _shared.get(identity, lambda: open_memory_store(settings))
 
 
 def close_shared_memory_stores() -> None:
     """Close and forget every store `shared_memory_store` opened (tests, shutdown)."""
-    with _shared_lock:
-        for store in _shared.values():
-            store.close()
-        _shared.clear()
+    _shared.close_all()
