@@ -26,9 +26,10 @@ def analysis_graph(template: type[Component]) -> Graph:
     """`ChatInput-tenant -> template (reading through InsightCache-cache) ->
     ZeroDBMemoryStore-memory -> ChatOutput-report`, and the narrative -> ChatOutput-narrative.
 
-    The report reaches its Chat Output through the memory store, once its insights are
-    remembered, as compact JSON text (the store's status lists the ids it stored). Every node is
-    compiled and logged on every run, so the flow has no node it does not need.
+    The report travels as compact JSON text (the template's Report JSON output) and reaches its
+    Chat Output through the memory store, once its insights are remembered (the store's status
+    lists the ids it stored). Every node is compiled and logged on every run, so the flow has no
+    node it does not need; and Langflow serializes Data node by node, text in one piece.
 
     The tenant is the chat message (the Playground's input, or `input_value` over the API);
     the window is the template node's own fields (`days` or `start_date`/`end_date`). The cache
@@ -39,7 +40,7 @@ def analysis_graph(template: type[Component]) -> Graph:
     analysis = template(_id=TEMPLATE_NODE)
     analysis.set(tenant_id=tenant.message_response, days=28, insight_cache=cache.build_cache)
     memory = ZeroDBMemoryStoreComponent(_id=MEMORY_NODE)
-    memory.set(value=analysis.build_report, tenant_id=tenant.message_response)
+    memory.set(value=analysis.build_report_json, tenant_id=tenant.message_response)
     report = ChatOutput(_id=REPORT_NODE)
     report.set(input_value=memory.remembered_message, sender_name="Report")
     narrative = ChatOutput(_id=NARRATIVE_NODE)

@@ -189,7 +189,7 @@ def test_each_analysis_flow_has_the_shape_callers_rely_on(spec: Any) -> None:
         (CACHE_NODE, "insight_cache", TEMPLATE_NODE, "insight_cache"),
         (TEMPLATE_NODE, "narrative", NARRATIVE_NODE, "input_value"),
         (TENANT_NODE, "message", MEMORY_NODE, "tenant_id"),
-        (TEMPLATE_NODE, "report", MEMORY_NODE, "value"),
+        (TEMPLATE_NODE, "report_json", MEMORY_NODE, "value"),
         (MEMORY_NODE, "remembered", REPORT_NODE, "input_value"),
     }
     assert _api_editable(flow) == {

@@ -10,6 +10,7 @@ from marketing_intel.memory.conversion import (
     RecordDefaults,
     records_from_mapping,
     records_from_rows,
+    records_from_text,
 )
 
 DEFAULTS = RecordDefaults(tenant="acme", kind="fact", tags=("q4",), ttl=dt.timedelta(days=2))
@@ -48,3 +49,12 @@ def test_table_cells_become_json_values() -> None:
         DEFAULTS,
     )
     assert record.metadata == {"spend": None, "clicks": 7, "day": "2026-11-02"}
+
+
+def test_text_is_one_memory_unless_it_is_a_report() -> None:
+    (note,) = records_from_text("Launch moved to May", DEFAULTS, {"sender": "User"})
+    assert (note.content, note.metadata) == ("Launch moved to May", {"sender": "User"})
+    # JSON that is not a report, even with an insights key, stays one memory as written.
+    text = '```json\n{"insights": "none yet"}\n```'
+    (other,) = records_from_text(text, DEFAULTS)
+    assert other.content == text

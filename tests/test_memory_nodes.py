@@ -24,6 +24,7 @@ from components.marketing_intel.zerodb_memory import (
     ZeroDBMemoryStoreComponent,
 )
 from marketing_intel.analysis.report import Insight, InsightReport, Window
+from marketing_intel.fenced_json import fence_json
 from marketing_intel.flows.run_api import json_from_message, report_from_message
 from marketing_intel.memory import MemoryFilter
 from tests.zerodb_standin import API_KEY, PROJECT_ID, StandInZeroDB
@@ -146,6 +147,13 @@ def test_the_remembered_output_passes_the_input_on_once_it_is_stored() -> None:
     assert store.status == f"2 memories stored: {', '.join(ids)}"
     stored = store._memory_store().list(MemoryFilter(tenant="initech")).records
     assert sorted(memory.id for memory in stored) == sorted(ids)
+
+    # A template's Report JSON (text) is remembered insight by insight, and passed on as is.
+    as_text = Message(text=fence_json(report("initech").model_dump_json()))
+    from_text = ZeroDBMemoryStoreComponent()
+    from_text.set(value=as_text, tenant_id="initech")
+    assert from_text.remembered_message() is as_text
+    assert sorted(from_text.store_memories()["id"].tolist()) == sorted(ids)
 
     message = Message(text="Remember: no discounts in December", sender="User")
     note = ZeroDBMemoryStoreComponent()

@@ -1,4 +1,4 @@
-"""Each template node's three outputs, and its errors as sentences."""
+"""Each template node's four outputs, and its errors as sentences."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from components.marketing_intel.analysis_templates import (
 )
 from marketing_intel.config import load_settings
 from marketing_intel.demo import DemoSpec, seed_lake
+from marketing_intel.flows.run_api import report_from_message
 from marketing_intel.lake import open_lake
 
 NODES = [
@@ -46,6 +47,11 @@ def test_the_node_outputs_report_evidence_and_narrative(
     narrative = node.build_narrative().text
     assert narrative.startswith(f"## {title} for demo-1")
     assert narrative == report["narrative"]
+    # The same report as one line of JSON text in a code block, the way it is passed on.
+    text = node.build_report_json().text
+    assert text.startswith("```json\n{") and text.endswith("}\n```")
+    assert len(text.splitlines()) == 3
+    assert report_from_message(text).model_dump(mode="json") == report
 
 
 @pytest.mark.parametrize(

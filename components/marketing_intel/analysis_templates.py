@@ -2,7 +2,8 @@
 Trends and ROI Optimizer.
 
 Thin adapters over `marketing_intel.analysis.run_template`: a tenant and a window in; the
-report as Data, its evidence table as a DataFrame and its narrative as a Message out. They share
+report as Data (and as JSON text, to pass on), its evidence table as a DataFrame and its
+narrative as a Message out. They share
 one base, `_AnalysisTemplateComponent`, kept in this file so a flow that embeds this file's
 code runs on its own.
 """
@@ -20,7 +21,7 @@ from lfx.schema.message import Message
 
 
 class _AnalysisTemplateComponent:
-    """What the template nodes share: inputs -> `run_template` -> three outputs.
+    """What the template nodes share: inputs -> `run_template` -> four outputs.
 
     Not a Component itself (no Component base), so Langflow registers only the four nodes;
     its name ends in "Component" so Langflow's bundle validator sees the nodes' inherited
@@ -68,10 +69,16 @@ class _AnalysisTemplateComponent:
             required=False,
         ),
     ]
-    # group_outputs: all three handles show at once, so a flow can wire several of them (the
+    # group_outputs: all four handles show at once, so a flow can wire several of them (the
     # canvas otherwise shows one output at a time and drops edges from the others).
     outputs: list[Output] = [
         Output(display_name="Report", name="report", method="build_report", group_outputs=True),
+        Output(
+            display_name="Report JSON",
+            name="report_json",
+            method="build_report_json",
+            group_outputs=True,
+        ),
         Output(
             display_name="Evidence", name="evidence", method="build_evidence", group_outputs=True
         ),
@@ -94,6 +101,13 @@ class _AnalysisTemplateComponent:
         """The whole report (insights with their evidence, the table, the narrative)."""
         return Data(data=self._report().model_dump(mode="json"))
 
+    def build_report_json(self) -> Message:
+        """The whole report as compact JSON text (in a ```json block), for nodes that pass it
+        on: Langflow logs and serializes Data node by node on every run, and text in one piece."""
+        from marketing_intel.fenced_json import fence_json
+
+        return Message(text=fence_json(self._report().model_dump_json()))
+
     def build_evidence(self) -> DataFrame:
         """The report's main evidence table."""
         return DataFrame(self._report().table)
@@ -103,7 +117,7 @@ class _AnalysisTemplateComponent:
         return Message(text=self._report().narrative)
 
     def _report(self) -> Any:
-        # The three outputs come from one run of the template.
+        # The outputs come from one run of the template.
         key = repr((self.tenant_id, self.days, self.start_date, self.end_date, self.options))
         if self._reports is None or key not in self._reports:
             self._reports = {key: self._analyze()}

@@ -146,7 +146,8 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
             name="value",
             display_name="Remember",
             input_types=["Message", "Data", "JSON", "DataFrame", "Table"],
-            info="An analysis report or other JSON, a table with a content column, or a message.",
+            info="An analysis report (Data, or a template's Report JSON), other JSON, a table "
+            "with a content column, or a message.",
             required=True,
         ),
         DropdownInput(
@@ -205,11 +206,12 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
             return value
         import orjson
 
+        from marketing_intel.fenced_json import fence_json
+
         # Compact JSON text, not Data: Langflow shows Data as indented JSON and writes what a
         # Chat Output shows to its build log as YAML, in time that grows with the text's length.
-        # Fenced as Langflow fences Data, so the Playground shows it as a code block.
         rows = value.to_dict(orient="records") if isinstance(value, DataFrame) else value.data
-        return Message(text=f"```json\n{orjson.dumps(rows, default=str).decode()}\n```")
+        return Message(text=fence_json(orjson.dumps(rows, default=str).decode()))
 
     def _remember(self) -> tuple[list[Any], list[str]]:
         """The input's records and their stored ids, stored once for both outputs."""
@@ -232,6 +234,7 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
             RecordDefaults,
             records_from_mapping,
             records_from_rows,
+            records_from_text,
         )
 
         value = self.value
@@ -245,8 +248,8 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
                 importance=self.importance,
                 ttl=dt.timedelta(days=self.ttl_days) if self.ttl_days > 0 else None,
             )
-            if isinstance(value, Message):
-                return [defaults.record(str(value.text or ""), metadata={"sender": value.sender})]
+            if isinstance(value, Message):  # a report as JSON text, or a chat message
+                return records_from_text(str(value.text or ""), defaults, {"sender": value.sender})
             if isinstance(value, DataFrame):
                 return records_from_rows(value.to_dict(orient="records"), defaults)
             if isinstance(value, Data):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from marketing_intel.analysis import InsightReport
+from marketing_intel.fenced_json import unfence_json
 from marketing_intel.flows.catalog import (
     REPORT_NODE,
     AnalysisFlowSpec,
@@ -49,4 +50,4 @@ def report_from_message(text: str) -> InsightReport:
 
 def json_from_message(text: str) -> str:
     """The JSON of Data a Chat Output shows: Langflow renders Data as a fenced JSON block."""
-    return text.strip().removeprefix("```json").removesuffix("```")
+    return unfence_json(text)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from marketing_intel.analysis.report import InsightReport
+from marketing_intel.fenced_json import unfence_json
 from marketing_intel.jobs.runners import FlowOutput
 
 SUMMARY_TEXT_CHARS = 500
@@ -67,7 +68,7 @@ def insight_report(output: FlowOutput) -> InsightReport | None:
     """The first InsightReport among the run's outputs, if any."""
     candidates: list[Any] = list(output.data)
     for text in output.texts:
-        body = text.strip().removeprefix("```json").removesuffix("```").strip()
+        body = unfence_json(text)
         if body.startswith("{"):
             with contextlib.suppress(ValueError):
                 candidates.append(json.loads(body))

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from marketing_intel.analysis.report import Insight, InsightReport
+from marketing_intel.fenced_json import unfence_json
 from marketing_intel.memory.records import MemoryKind, MemoryRecord, utc_now
 
 # How much an insight matters, by severity (recall can rank or filter on it later).
@@ -97,6 +98,22 @@ def records_from_mapping(data: Mapping[str, Any], defaults: RecordDefaults) -> l
         else:
             return records_from_report(report, defaults)
     return [_row_record(data, defaults)]
+
+
+def records_from_text(
+    text: str, defaults: RecordDefaults, metadata: Mapping[str, Any] | None = None
+) -> list[MemoryRecord]:
+    """An analysis report's insights when `text` is a report as JSON (in a ```json code block
+    or not: the template nodes' Report JSON output); else one memory holding the text."""
+    body = unfence_json(text)
+    if body.startswith("{") and '"insights"' in body:
+        try:
+            report = InsightReport.model_validate_json(body)
+        except ValidationError:
+            pass
+        else:
+            return records_from_report(report, defaults)
+    return [defaults.record(text, metadata=dict(metadata or {}))]
 
 
 def records_from_rows(
