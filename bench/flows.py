@@ -45,12 +45,13 @@ the insights they have not seen before (the memory store; 15-40 ms for new texts
 direct baseline does not do.
 
 On a slower machine (late November 2026, the same 2-core class: a pure-Python loop 2.5x slower)
-the two-node floor was 124-200 ms and the six-node floor 243 ms, above every cache-hit target
+the two-node floor was 116-200 ms and the six-node floor 240-311 ms, above every cache-hit target
 (107-111 ms) and most computing ones: there the target cannot be met by any flow of this shape,
 ours or Langflow's own. Our flows' cache hits came 77-228 ms above the six-node floor, growing
 with the report's size (9 KB roi-optimization to 42 KB platform events, about 4 ms per KB: each
 node's transaction, vertex build and the Chat Output's YAML dump copy the report), and about
-40 ms for our three nodes' larger code and inputs. Tried there and not kept: Langflow's own
+40 ms for our three nodes' larger code and inputs. With the report passed to the memory store as
+JSON text instead of Data (Langflow serializes Data field by field at every node), -63 to +120 ms. Tried there and not kept: Langflow's own
 LANGFLOW_GUNICORN_PRELOAD (its master freezes the heap before forking the worker; the worst
 full collection fell from 0.96-1.6 s to 0.18-0.76 s but the median rose) and higher GC
 thresholds (no measurable change); the run logs off (floor 124 ms, cache hits 265-317 ms).
