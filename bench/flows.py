@@ -51,7 +51,8 @@ ours or Langflow's own. Our flows' cache hits came 77-228 ms above the six-node 
 with the report's size (9 KB roi-optimization to 42 KB platform events, about 4 ms per KB: each
 node's transaction, vertex build and the Chat Output's YAML dump copy the report), and about
 40 ms for our three nodes' larger code and inputs. With the report passed to the memory store as
-JSON text instead of Data (Langflow serializes Data field by field at every node), -63 to +120 ms. Tried there and not kept: Langflow's own
+JSON text instead of Data (Langflow serializes Data field by field at every node), -63 to +120
+ms. Tried there and not kept: Langflow's own
 LANGFLOW_GUNICORN_PRELOAD (its master freezes the heap before forking the worker; the worst
 full collection fell from 0.96-1.6 s to 0.18-0.76 s but the median rose) and higher GC
 thresholds (no measurable change); the run logs off (floor 124 ms, cache hits 265-317 ms).
