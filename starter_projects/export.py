@@ -15,13 +15,14 @@ from typing import Any
 
 from lfx.base.tools.constants import TOOL_OUTPUT_NAME
 from lfx.graph import Graph
-from lfx.graph.flow_builder.layout import layout_flow
+from lfx.graph.flow_builder.connect import add_connection
 
 from marketing_intel.flows import FlowSpec
 from starter_projects import (
     audience_trends,
     brand_voice_check,
     campaign_insights,
+    canvas_layout,
     marketing_analyst_agent,
     platform_events_analysis,
     roi_optimization,
@@ -65,12 +66,18 @@ def flow_document(builder: Builder) -> dict[str, Any]:
     flow["id"] = spec.flow_id
     flow["tags"] = list(spec.tags)
     classes = {vertex.id: type(vertex.custom_component).__name__ for vertex in graph.vertices}
+    field_orders = {
+        vertex.id: [field.name for field in vertex.custom_component.inputs]
+        for vertex in graph.vertices
+    }
     for node in flow["data"]["nodes"]:
         # The canvas renders only "genericNode" nodes as components.
         node["type"] = "genericNode"
         # The dump types a node by its component's `name`; Langflow picks the class to build
         # from the embedded source by this type, and our template file holds four classes.
         node["data"]["type"] = classes[node["id"]]
+        # The canvas shows fields in this order (else by name): the component's own order.
+        node["data"]["node"]["field_order"] = field_orders[node["id"]]
         template = node["data"]["node"]["template"]
         for name in builder.api_editable.get(node["id"], ()):
             template[name]["api_editable"] = True
@@ -88,8 +95,41 @@ def flow_document(builder: Builder) -> dict[str, Any]:
         for node in flow["data"]["nodes"]
     }
     flow["data"]["edges"].sort(key=lambda edge: _edge_key(edge, outputs))
-    layout_flow(flow)
+    _canvas_edges(flow)
+    _chat_output_titles(flow)
+    canvas_layout.layout(flow)
     return flow
+
+
+def _canvas_edges(flow: dict[str, Any]) -> None:
+    """Edges as the canvas saves them (an id, and handles as strings), made by lfx's own
+    `add_connection`: the canvas checks every edge of a flow it opens against these strings,
+    and drops (with a toast) edges that lack them. It also drops edges into fields it hides
+    (advanced ones), so a wired field is shown, as a user un-hides a field to wire it."""
+    nodes = {node["id"]: node for node in flow["data"]["nodes"]}
+    dumped, flow["data"]["edges"] = flow["data"]["edges"], []
+    for edge in dumped:
+        handles = edge["data"]
+        field = nodes[edge["target"]]["data"]["node"]["template"][
+            handles["targetHandle"]["fieldName"]
+        ]
+        field["advanced"] = False
+        add_connection(
+            flow,
+            edge["source"],
+            handles["sourceHandle"]["name"],
+            edge["target"],
+            handles["targetHandle"]["fieldName"],
+        )
+
+
+def _chat_output_titles(flow: dict[str, Any]) -> None:
+    """A Chat Output is titled by what it shows (its sender name: Report, Narrative ...), so
+    the canvas tells a flow's outputs apart."""
+    for node in flow["data"]["nodes"]:
+        inner = node["data"]["node"]
+        if node["data"]["type"] == "ChatOutput" and inner["template"]["sender_name"]["value"]:
+            inner["display_name"] = inner["template"]["sender_name"]["value"]
 
 
 def _tool_mode(flow: dict[str, Any]) -> None:

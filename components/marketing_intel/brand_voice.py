@@ -257,16 +257,25 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
         *_BrandVoiceBackendMixin.backend_inputs,
     ]
 
+    # Verdict first: what an analyst reads first. group_outputs: all three handles show at once,
+    # so a flow can wire each (the canvas otherwise shows one and drops edges from the others).
     outputs = [
         # Agents get the verdict (its text holds the score and nearest copy); one tool per check.
-        Output(display_name="Score", name="score", method="score_draft", tool_mode=False),
+        Output(display_name="Verdict", name="verdict", method="verdict", group_outputs=True),
+        Output(
+            display_name="Score",
+            name="score",
+            method="score_draft",
+            tool_mode=False,
+            group_outputs=True,
+        ),
         Output(
             display_name="Nearest Exemplars",
             name="nearest",
             method="nearest_exemplars",
             tool_mode=False,
+            group_outputs=True,
         ),
-        Output(display_name="Verdict", name="verdict", method="verdict"),
     ]
 
     _scorings: dict[str, Any] | None = None
