@@ -1,4 +1,4 @@
-"""The brand-voice-check flow: a draft in, Brand Voice Search, its score, verdict and nearest
+"""The brand-voice-check flow: a draft in, Brand Search, its score, verdict and nearest
 exemplars out."""
 
 from __future__ import annotations

@@ -54,8 +54,8 @@ INSTRUCTIONS = """You are a marketing analyst for one tenant. Answer with number
 - Query the marketing lake (BigQuery SQL over platform_events, campaign_metrics,
   integration_raw_data, audience_insights) with the BigQuery Query tool; rows are limited to
   the tenant automatically.
-- Recall earlier insights about the tenant with the ZeroDB Memory Recall tool.
-- Check marketing copy against the brand's voice with the Brand Voice Search tool.
+- Recall earlier insights about the tenant with the Memory Recall tool.
+- Check marketing copy against the brand's voice with the Brand Search tool.
 Say which tool each number comes from, and say so when the data cannot answer.
 
 The conversation so far:
@@ -64,8 +64,8 @@ The conversation so far:
 
 def graph() -> Graph:
     """`ChatInput-question -> Agent-analyst -> ChatOutput-answer`, the agent's tools being
-    BigQuery Query, ZeroDB Memory Recall and Brand Voice Search, and its instructions carrying
-    the conversation recalled from ZeroDB Chat Memory (through Message History).
+    BigQuery Query, Memory Recall and Brand Search, and its instructions carrying
+    the conversation recalled from Chat Memory (ZeroDB; through Message History).
 
     Two Message History nodes in Store mode write the turn back to the same Chat Memory: the
     question (beside the history read, so the agent may see it there too: the same words), and

@@ -1,4 +1,4 @@
-"""The brand-voice nodes and the Local Embeddings node, run by lfx as Langflow runs them, on the
+"""The brand-voice nodes and the Local Embedder node, run by lfx as Langflow runs them, on the
 embedded index of the test's folder (./.mi)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The "PostgreSQL Insight Cache" node, and a template node reading through its handle: a hit
+"""The "Insight Cache" node, and a template node reading through its handle: a hit
 returns the stored report and says so in the status; new lake data makes it compute again."""
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def test_brand_voice_check_answers_a_bad_tenant_with_our_sentence(api: httpx.Cli
     body = chat_request(BRAND_VOICE_FLOW, "Snack time!", "bad tenant!", "sprout")
     response = api.post(f"/api/v1/run/{BRAND_VOICE_FLOW.endpoint}", json=body)
     assert response.status_code == 500
-    assert "Error building Component Brand Voice Search" in _detail(response)
+    assert "Error building Component Brand Search" in _detail(response)
     assert "tenant 'bad tenant!' must be 1-100 letters, digits" in _detail(response)
 
 

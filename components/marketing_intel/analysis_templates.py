@@ -178,7 +178,7 @@ def _source(found: Any) -> str:
 class CampaignInsightsComponent(_AnalysisTemplateComponent, Component):
     """Campaign KPIs against the previous window, top and bottom performers, anomalies, actions."""
 
-    display_name = "Campaign Insights"
+    display_name = "Campaign KPIs"
     description = (
         "Per-campaign CTR, CVR, CPA and ROAS against the previous window, top and bottom "
         "performers, day-level anomalies and actions (pause, cap, scale) with their evidence."
@@ -191,7 +191,7 @@ class CampaignInsightsComponent(_AnalysisTemplateComponent, Component):
 class PlatformEventsAnalysisComponent(_AnalysisTemplateComponent, Component):
     """Event volumes, failure rates, delivery lag, silent integrations, spikes, duplicates."""
 
-    display_name = "Platform Events Analysis"
+    display_name = "Platform Events"
     description = (
         "Event volume by platform and type, failure rates, delivery lag p50/p95, integrations "
         "that went silent, spikes and duplicate rates."

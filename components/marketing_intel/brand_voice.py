@@ -1,10 +1,10 @@
-"""The brand-voice nodes: "Brand Voice Index" (add a brand's approved copy) and "Brand Voice Search"
+"""The brand-voice nodes: "Brand Index" (add a brand's approved copy) and "Brand Search"
 (score a draft against it, with the nearest exemplars; usable as an agent tool).
 
 Thin adapters over `marketing_intel.brand_voice`. The index (embedded sqlite-vec or Pinecone)
 comes from the server's `MI_` settings unless the advanced inputs say otherwise; the Pinecone key
 is a Langflow global variable, never a literal. Both nodes take any Embeddings and default to
-the offline all-MiniLM-L6-v2 (the "Local Embeddings" node).
+the offline all-MiniLM-L6-v2 (the "Local Embedder" node).
 """
 
 from __future__ import annotations
@@ -136,10 +136,11 @@ def _user_message(error: Exception) -> ValueError:
 class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
     """Indexes exemplars of one tenant's brand and reports how many were written."""
 
-    display_name = "Brand Voice Index"
+    display_name = "Brand Index"
     description = (
         "Index a brand's approved copy (one exemplar per line, a list, a table with a 'text' "
-        "column, or a .txt/.csv/.jsonl file) for brand-voice search and scoring."
+        "column, or a .txt/.csv/.jsonl file) in Pinecone or the embedded index, for brand-voice "
+        "search and scoring."
     )
     icon = "book-open-check"
     name = "BrandVoiceIndex"
@@ -230,10 +231,10 @@ def _rows_of(item: Any) -> list[dict[str, Any]]:
 class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
     """Scores a draft (0-100, on brand / borderline / off brand) with its reasons."""
 
-    display_name = "Brand Voice Search"
+    display_name = "Brand Search"
     description = (
         "Score how on-brand a draft is (0-100, calibrated on the brand's own approved copy), "
-        "with the nearest exemplars and the traits that differ."
+        "with the nearest exemplars and the traits that differ (Pinecone or the embedded index)."
     )
     icon = "scan-search"
     name = "BrandVoiceSearch"

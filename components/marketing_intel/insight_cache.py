@@ -1,4 +1,5 @@
-"""The "PostgreSQL Insight Cache" node: a handle the template nodes use to serve stored reports.
+"""The "Insight Cache" node (PostgreSQL, or embedded SQLite): a handle the template nodes use
+to serve stored reports.
 
 Connect its output to a template node's Insight Cache input: the template then returns the
 stored report while it is fresh (TTL) and the lake has no newer data, and says so in its status.
@@ -24,9 +25,10 @@ ENGINES: dict[str, str | None] = {
 class InsightCacheComponent(Component):
     """Opens the insight cache (PostgreSQL or embedded) and hands it to template nodes."""
 
-    display_name = "PostgreSQL Insight Cache"
+    display_name = "Insight Cache"
     description = (
-        "Serve analysis template reports from PostgreSQL in about a millisecond: connect to a "
+        "Serve analysis template reports from PostgreSQL (or embedded SQLite) in about a "
+        "millisecond: connect to a "
         "template node's Insight Cache input. Reports expire after the TTL and whenever newer "
         "data lands in the lake."
     )

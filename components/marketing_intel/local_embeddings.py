@@ -1,4 +1,4 @@
-"""The "Local Embeddings" node: the offline all-MiniLM-L6-v2 (int8 ONNX) as an Embeddings output
+"""The "Local Embedder" node: the offline all-MiniLM-L6-v2 (int8 ONNX) as an Embeddings output
 that any Langflow node accepts. Nothing is downloaded: the model ships in installed packages."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from lfx.io import IntInput
 class LocalEmbeddingsComponent(LCEmbeddingsModel):
     """Offline sentence embeddings (384 dimensions), one model per server process."""
 
-    display_name = "Local Embeddings"
+    display_name = "Local Embedder"
     description = (
         "Offline embeddings with all-MiniLM-L6-v2 (int8 ONNX, 384 dimensions): no account, no "
         "download. The default embedder of the brand-voice and memory nodes."

@@ -1,4 +1,4 @@
-"""The agent-memory nodes: "ZeroDB Memory Store", "ZeroDB Memory Recall" and "ZeroDB Chat Memory".
+"""The agent-memory nodes: "Memory Store", "Memory Recall" and "Chat Memory" (ZeroDB, or embedded).
 
 Thin adapters over `marketing_intel.memory`: inputs -> a `MemoryStore` -> DataFrame, Message or a
 LangChain chat history. The store is ZeroDB or the embedded SQLite store, as the server's `MI_`
@@ -132,7 +132,7 @@ class _MemoryNodeComponent:
 class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
     """Remembers an analysis report, JSON, table rows or a message for one tenant."""
 
-    display_name = "ZeroDB Memory Store"
+    display_name = "Memory Store"
     description = (
         "Remember an analysis report (one memory per insight), JSON, table rows (a content "
         "column) or a chat message for a tenant, in ZeroDB or the embedded memory."
@@ -203,7 +203,10 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         self._remember()
         value = self.value
         if isinstance(value, Message):
-            return value
+            # A new message, not the input: a Chat Output keeps its input's timestamp, and the
+            # Playground orders by it, so the report would come before the narrative (made after
+            # the report JSON by the same template node) although it is stored after it.
+            return Message(text=value.text)
         import orjson
 
         from marketing_intel.fenced_json import fence_json
@@ -263,10 +266,10 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
 class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
     """Finds the tenant's memories closest in meaning to a query; an agent can use it as a tool."""
 
-    display_name = "ZeroDB Memory Recall"
+    display_name = "Memory Recall"
     description = (
-        "Recall a tenant's memories by meaning: the top matches as a table, and as text for a "
-        "prompt. Agents can use it as a tool."
+        "Recall a tenant's memories by meaning from ZeroDB or the embedded memory: the top "
+        "matches as a table, and as text for a prompt. Agents can use it as a tool."
     )
     icon = "brain"
     name = "ZeroDBMemoryRecall"
@@ -340,7 +343,7 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
 class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
     """A chat history per session for Message History and agents, kept in agent memory."""
 
-    display_name = "ZeroDB Chat Memory"
+    display_name = "Chat Memory"
     description = (
         "Keep chat messages per session in ZeroDB or the embedded memory; connect it to "
         "Message History's External Memory."

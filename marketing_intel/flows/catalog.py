@@ -18,8 +18,8 @@ brand-voice-check scores a draft (the chat message) against one tenant's brand:
                                                -> ChatOutput-verdict  (the verdict as text)
                                                -> ChatOutput-nearest  (the nearest exemplars)
 
-marketing-analyst-agent is a Langflow Agent whose tools are our BigQuery Query, ZeroDB Memory
-Recall and Brand Voice Search nodes, with ZeroDB Chat Memory as its conversation memory (read
+marketing-analyst-agent is a Langflow Agent whose tools are our BigQuery Query, Memory Recall
+and Brand Search nodes, with Chat Memory (ZeroDB) as its conversation memory (read
 into its instructions; the question and the answer of each turn written back); its model key is
 a global variable name (OPENAI_API_KEY), resolved at run time.
 """
@@ -58,7 +58,7 @@ RECALL_TOOL_NODE = "ZeroDBMemoryRecall-tool"
 BRAND_TOOL_NODE = "BrandVoiceSearch-tool"
 CHAT_MEMORY_NODE = "ZeroDBChatMemory-chat"
 HISTORY_NODE = "Memory-history"
-# Message History nodes in Store mode: each turn written back to the ZeroDB Chat Memory.
+# Message History nodes in Store mode: each turn written back to the Chat Memory.
 STORE_QUESTION_NODE = "Memory-store-question"
 STORE_ANSWER_NODE = "Memory-store-answer"
 INSTRUCTIONS_NODE = "Prompt-instructions"

@@ -1,4 +1,4 @@
-"""What the "ZeroDB Memory Store" node remembers from its input: an analysis report (one memory
+"""What the "Memory Store" node remembers from its input: an analysis report (one memory
 per insight), a JSON object, table rows or a chat message, each turned into `MemoryRecord`s."""
 
 from __future__ import annotations
