@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from bridge_api import create_app
 from marketing_intel.bridge import open_bridge
 from marketing_intel.bridge.database import inbox as inbox_table
-from marketing_intel.bridge.flusher import FlushPolicy, Flusher, raw_id
+from marketing_intel.bridge.flusher import Flusher, FlushPolicy, raw_id
 from marketing_intel.bridge.inbox import InboxEntry
 from marketing_intel.cli import app
 from marketing_intel.config import Settings, load_settings
@@ -55,7 +55,9 @@ def post_shopify(client: TestClient, source_id: str, webhook_id: str, body: byte
         "x-shopify-topic": "orders/create",
         "x-shopify-webhook-id": webhook_id,
     }
-    return client.post(f"/v1/webhooks/shopify/{source_id}", content=body, headers=headers).status_code
+    return client.post(
+        f"/v1/webhooks/shopify/{source_id}", content=body, headers=headers
+    ).status_code
 
 
 def lake_rows(settings: Settings, tenant_id: str, sql: str) -> list[dict[str, Any]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +41,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("MI_HOME", str(tmp_path / ".mi"))
     monkeypatch.setenv("MI_FLOWS_PATH", str(REPO / "flows"))
     monkeypatch.setenv("MI_BRIDGE_FLUSH_IN_PROCESS", "false")
-    yield load_settings()
+    return load_settings()
 
 
 @pytest.fixture
@@ -94,9 +93,7 @@ def test_insights_for_a_window_outside_1900_2999_are_a_422(settings, tenant_key,
         {"parameters": {"tweaks": {"AnalysisTemplate-template": {"days": 10_000_000}}}},
     ],
 )
-def test_a_flow_run_with_a_window_outside_1900_2999_is_a_422_not_queued(
-    settings, tenant_key, body
-):
+def test_a_flow_run_with_a_window_outside_1900_2999_is_a_422_not_queued(settings, tenant_key, body):
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         answer = client.post(RUNS, json=body, headers=tenant_key)
     assert answer.status_code == 422, answer.text
@@ -218,7 +215,11 @@ def test_a_key_issued_before_the_check_with_a_malformed_tenant_is_refused(settin
     ("node_class", "fields", "build"),
     [
         (CampaignInsightsComponent, {}, "build_report"),
-        (ZeroDBMemoryStoreComponent, {"value": Message(text="a fact", sender="User")}, "store_memories"),
+        (
+            ZeroDBMemoryStoreComponent,
+            {"value": Message(text="a fact", sender="User")},
+            "store_memories",
+        ),
         (BrandVoiceSearchComponent, {"brand": "b", "draft": "some copy"}, "score_draft"),
     ],
 )
