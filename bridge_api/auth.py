@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bridge_api.errors import ApiError
 from marketing_intel.bridge import Bridge
 from marketing_intel.bridge.api_keys import ApiKey
+from marketing_intel.tenants import is_tenant_id
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `mi api-keys add`.")
 
@@ -30,6 +31,10 @@ async def key_tenant(
     key = await api_key(request.app.state.bridge, credentials)
     if key.tenant_id is None:
         raise ApiError(403, "tenant_key_required", "This needs a tenant's API key.")
+    if not is_tenant_id(key.tenant_id):  # a key issued before tenant ids were checked
+        raise ApiError(
+            403, "invalid_key_tenant", "This API key's tenant id is not valid; issue a new key."
+        )
     return key.tenant_id
 
 

@@ -64,8 +64,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def lake_error(_: Request, error: Exception) -> JSONResponse:
         if isinstance(error, InvalidRows):
             return error_response(422, "invalid_rows", str(error))
+        # The detail (it may name the lake file) is for the operator's log, not the caller.
+        _log.warning("The lake failed: %s", error)
         headers = {"Retry-After": str(RETRY_AFTER_S)}
-        return error_response(503, "lake_unavailable", str(error), headers)
+        message = "The lake is unreachable or busy; retry after Retry-After seconds."
+        return error_response(503, "lake_unavailable", message, headers)
 
     async def unknown_source(_: Request, error: Exception) -> JSONResponse:
         return error_response(404, "unknown_source", str(error))

@@ -275,7 +275,10 @@ def _read_report(
             return found
         return cached_report(cache, template, bridge.lake, tenant_id, window, now=now)
     except CacheError as error:
-        raise ApiError(503, "cache_unavailable", str(error)) from None
+        _log.warning("The insight cache failed: %s", error)  # the detail may name its file
+        raise ApiError(
+            503, "cache_unavailable", "The insight cache is unreachable; retry later."
+        ) from None
 
 
 def _insight_out(template: str, found: CachedReport) -> InsightOut:

@@ -138,7 +138,9 @@ def test_brand_voice_check_answers_a_bad_tenant_with_our_sentence(api: httpx.Cli
     response = api.post(f"/api/v1/run/{BRAND_VOICE_FLOW.endpoint}", json=body)
     assert response.status_code == 500
     assert "Error building Component Brand Search" in _detail(response)
-    assert "tenant 'bad tenant!' must be 1-100 letters, digits" in _detail(response)
+    assert "The tenant id 'bad tenant!' is not valid; use 1-100 letters, digits" in _detail(
+        response
+    )
 
 
 def test_a_last_n_days_window_ends_today(api: httpx.Client) -> None:
@@ -156,7 +158,7 @@ def test_a_last_n_days_window_ends_today(api: httpx.Client) -> None:
         (
             "bad tenant!",
             WindowChoice(days=7),
-            "The tenant id 'bad tenant!' is not valid: use 1-128 letters, digits",
+            "The tenant id 'bad tenant!' is not valid; use 1-100 letters, digits",
         ),
         (
             "",

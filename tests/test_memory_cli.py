@@ -72,7 +72,10 @@ def test_recall_prints_a_table_and_filters_by_kind() -> None:
     ("args", "sentence"),
     [
         (["remember", "--tenant", "acme"], "give the text to remember or --file"),
-        (["remember", "--tenant", "no spaces", "x"], "tenant 'no spaces' is not a valid tenant id"),
+        (
+            ["remember", "--tenant", "no spaces", "x"],
+            "tenant id 'no spaces' is not valid; use 1-100 letters",
+        ),
     ],
 )
 def test_mistakes_are_one_sentence(args: list[str], sentence: str) -> None:

@@ -176,7 +176,7 @@ def test_the_remembered_output_passes_the_input_on_once_it_is_stored() -> None:
         ),
         (
             {"value": Message(text="x"), "tenant_id": "bad tenant!"},
-            "Invalid input: tenant 'bad tenant!' is not a valid tenant id",
+            "Invalid input: The tenant id 'bad tenant!' is not valid; use 1-100 letters",
         ),
         (
             {"value": Message(text="x"), "engine": "ZeroDB"},

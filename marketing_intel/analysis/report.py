@@ -17,6 +17,13 @@ Severity = Literal["info", "notice", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "notice": 2, "info": 3}
 
 
+# The years a requested window may cover. Both engines hold far more (BigQuery years 1-9999), but
+# templates look back before a window (the previous window, trailing baselines), and a window
+# near year 1 made that arithmetic overflow; no marketing data is older or later than this.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
 class Window(BaseModel):
     """The inclusive date range a report covers."""
 
@@ -38,6 +45,10 @@ class Window(BaseModel):
         """The `days` days up to and including `today`."""
         if days < 1:
             raise ValueError("the window needs at least 1 day")
+        if days > (today - EARLIEST_DATE).days + 1:
+            raise ValueError(
+                f"{days} days before {today} reach back past {EARLIEST_DATE}; ask for fewer days"
+            )
         return cls(start=today - dt.timedelta(days=days - 1), end=today)
 
     @classmethod
@@ -53,10 +64,21 @@ class Window(BaseModel):
             except ValueError as error:
                 raise ValueError(f"the window's dates are not valid: {error}") from None
             try:
-                return cls(start=first, end=last)
+                window = cls(start=first, end=last)
             except ValidationError as error:  # as one plain sentence, like the errors above
                 raise ValueError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
-        return cls.last_days(days or 28, today=today)
+            return window.within_supported_years()
+        return cls.last_days(days or 28, today=today).within_supported_years()
+
+    def within_supported_years(self) -> Window:
+        """This window, when it lies between `EARLIEST_DATE` and `LATEST_DATE`; else a
+        ValueError saying so (a requested window is checked here, before any engine sees it)."""
+        if self.start < EARLIEST_DATE or self.end > LATEST_DATE:
+            raise ValueError(
+                f"the window {self.start}..{self.end} is outside the dates the lake holds; "
+                f"give dates between {EARLIEST_DATE} and {LATEST_DATE}"
+            )
+        return self
 
     def complete_days(self, now: dt.datetime) -> Window | None:
         """The part of the window before the day of `now` (that day is still filling up, so

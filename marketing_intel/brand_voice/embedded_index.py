@@ -28,6 +28,7 @@ from marketing_intel.embeddings import (
     embedder_identity,
     local_embeddings,
 )
+from marketing_intel.tenants import check_tenant_id
 
 CALIBRATION_TTL_S = 60.0  # another process's writes are seen within this time
 Brand = tuple[str, str]
@@ -183,4 +184,4 @@ class EmbeddedBrandVoiceIndex(ABC):
 
 
 def _brand(tenant: str, brand: str) -> Brand:
-    return check_name("tenant", tenant), check_name("brand", brand)
+    return check_tenant_id(tenant), check_name("brand", brand)

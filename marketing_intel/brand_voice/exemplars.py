@@ -9,12 +9,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from marketing_intel.tenants import check_tenant_id
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 _WHITESPACE = re.compile(r"\s+")
 
 
 def check_name(kind: str, value: str) -> str:
-    """A tenant or brand name: letters, digits, `_ . -` (it is part of a Pinecone namespace)."""
+    """A brand name: letters, digits, `_ . -` (it is part of a Pinecone namespace). Tenant ids
+    are checked by `marketing_intel.tenants.check_tenant_id`."""
     if not _NAME.match(value):
         raise ValueError(
             f"{kind} {value!r} must be 1-100 letters, digits, '_', '.' or '-', starting with a "
@@ -38,6 +41,8 @@ class Exemplar(BaseModel):
     @field_validator("tenant", "brand")
     @classmethod
     def _names(cls, value: str, info: Any) -> str:
+        if info.field_name == "tenant":
+            return check_tenant_id(value)
         return check_name(info.field_name, value)
 
     @field_validator("text")

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from marketing_intel.bridge.database import api_keys, transaction
 from marketing_intel.bridge.errors import BadApiKey, BridgeError
+from marketing_intel.tenants import check_tenant_id
 
 _PREFIX = "mi_"
 
@@ -53,6 +54,8 @@ class ApiKeyStore:
             raise BridgeError(
                 "The tenant id is empty; pass --tenant, or --admin for an operator key."
             )
+        if tenant_id is not None:
+            check_tenant_id(tenant_id)
         key_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         with transaction(self._engine) as connection:

@@ -5,9 +5,12 @@ and an `integration_raw_data` row whose ids are derived from (tenant, platform, 
 so writing the same batch again changes nothing in the lake: the lake skips rows whose key exists.
 That is what makes a crash between the lake write and `mark_flushed` harmless.
 
-A lake error fails the whole batch: its rows wait `backoff * 2**attempts` seconds (capped) and are
-dead-lettered after `max_attempts`. A row that cannot be normalized, or that the lake rejects as
-invalid, is dead-lettered alone with its error; the rest of its batch goes on.
+A failed write, whatever the error, is isolated by halving the batch until the failing row
+stands alone; the rest of the batch (every other tenant's rows included) lands in the same pass.
+Each failure counts an attempt: the row waits `backoff * 2**attempts` seconds (capped) and is
+dead-lettered with its error after `max_attempts`. A row that cannot be normalized, or that the
+lake rejects as invalid, is dead-lettered at once. When the lake is away (locked, unreachable,
+misconfigured) the batch waits as a whole, each row counting an attempt.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from marketing_intel.bridge.inbox import Inbox, InboxRow
 from marketing_intel.bridge.sources import SourceRegistry
 from marketing_intel.config import Settings
 from marketing_intel.errors import MarketingIntelError
-from marketing_intel.lake import InvalidRows, Lake, LakeError
+from marketing_intel.lake import (
+    InvalidRows,
+    Lake,
+    LakeBusy,
+    LakeConfigError,
+    LakeError,
+    QueryTimeout,
+)
 from marketing_intel.lake.arrow_schema import arrow_schema
 from marketing_intel.lake.schema import table_spec
 from marketing_intel.webhooks import NormalizedEvent, normalize
@@ -183,28 +193,40 @@ class Flusher:
     def _write(
         self, token: str, batch: list[tuple[InboxRow, NormalizedEvent]], result: FlushResult
     ) -> tuple[list[tuple[InboxRow, NormalizedEvent]], list[tuple[InboxRow, str]]]:
-        """Write the batch; on invalid rows, write row by row to isolate the bad ones."""
+        """Write the batch; a failing batch is halved until each failing row stands alone, so
+        one bad row costs about 2 * log2(batch) writes and never holds back the others.
+
+        A lone failing row counts an attempt and waits its backoff (dead after `max_attempts`);
+        one the lake rejects as invalid is dead at once (writing it again cannot help). When the
+        lake itself is away the (sub)batch waits as a whole: splitting would only repeat it.
+        Returns the rows written and the rows rejected as invalid.
+        """
         if not batch:
             return [], []
         try:
             self._insert(batch)
             return batch, []
-        except InvalidRows:
-            if len(batch) == 1:
-                return [], [(batch[0][0], "the lake rejected the row")]
-        except LakeError as error:
+        except _LAKE_AWAY as error:
             self._retry_later(token, [row for row, _ in batch], str(error), result)
             return [], []
-        written, rejected = [], []
-        for item in batch:
-            try:
-                self._insert([item])
-                written.append(item)
-            except InvalidRows as error:
-                rejected.append((item[0], str(error)))
-            except LakeError as error:
-                self._retry_later(token, [item[0]], str(error), result)
-        return written, rejected
+        except Exception as error:  # whatever it is, it may be one row's doing: split
+            if len(batch) == 1:
+                return self._failed_alone(token, batch[0][0], error, result)
+        middle = len(batch) // 2
+        first = self._write(token, batch[:middle], result)
+        second = self._write(token, batch[middle:], result)
+        return first[0] + second[0], first[1] + second[1]
+
+    def _failed_alone(
+        self, token: str, row: InboxRow, error: Exception, result: FlushResult
+    ) -> tuple[list[tuple[InboxRow, NormalizedEvent]], list[tuple[InboxRow, str]]]:
+        if isinstance(error, InvalidRows):
+            return [], [(row, str(error))]
+        if not isinstance(error, LakeError):  # not the lake's sentence: likely a bug, keep it
+            _log.error("Inbox row %d could not be written", row.id, exc_info=error)
+        reason = str(error) if isinstance(error, LakeError) else f"{type(error).__name__}: {error}"
+        self._retry_later(token, [row], reason, result)
+        return [], []
 
     def _insert(self, batch: list[tuple[InboxRow, NormalizedEvent]]) -> None:
         # Raw first: an event row never points at a raw row that is not there.
@@ -243,6 +265,10 @@ class Flusher:
         if tenant_id not in self._salts:
             self._salts[tenant_id] = self._sources.tenant_salt(tenant_id)
         return self._salts[tenant_id]
+
+
+# The lake is unreachable, locked or misconfigured: no row is at fault, so nothing is split.
+_LAKE_AWAY = (LakeBusy, LakeConfigError, QueryTimeout, OSError)
 
 
 def _arrow_rows(table: str, rows: list[dict[str, Any]]) -> pa.Table | list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from marketing_intel.bridge.database import insert_new_only, sources, tenant_salts, transaction
 from marketing_intel.bridge.errors import BridgeError, UnknownSource
 from marketing_intel.bridge.secret_box import SecretBox
+from marketing_intel.tenants import check_tenant_id
 from marketing_intel.webhooks import PLATFORMS, SourceSecrets
 
 
@@ -98,6 +99,7 @@ class SourceRegistry:
             raise BridgeError(f"Unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}.")
         if not tenant_id.strip():
             raise BridgeError("The tenant id is empty; pass --tenant.")
+        check_tenant_id(tenant_id)
         new_secret = None if secret else generated_secret(platform)
         if platform == "meta" and not verify_token:
             verify_token = secrets.token_urlsafe(24)

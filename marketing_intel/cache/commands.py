@@ -9,6 +9,7 @@ from rich.table import Table
 
 from marketing_intel.cache import InsightCache, open_cache
 from marketing_intel.config import load_settings
+from marketing_intel.tenants import check_tenant_id
 from marketing_intel.terminal import console, user_errors
 
 app = typer.Typer(help="Inspect, purge and invalidate the insight cache.")
@@ -24,7 +25,7 @@ def stats(
 ) -> None:
     """Entries per template, how many have expired, and where the cache is."""
     with user_errors():
-        found = _cache().stats(tenant)
+        found = _cache().stats(None if tenant is None else check_tenant_id(tenant))
     console.print(f"{found.backend} insight cache at {found.location}")
     console.print(
         f"{found.entries} entries ({found.expired} expired, not yet purged) "
@@ -54,6 +55,6 @@ def invalidate(
 ) -> None:
     """Drop a tenant's cached reports, so the next request computes them afresh."""
     with user_errors():
-        dropped = _cache().invalidate(tenant, template)
+        dropped = _cache().invalidate(check_tenant_id(tenant), template)
     what = f"{template} reports" if template else "reports"
     console.print(f"Dropped {dropped} cached {what} of {tenant}.")

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from marketing_intel.tenants import check_tenant_id
+
 
 @dataclass(frozen=True)
 class CacheKey:
@@ -32,8 +34,7 @@ class CacheKey:
         watermark: str | dt.datetime | None = None,
     ) -> CacheKey:
         """The key of `template` run for `tenant_id` with `parameters` on data up to `watermark`."""
-        if not tenant_id:
-            raise ValueError("a cache key needs a tenant id")
+        check_tenant_id(tenant_id)
         if not template:
             raise ValueError("a cache key needs a template name")
         address = {

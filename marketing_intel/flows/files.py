@@ -30,10 +30,10 @@ def flow_path(spec: FlowSpec) -> Path:
     for folder in flow_folders():
         if (folder / spec.file_name).is_file():
             return folder / spec.file_name
-    searched = ", ".join(str(folder) for folder in flow_folders())
+    # A job's failure reason reaches the tenant: name the file, never the server's folders.
     raise FlowError(
-        f"The flow file {spec.file_name} is in none of {searched}; reinstall "
-        "lfx-marketing-intel, or run `mi flows export` in a checkout."
+        f"The flow file {spec.file_name} is not installed; reinstall lfx-marketing-intel, or "
+        "run `mi flows export` in a checkout."
     )
 
 

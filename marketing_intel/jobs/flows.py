@@ -172,10 +172,10 @@ class FlowCatalog:
             self._scan()
             flow = self._flows.get(endpoint_name)
         if flow is None:
-            known = ", ".join(sorted(self._flows)) or "none"
+            # Callers (tenants included) read this: it names flows, never the server's folders.
+            known = ", ".join(sorted(self._flows)) or "none (export them into MI_FLOWS_PATH)"
             raise BadJobError(
-                f"unknown flow {endpoint_name!r}; the flows here are: {known} "
-                f"(looked in {', '.join(str(folder) for folder in self.folders)})",
+                f"unknown flow {endpoint_name!r}; the flows here are: {known}",
                 reason="unknown_flow",
             )
         return flow

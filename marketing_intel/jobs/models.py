@@ -13,8 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketing_intel.analysis import Window
+from marketing_intel.tenants import TenantId
 
-# Endpoint names as Langflow accepts them; tenants as the lake stores them.
+# Endpoint names as Langflow accepts them (tenant ids: `marketing_intel.tenants`).
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
 # BullMQ refuses custom job ids that contain ':' or are integers (checked below).
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._~=+/-]{1,200}$"
@@ -70,7 +71,7 @@ class FlowRunJob(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     flow: str = Field(pattern=NAME_PATTERN, description="The flow's endpoint name.")
-    tenant_id: str = Field(pattern=NAME_PATTERN)
+    tenant_id: TenantId
     parameters: FlowRunParameters = Field(default_factory=FlowRunParameters)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,8 +11,8 @@ from sqlglot import exp
 from marketing_intel.lake.errors import QueryRefused
 from marketing_intel.lake.guard import TENANT_PARAMETER, guard_query, referenced_parameters
 from marketing_intel.lake.parameters import QueryParameter
-
-_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+from marketing_intel.tenants import InvalidTenantId
+from marketing_intel.tenants import check_tenant_id as check_tenant
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,10 @@ def check_tenant_id(tenant_id: str | None) -> str:
         raise QueryRefused(
             "Every lake query runs for one tenant, and none was given; set the tenant id."
         )
-    if not _TENANT_ID.match(tenant_id):
-        raise QueryRefused(
-            f"The tenant id {tenant_id!r} is not valid: use 1-128 letters, digits, '_', '.', "
-            "':' or '-', starting with a letter or digit."
-        )
-    return tenant_id
+    try:
+        return check_tenant(tenant_id)
+    except InvalidTenantId as error:
+        raise QueryRefused(str(error)) from None
 
 
 def _bind(

@@ -7,28 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+
+from marketing_intel.tenants import TenantId
 
 MemoryKind = Literal["insight", "message", "fact"]
 MEMORY_KINDS: tuple[MemoryKind, ...] = ("insight", "message", "fact")
-
-# Tenant ids become part of store keys and ZeroDB namespaces: a safe, short alphabet.
-TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
-
-
-def _tenant_id(value: str) -> str:
-    if not TENANT_PATTERN.match(value):
-        raise ValueError(
-            f"tenant {value!r} is not a valid tenant id: use letters, digits and _ . : @ - "
-            "(at most 128, starting with a letter or digit)"
-        )
-    return value
-
-
-TenantId = Annotated[str, AfterValidator(_tenant_id)]
 
 
 def utc_now() -> dt.datetime:

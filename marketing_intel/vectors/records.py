@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from marketing_intel.embeddings import EmbedderIdentity
+from marketing_intel.tenants import InvalidTenantId, check_tenant_id
 from marketing_intel.vectors.errors import EmbedderMismatch, InvalidRecord
 
 # Metadata values an index stores and filters on (Pinecone's set): a list means "any of".
@@ -93,10 +94,11 @@ def check_metadata_value(name: str, value: object) -> None:
 
 
 def check_tenant(tenant: str) -> str:
-    """The tenant, which must be a non-empty string: every call is scoped to one."""
-    if not isinstance(tenant, str) or not tenant.strip():
-        raise InvalidRecord("A tenant is required: every vector belongs to exactly one tenant.")
-    return tenant
+    """The tenant, a well-formed tenant id: every call is scoped to exactly one."""
+    try:
+        return check_tenant_id(tenant)
+    except InvalidTenantId as error:
+        raise InvalidRecord(str(error)) from None
 
 
 def check_embedder(stored: EmbedderIdentity, given: EmbedderIdentity, where: str) -> None:

@@ -15,7 +15,8 @@ Dedupe keys (unique per tenant and platform for one logical event; a retry carri
 - stripe: the event `id` (`evt_...`).
 - standard: the `webhook-id` header.
 When the platform's id is absent, the key is `sha256:<hex of the event's JSON>`; a key longer
-than 200 characters is replaced by `sha256:<hex of the key>`.
+than 200 characters, or one holding text no store can hold (a lone surrogate, NUL: see
+`storable_text`), is replaced by `sha256:<hex of the key>`, which keeps distinct keys distinct.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from marketing_intel.webhooks.json_text import as_object, dumps, parse_object
 from marketing_intel.webhooks.platform_time import to_datetime
 from marketing_intel.webhooks.platforms import handler_for
 from marketing_intel.webhooks.rejections import WebhookRejected
+from marketing_intel.webhooks.storable_text import escaped_surrogates, is_storable, storable_text
 
 _MAX_KEY_LENGTH = 200
 
@@ -52,8 +54,10 @@ class InboundEvent:
 
 
 def sha256_hex(data: bytes | str) -> str:
-    """Hex SHA-256 of `data` (text is UTF-8 encoded)."""
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+    """Hex SHA-256 of `data` (text is UTF-8 encoded; a lone surrogate as its three bytes, so that
+    any text JSON can carry has a hash)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
 
 
 def split_events(platform: str, headers: Mapping[str, str], body: bytes) -> list[InboundEvent]:
@@ -76,12 +80,17 @@ def _hashed(content: bytes | str) -> str:
 
 
 def _bounded(key: str) -> str:
-    """`key`, or its hash when it is too long to index."""
-    return key if len(key) <= _MAX_KEY_LENGTH else _hashed(key)
+    """`key`, or its hash when it is too long to index or holds text the inbox cannot store."""
+    return key if len(key) <= _MAX_KEY_LENGTH and is_storable(key) else _hashed(key)
 
 
 def _text(value: Any, default: str = "unknown") -> str:
-    return value if isinstance(value, str) and value else default
+    return storable_text(value) if isinstance(value, str) and value else default
+
+
+def _json_bytes(value: Any) -> bytes:
+    """One event's JSON document as UTF-8 bytes that parse back to `value` exactly."""
+    return escaped_surrogates(dumps(value)).encode()
 
 
 def _objects(value: Any, what: str) -> list[dict[str, Any]]:
@@ -123,7 +132,7 @@ def _split_meta(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[Inbo
             "object": doc.get("object"),
             "entry": [{"id": entry.get("id"), "time": entry.get("time"), "changes": [change]}],
         }
-        event_body = body if len(changes) == 1 else dumps(single).encode()
+        event_body = body if len(changes) == 1 else _json_bytes(single)
         occurred = to_datetime(value.get("created_time") or entry.get("time"))
         topic = f"{_text(doc.get('object'))}.{field_name}"
         events.append(InboundEvent(key, topic, occurred, event_body, headers))
@@ -133,7 +142,7 @@ def _split_meta(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[Inbo
 def _split_google_ads(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[InboundEvent]:
     # The shared key is a secret: it never reaches the inbox. Numbers are written back exactly.
     lead = {name: value for name, value in doc.items() if name != "google_key"}
-    lead_body = dumps(lead).encode()
+    lead_body = _json_bytes(lead)
     occurred = lead.get("lead_submit_time")
     return _single(view, lead_body, _key(lead.get("lead_id"), lead_body), "lead_form", occurred)
 
@@ -157,7 +166,7 @@ def _split_klaviyo(view: HeaderView, body: bytes, doc: dict[str, Any]) -> list[I
     events = []
     for item in items:
         single = {"data": [item], "meta": doc.get("meta")}
-        item_body = body if len(items) == 1 else dumps(single).encode()
+        item_body = body if len(items) == 1 else _json_bytes(single)
         attributes = as_object(as_object(item.get("payload")).get("attributes"))
         occurred = to_datetime(attributes.get("datetime") or attributes.get("timestamp"))
         key = _key(item.get("external_id"), dumps(item))

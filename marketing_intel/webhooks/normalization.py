@@ -36,8 +36,10 @@ Ids stay exact: platform ids are written as decimal strings, never through a flo
 Decimal in the currency's major unit (Stripe's minor units are divided by the currency's exponent);
 an amount NUMERIC cannot hold is left out rather than making the event unwritable.
 `customer_key` is the tenant-salted hash of the platform's customer id (or of the email when only an
-email is known); `attributes` holds a few non-personal fields per platform. `event_id` is a hash of
-tenant, platform and dedupe key, so a retried flush writes the same id and the lake skips it.
+email is known); `attributes` holds a few non-personal fields per platform, and
+`"text_replaced": true` when a lone surrogate or NUL in the event was replaced by U+FFFD.
+`event_id` is a hash of tenant, platform and dedupe key, so a retried flush writes the same id
+and the lake skips it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from marketing_intel.webhooks.json_text import as_object, dumps, parse_object
 from marketing_intel.webhooks.personal_data import Pseudonymizer
 from marketing_intel.webhooks.platform_time import to_datetime
 from marketing_intel.webhooks.platforms import handler_for
+from marketing_intel.webhooks.storable_text import storable_document, storable_text
 
 STATUSES = ("ok", "failed", "pending", "cancelled", "test")
 SHOPIFY_TYPES = {
@@ -193,8 +196,11 @@ def normalize(
     """
     reader = handler_for(platform, _READERS)
     pseudonyms = _pseudonymizer(salt)
-    document = parse_object(event.body)
+    # Text no store can hold is replaced, and the event flagged (see `storable_text` for why).
+    document, text_replaced = storable_document(parse_object(event.body))
     facts = reader(document, event, pseudonyms)
+    if text_replaced:
+        facts.attributes["text_replaced"] = True
     occurred = to_datetime(facts.occurred) or event.occurred_at or received_at
     value = _lake_numeric(facts.value)
     platform_event = {
@@ -216,7 +222,7 @@ def normalize(
         "raw_id": raw_id,
         "tenant_id": tenant_id,
         "platform": platform,
-        "topic": event.topic,
+        "topic": storable_text(event.topic),
         "received_at": received_at,
         "headers": dumps(HeaderView(event.headers).storable()),
         "body": dumps(_redacted_body(platform, document, pseudonyms)),
@@ -237,8 +243,17 @@ def _redacted_body(platform: str, document: dict[str, Any], pseudonyms: Pseudony
     document = {k: v for k, v in document.items() if k != "google_key"}
     content = document.get("content")
     if platform == "tiktok" and isinstance(content, str) and content:
-        document["content"] = dumps(pseudonyms.redact(parse_object(content, "TikTok's content")))
+        document["content"] = dumps(pseudonyms.redact(_tiktok_content(content)[0]))
     return pseudonyms.redact(document)
+
+
+def _tiktok_content(text: Any) -> tuple[dict[str, Any], bool]:
+    """TikTok's content (a JSON document inside a string), made storable, and whether any text
+    in it was replaced."""
+    if not isinstance(text, str) or not text:
+        return {}, False
+    content, replaced = storable_document(parse_object(text, "TikTok's content"))
+    return content, replaced
 
 
 def _id_text(value: Any) -> str | None:
@@ -405,8 +420,7 @@ def _read_google_ads(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseud
 
 
 def _read_tiktok(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonymizer) -> _Facts:
-    content_text = doc.get("content")
-    content = parse_object(content_text, "TikTok's content") if content_text else {}
+    content, replaced = _tiktok_content(doc.get("content"))
     name = _str(doc.get("event"))
     event_type = TIKTOK_TYPES.get(name, "other")
     return _Facts(
@@ -420,6 +434,7 @@ def _read_tiktok(doc: dict[str, Any], event: InboundEvent, pseudonyms: Pseudonym
             "share_id": _id_text(content.get("share_id")),
             "publish_type": content.get("publish_type"),
             "reason": _id_text(content.get("reason")),
+            "text_replaced": True if replaced else None,
         },
     )
 
