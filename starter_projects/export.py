@@ -66,9 +66,11 @@ def flow_document(builder: Builder) -> dict[str, Any]:
     flow["id"] = spec.flow_id
     flow["tags"] = list(spec.tags)
     classes = {vertex.id: type(vertex.custom_component).__name__ for vertex in graph.vertices}
+    # lfx types `custom_component` as None until built; every vertex here has one.
+    components: dict[str, Any] = {vertex.id: vertex.custom_component for vertex in graph.vertices}
     field_orders = {
-        vertex.id: [field.name for field in vertex.custom_component.inputs]
-        for vertex in graph.vertices
+        node_id: [field.name for field in component.inputs]
+        for node_id, component in components.items()
     }
     for node in flow["data"]["nodes"]:
         # The canvas renders only "genericNode" nodes as components.

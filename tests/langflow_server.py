@@ -12,6 +12,10 @@ uses it), its own config dir and SQLite database, the flows of `flows/` loaded i
 project (`LANGFLOW_LOAD_FLOWS_PATH`, as `langflow.env` does), a seeded demo lake, an embedded
 vector file the tests seed (`vectors_path`), and an API key
 created headless (auto-login token, then `POST /api/v1/api_key/`).
+
+`langflow_dev_server` serves the bundle as `make run` does instead (`langflow.env`): our nodes
+from `LANGFLOW_COMPONENTS_PATH=components` (an `@extra` bundle, no templates gallery), the same
+flows loaded into the project.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -43,6 +48,9 @@ STOP_TIMEOUT_S = 20.0
 LOG_TAIL_LINES = 60
 DEMO_TENANTS = 2
 DEMO_DAYS = 45
+# How the server finds our nodes: the built wheel's bundle (as a user who installed the package),
+# or this checkout's components/ folder (as `make run`).
+BundleSource = Literal["wheel", "components"]
 
 
 class LangflowStartError(RuntimeError):
@@ -119,16 +127,21 @@ def seed_demo_lake(path: Path) -> dt.date:
     return last_day
 
 
-def _environment(workdir: Path, bundle: Path, lake_path: Path) -> dict[str, str]:
+def _environment(workdir: Path, bundle: Path | None, lake_path: Path) -> dict[str, str]:
     inherited = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("LANGFLOW_", "LFX_", "MI_")) and key != "PYTHONPATH"
     }
     config = workdir / "config"
+    nodes = (
+        {"PYTHONPATH": str(bundle)}
+        if bundle
+        else {"LANGFLOW_COMPONENTS_PATH": str(REPO_ROOT / "components")}
+    )
     return {
         **inherited,
-        "PYTHONPATH": str(bundle),
+        **nodes,
         "PYTHONUNBUFFERED": "1",
         "LANGFLOW_CONFIG_DIR": str(config),
         "LANGFLOW_DATABASE_URL": f"sqlite:///{config / 'langflow.db'}",
@@ -143,9 +156,12 @@ def _environment(workdir: Path, bundle: Path, lake_path: Path) -> dict[str, str]
     }
 
 
-def start_langflow(workdir: Path) -> tuple[subprocess.Popen[bytes], LangflowServer]:
-    """Start Langflow in `workdir`, wait until it serves; the caller stops it (`stop_langflow`)."""
-    bundle = bundle_root(workdir)
+def start_langflow(
+    workdir: Path, nodes_from: BundleSource = "wheel"
+) -> tuple[subprocess.Popen[bytes], LangflowServer]:
+    """Start Langflow in `workdir` with our nodes from the built wheel or from `components/`,
+    wait until it serves; the caller stops it (`stop_langflow`)."""
+    bundle = bundle_root(workdir) if nodes_from == "wheel" else None
     lake_path = workdir / "lake.duckdb"
     data_end = seed_demo_lake(lake_path)
     reference = workdir / "reference.duckdb"
@@ -227,9 +243,19 @@ def stop_langflow(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def langflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangflowServer]:
-    """One Langflow server for the whole session, stopped after."""
+    """One Langflow server with the wheel's bundle for the whole session, stopped after."""
+    yield from _served(tmp_path_factory.mktemp("langflow"), "wheel")
+
+
+@pytest.fixture(scope="session")
+def langflow_dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangflowServer]:
+    """One Langflow server as `make run` serves our nodes, for the whole session."""
+    yield from _served(tmp_path_factory.mktemp("langflow-dev"), "components")
+
+
+def _served(workdir: Path, nodes_from: BundleSource) -> Iterator[LangflowServer]:
     try:
-        process, server = start_langflow(tmp_path_factory.mktemp("langflow"))
+        process, server = start_langflow(workdir, nodes_from)
     except LangflowStartError as error:
         pytest.fail(str(error), pytrace=False)
     try:
