@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.scope import traverse_scope
 
+from marketing_intel.lake.bounds import check_nesting
 from marketing_intel.lake.errors import QueryRefused
 from marketing_intel.lake.schema import lake_tables
 
 TENANT_PARAMETER = "tenant_id"
+_BIGQUERY = Dialect.get_or_raise("bigquery")
 
 # Statements and clauses that write, change settings or reach outside the lake.
 _FORBIDDEN = (
@@ -70,7 +72,9 @@ def guard_query(sql: str, *, qualifiers: Collection[str] = ()) -> exp.Query:
 
 def _single_query(sql: str) -> exp.Query:
     try:
-        statements = [s for s in sqlglot.parse(sql, read="bigquery") if s is not None]
+        tokens = _BIGQUERY.tokenize(sql)
+        check_nesting(tokens)
+        statements = [s for s in _BIGQUERY.parser().parse(tokens, sql) if s is not None]
     except (ParseError, TokenError) as error:
         first = str(error).splitlines()[0]
         raise QueryRefused(f"The SQL could not be read as BigQuery SQL: {first}") from None
