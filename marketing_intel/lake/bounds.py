@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from sqlglot.expressions import Expr
 from sqlglot.tokens import Token, TokenType
 
 from marketing_intel.lake.errors import QueryRefused, QueryTimeout
@@ -21,6 +22,9 @@ DEFAULT_MAX_SQL_BYTES = 100_000
 # sqlglot parses them recursively (about 20 stack frames a level), and 50 levels exhausted
 # Python's stack from a shallow caller; servers call from deeper.
 MAX_NESTING = 32
+# The syntax tree's depth, whatever makes it (500-term UNION ALL and `+` chains were fine, 1,000
+# exhausted Python's stack in transpiling); far above what the templates need (11).
+MAX_TREE_DEPTH = 300
 _OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.CASE}
 _CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.END}
 
@@ -84,4 +88,22 @@ class QueryClock:
         return QueryTimeout(
             f"The query ran longer than its {self.timeout_s:g} s timeout and was cancelled; "
             "narrow the date range or raise the timeout."
+        )
+
+
+def check_tree_depth(tree: Expr) -> None:
+    """Refuse a syntax tree deeper than `MAX_TREE_DEPTH`: every later step (transpiling,
+    hashing, the engines' own parsers) recurses over it. Long UNION ALL or `+` chains are
+    deep trees without any parentheses."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    if deepest > MAX_TREE_DEPTH:
+        raise QueryRefused(
+            f"The query is nested too deeply ({deepest} levels of syntax, over the limit of "
+            f"{MAX_TREE_DEPTH}; long chains of UNION ALL or operators nest too); split it "
+            "into WITH queries or shorten it."
         )

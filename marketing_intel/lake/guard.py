@@ -16,7 +16,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.scope import traverse_scope
 
-from marketing_intel.lake.bounds import check_nesting
+from marketing_intel.lake.bounds import check_nesting, check_tree_depth
 from marketing_intel.lake.errors import QueryRefused
 from marketing_intel.lake.schema import lake_tables
 
@@ -84,6 +84,7 @@ def _single_query(sql: str) -> exp.Query:
             "Remove the extra statements (and any ';' between them)."
         )
     statement = statements[0]
+    check_tree_depth(statement)
     if not isinstance(statement, exp.Query):
         raise QueryRefused(
             f"Only reading queries can run here; `{_keyword(statement)}` is not allowed. "
