@@ -4,6 +4,7 @@ to execution, and memory. Each reproduction of the issue is here, on a real embe
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import marketing_intel
 from marketing_intel.cli import app
 from marketing_intel.config import Settings
 from marketing_intel.lake import (
@@ -49,7 +51,11 @@ def test_deep_nesting_is_answered_in_one_sentence(lake: DuckDBLake, sql: str) ->
     assert "\n" not in message and ("nests" in message or "nested too deeply" in message)
 
 
-@pytest.mark.parametrize("sql", [_DEEP["60 nested parentheses"], _DEEP["1,000 UNION ALL"]])
+@pytest.mark.parametrize(
+    "sql",
+    [_DEEP["60 nested parentheses"], _DEEP["1,000 UNION ALL"]],
+    ids=["60 nested parentheses", "1,000 UNION ALL"],
+)
 def test_mi_query_prints_one_line_for_deep_nesting(sql: str) -> None:
     result = runner.invoke(app, ["query", "--tenant", "a", sql])
     assert result.exit_code == 1
@@ -101,8 +107,10 @@ GIB = 2**30
 
 def _measured(tmp_path: Path, sql: str, timeout_s: float) -> dict[str, object]:
     """Run one query in a fresh process: its duration, the process's peak RSS, its error."""
+    source = Path(marketing_intel.__file__).parents[1]  # the code under test, not an install
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, str(tmp_path / "lake.duckdb"), sql, str(timeout_s)],
+        env={**os.environ, "PYTHONPATH": str(source)},
         capture_output=True,
         text=True,
         timeout=120,
