@@ -40,8 +40,7 @@ def _ours(lake: BigQueryLake, sql: str) -> None:
 
 def _bare_call(lake: BigQueryLake, sql: str) -> tuple[str, bigquery.QueryJobConfig]:
     """The engine SQL and typed parameters our layer sends, prepared once outside the timing."""
-    prepared = lake._prepare(sql, PARAMETERS, "demo-1", row_limit=10_000)
-    engine_sql = lake._qualified(prepared.tree).sql(dialect="bigquery")
+    prepared, engine_sql = lake._compile(sql, PARAMETERS, "demo-1", row_limit=10_000)
     config = bigquery.QueryJobConfig(
         query_parameters=[bigquery_parameter(p) for p in prepared.parameters.values()]
     )

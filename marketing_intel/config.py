@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import ByteSize, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketing_intel.errors import MarketingIntelError
@@ -50,7 +50,17 @@ class Settings(BaseSettings):
         False, description="Read results through the BigQuery Storage Read API."
     )
     query_row_limit: int = Field(10_000, ge=1)
-    query_timeout_s: float = Field(60.0, gt=0)
+    query_timeout_s: float = Field(
+        60.0, gt=0, description="One deadline per query: checking, transpiling and running it."
+    )
+    query_max_sql_bytes: ByteSize = Field(
+        ByteSize(100_000), ge=1, description="Refuse SQL text longer than this (e.g. 100KB)."
+    )
+    query_memory_limit: ByteSize = Field(
+        ByteSize(2**30),
+        ge=2**20,
+        description="Memory of the embedded lake's queries (DuckDB memory_limit, e.g. 1GiB).",
+    )
     # Brand voice (and the local vector file it shares with other embedded stores)
     brand_voice_backend: Literal["local", "pinecone"] = "local"
     vectors_path: Path | None = Field(

@@ -128,6 +128,28 @@ def test_the_guard_applies_unchanged(bq_lake: BigQueryLake) -> None:
         bq_lake.query(f"SELECT * FROM {bq_lake.dataset}.INFORMATION_SCHEMA.TABLES", tenant_id="a")
     qualified = f"SELECT COUNT(*) AS n FROM `{bq_lake.project}.{bq_lake.dataset}.platform_events`"
     assert bq_lake.query(qualified, tenant_id="a").rows() == [{"n": 0}]
+    with pytest.raises(QueryRefused, match="`pg_settings` is not one"):
+        bq_lake.query("WITH pg_settings AS (SELECT * FROM pg_settings) SELECT 1", tenant_id="a")
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        (
+            "SELECT 1 AS x FROM campaign_metrics WHERE campaign_id IN ('" + "x" * 100_001 + "')",
+            "100,000-byte limit",
+        ),
+        ("SELECT " + "(" * 60 + "1" + ")" * 60 + " AS x", "levels deep"),
+        (" UNION ALL ".join(["SELECT 1 AS x"] * 1000), "nested too deeply"),
+    ],
+    ids=["size", "parentheses", "union chain"],
+)
+def test_size_and_nesting_are_bounded_before_any_job(
+    bq_lake: BigQueryLake, sql: str, reason: str
+) -> None:
+    for check in (bq_lake.query, bq_lake.estimate):
+        with pytest.raises(QueryRefused, match=reason):
+            check(sql, tenant_id="a")
 
 
 def test_engine_errors_are_sentences(bq_lake: BigQueryLake) -> None:

@@ -150,3 +150,97 @@ def test_parameters_are_bound_not_pasted(two_tenants: DuckDBLake) -> None:
     since = QueryParameter.of("since", dt.date(2026, 1, 1))
     sql = "SELECT COUNT(*) AS n FROM campaign_metrics WHERE date >= @since"
     assert two_tenants.query(sql, [since], tenant_id="a").rows() == [{"n": 1}]
+
+
+# The engine's catalog, named by a WITH query that reads itself (issue 17, item 3). Before the
+# guard resolved names by scope, each of these returned DuckDB's settings or catalog rows.
+_CATALOG_NAMES = [
+    "pg_settings",
+    "duckdb_tables",
+    "pg_class",
+    "pg_tables",
+    "sqlite_master",
+    "duckdb_columns",
+    "duckdb_databases",
+    "pragma_database_list",
+    "information_schema",
+]
+
+
+@pytest.mark.parametrize("name", _CATALOG_NAMES)
+def test_a_with_query_cannot_name_the_catalog_it_reads(two_tenants: DuckDBLake, name: str) -> None:
+    sql = f"WITH {name} AS (SELECT * FROM {name}) SELECT * FROM {name}"
+    with pytest.raises(QueryRefused, match=f"`{name}` is not one"):
+        two_tenants.query(sql, tenant_id="a")
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        # A WITH query is not visible in its own body, nor in WITH queries before it.
+        ("WITH a AS (SELECT * FROM b), b AS (SELECT 1 AS x) SELECT * FROM a", "`b` is not one"),
+        # A WITH query inside a subquery is not visible outside it.
+        (
+            "SELECT * FROM (WITH pg_class AS (SELECT 1 AS x) SELECT * FROM pg_class) "
+            "JOIN pg_class ON TRUE",
+            "`pg_class` is not one",
+        ),
+        # Recursive: only the part after UNION ALL may read the query itself.
+        (
+            "WITH RECURSIVE pg_settings AS (SELECT name FROM pg_settings "
+            "UNION ALL SELECT name FROM pg_settings WHERE FALSE) SELECT * FROM pg_settings",
+            "reads itself before its UNION ALL",
+        ),
+        ("WITH RECURSIVE r AS (SELECT * FROM r) SELECT * FROM r", "reads itself"),
+        # A WITH name never covers a qualified name.
+        ("WITH tables AS (SELECT 1 AS x) SELECT * FROM information_schema.tables", "is not one"),
+        ("SELECT * FROM UNNEST(ARRAY(SELECT name FROM pg_settings)) AS n", "`pg_settings`"),
+        ("SELECT * FROM UNNEST((SELECT ARRAY_AGG(x) FROM duckdb_tables)) AS n", "duckdb_tables"),
+        ("SELECT (SELECT COUNT(*) FROM duckdb_tables) AS n", "`duckdb_tables` is not one"),
+        ("SELECT EXISTS(SELECT 1 FROM pg_class) AS e", "`pg_class` is not one"),
+        ("SELECT * FROM GENERATE_ARRAY(1, 3)", "is not allowed"),
+    ],
+)
+def test_names_resolve_scope_by_scope(sql: str, reason: str) -> None:
+    with pytest.raises(QueryRefused) as refused:
+        guard_query(sql, qualifiers=["marketing_intel"])
+    assert reason in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("WITH Mine AS (SELECT campaign_id FROM campaign_metrics) SELECT * FROM mine", ["a-1"]),
+        (
+            "WITH a AS (SELECT campaign_id FROM campaign_metrics) "
+            "SELECT * FROM (WITH b AS (SELECT * FROM a) SELECT * FROM b)",
+            ["a-1"],
+        ),
+        (
+            "WITH RECURSIVE pg_settings AS (SELECT 1 AS n UNION ALL "
+            "SELECT n + 1 FROM pg_settings WHERE n < 3) SELECT CAST(n AS STRING) AS campaign_id "
+            "FROM pg_settings",
+            ["1", "2", "3"],
+        ),
+        (
+            "SELECT c FROM campaign_metrics m, UNNEST([m.campaign_id, 'x']) AS c",
+            ["a-1", "x"],
+        ),
+    ],
+)
+def test_visible_with_queries_and_unnest_still_read(
+    two_tenants: DuckDBLake, sql: str, expected: list[str]
+) -> None:
+    rows = two_tenants.query(sql, tenant_id="a").rows()
+    assert sorted(str(next(iter(row.values()))) for row in rows) == expected
+
+
+@pytest.mark.parametrize(
+    "function",
+    ["CURRENT_DATABASE()", "CURRENT_CATALOG()", "CURRENT_SCHEMA()", "CURRENT_VERSION()"],
+)
+def test_functions_that_tell_the_engines_state_are_refused(
+    two_tenants: DuckDBLake, function: str
+) -> None:
+    with pytest.raises(QueryRefused, match="engine's state"):
+        two_tenants.query(f"SELECT {function} AS v", tenant_id="a")

@@ -56,6 +56,8 @@ _LAKE_SETTINGS = (
     "bigquery_max_bytes_billed",
     "bigquery_api_endpoint",
     "bigquery_use_storage_api",
+    "query_max_sql_bytes",
+    "query_memory_limit",
 )
 _shared: SharedInstances[Lake] = SharedInstances()
 
@@ -77,8 +79,14 @@ def open_lake(settings: Settings, *, component: str = "marketing-intel") -> Lake
             maximum_bytes_billed=settings.bigquery_max_bytes_billed,
             component=component,
             use_storage_api=settings.bigquery_use_storage_api,
+            max_sql_bytes=settings.query_max_sql_bytes,
         )
-    return DuckDBLake(settings.lake_path, dataset=settings.lake_dataset)
+    return DuckDBLake(
+        settings.lake_path,
+        dataset=settings.lake_dataset,
+        memory_limit=settings.query_memory_limit,
+        max_sql_bytes=settings.query_max_sql_bytes,
+    )
 
 
 def shared_lake(settings: Settings, *, component: str = "marketing-intel") -> Lake:

@@ -26,6 +26,7 @@ from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY, DEFAULT_RETRY
 from google.cloud.bigquery.table import RowIterator
 from sqlglot import exp
 
+from marketing_intel.lake.bounds import DEFAULT_MAX_SQL_BYTES, QueryClock, nesting_refused
 from marketing_intel.lake.errors import (
     LakeConfigError,
     LakeError,
@@ -65,8 +66,10 @@ class BigQueryLake:
         component: str = "marketing-intel",
         use_storage_api: bool = False,
         retry_deadline_s: float = 30.0,
+        max_sql_bytes: int = DEFAULT_MAX_SQL_BYTES,
     ) -> None:
         self.client = client
+        self.max_sql_bytes = max_sql_bytes
         self.project = client.project
         self.dataset = dataset
         self.location = location or client.location
@@ -102,12 +105,15 @@ class BigQueryLake:
         tenant_id: str,
         limits: QueryLimits = QueryLimits(),  # noqa: B008 - frozen, so sharing is safe
     ) -> QueryResult:
-        """Dry-run, check the byte limit, then run one read-only query for one tenant."""
-        prepared = self._prepare(sql, params, tenant_id, limits.row_limit)
-        engine_sql = self._qualified(prepared.tree).sql(dialect="bigquery")
+        """Dry-run, check the byte limit, then run one read-only query for one tenant; one
+        deadline covers checking, the dry run and the job (BigQuery's job timeout)."""
+        clock = QueryClock(limits.timeout_s)
         started = time.perf_counter()
-        estimated = self._dry_run(engine_sql, prepared, tenant_id)
-        job, rows = self._run(engine_sql, prepared.parameters.values(), tenant_id, limits.timeout_s)
+        prepared, engine_sql = self._compile(sql, params, tenant_id, limits.row_limit)
+        estimated = self._dry_run(engine_sql, prepared, tenant_id, clock.remaining())
+        job, rows = self._run(
+            engine_sql, prepared.parameters.values(), tenant_id, clock.remaining()
+        )
         with _google_errors("read the results"):
             table = rows.to_arrow(create_bqstorage_client=self.use_storage_api)
         table, truncated = limits.cut(table)
@@ -127,9 +133,8 @@ class BigQueryLake:
         self, sql: str, params: Sequence[QueryParameter] = (), *, tenant_id: str
     ) -> QueryEstimate:
         """A dry run: the bytes the query would scan, refused when over the byte limit."""
-        prepared = self._prepare(sql, params, tenant_id, row_limit=None)
-        engine_sql = self._qualified(prepared.tree).sql(dialect="bigquery")
-        estimated = self._dry_run(engine_sql, prepared, tenant_id)
+        prepared, engine_sql = self._compile(sql, params, tenant_id, row_limit=None)
+        estimated = self._dry_run(engine_sql, prepared, tenant_id, _DRY_RUN_TIMEOUT_S)
         return QueryEstimate(engine=self.engine, bytes=estimated, engine_sql=engine_sql)
 
     def insert(self, table: str, rows: Rows) -> InsertResult:
@@ -220,15 +225,24 @@ class BigQueryLake:
         """Close the client's HTTP connections."""
         self.client.close()
 
-    def _prepare(
+    def _compile(
         self,
         sql: str,
         params: Sequence[QueryParameter],
         tenant_id: str,
         row_limit: int | None,
-    ) -> PreparedQuery:
-        qualifiers = (self.dataset, self.project)
-        return prepare(sql, params, tenant_id=tenant_id, row_limit=row_limit, qualifiers=qualifiers)
+    ) -> tuple[PreparedQuery, str]:
+        """The guarded query and its SQL with every lake table fully qualified."""
+        prepared = prepare(
+            sql,
+            params,
+            tenant_id=tenant_id,
+            row_limit=row_limit,
+            qualifiers=(self.dataset, self.project),
+            max_sql_bytes=self.max_sql_bytes,
+        )
+        with nesting_refused():  # writing a deep tree recurses too
+            return prepared, self._qualified(prepared.tree).sql(dialect="bigquery")
 
     def _qualified(self, tree: exp.Expr) -> exp.Expr:
         """A copy with each lake table as `project`.`dataset`.`table` (the guard left them bare)."""
@@ -240,7 +254,7 @@ class BigQueryLake:
                 table.set("this", exp.to_identifier(table.name, quoted=True))
         return qualified
 
-    def _dry_run(self, sql: str, prepared: PreparedQuery, tenant_id: str) -> int:
+    def _dry_run(self, sql: str, prepared: PreparedQuery, tenant_id: str, timeout_s: float) -> int:
         """The dry run's byte estimate, refused when over the limit. The same SQL with the same
         parameters reuses its estimate for a minute (templates and agents repeat queries);
         BigQuery still enforces `maximum_bytes_billed` on every job."""
@@ -248,7 +262,10 @@ class BigQueryLake:
         with self._estimates_lock:
             estimated = self._estimates.get(key)
         if estimated is None:
-            job = self._submit(sql, prepared.parameters.values(), tenant_id, 60, dry_run=True)
+            timeout_s = min(timeout_s, _DRY_RUN_TIMEOUT_S)
+            job = self._submit(
+                sql, prepared.parameters.values(), tenant_id, timeout_s, dry_run=True
+            )
             estimated = int(job.total_bytes_processed or 0)
             with self._estimates_lock:
                 self._estimates[key] = estimated
@@ -346,6 +363,7 @@ def bigquery_parameter(
     return bigquery.ScalarQueryParameter(parameter.name, parameter.type, parameter.value)
 
 
+_DRY_RUN_TIMEOUT_S = 60.0
 _KEY_SEPARATOR = "\x1f"
 _KEY_CHECK_ROWS = 10_000  # keys per existence check (one query parameter)
 _STREAMING_ROWS = 500  # rows per insertAll request, as BigQuery recommends

@@ -15,7 +15,12 @@ result would otherwise differ from BigQuery, silently or loudly; each has its ow
 - `@name` parameters are cast to their declared type, as BigQuery types them.
 
 Functions sqlglot does not know (`exp.Anonymous`) would reach DuckDB verbatim, and DuckDB has
-many that read files or settings; they are refused here unless rewritten above.
+many that read files or settings; they are refused here unless rewritten above, as are the
+ones sqlglot knows that tell the engine's catalog, schema, user or version.
+
+GENERATE_ARRAY, GENERATE_DATE_ARRAY and GENERATE_TIMESTAMP_ARRAY raise an error past
+`MAX_GENERATED_ELEMENTS` elements: DuckDB builds such a list outside its memory limit and
+cannot interrupt the building (20 million elements took 2.4 GB and 10 s after an interrupt).
 """
 
 from __future__ import annotations
@@ -42,6 +47,25 @@ _ELAPSED_UNITS = {"MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY
 _ISO_PARTS = {"ISOWEEK": "WEEKOFYEAR", "ISOYEAR": "ISOYEAR"}
 # BigQuery functions sqlglot leaves as anonymous that this module rewrites.
 _REWRITTEN_ANONYMOUS = {"IEEE_DIVIDE"}
+# Functions that tell the engine's state (the lake file's name, schemas, version), not data.
+_ENGINE_STATE = (
+    exp.CurrentCatalog,
+    exp.CurrentDatabase,
+    exp.CurrentSchema,
+    exp.CurrentSchemas,
+    exp.CurrentUser,
+    exp.CurrentRole,
+    exp.CurrentVersion,
+    exp.Version,
+)
+# One DuckDB vector (2,048 rows) of such arrays of 8-byte values stays within 1 GiB.
+MAX_GENERATED_ELEMENTS = 65_536
+_GENERATED_ARRAY_NAMES: dict[type[exp.Expr], str] = {
+    exp.GenerateSeries: "GENERATE_ARRAY",
+    exp.GenerateDateArray: "GENERATE_DATE_ARRAY",
+    exp.GenerateTimestampArray: "GENERATE_TIMESTAMP_ARRAY",
+}
+_GENERATED_ARRAYS = tuple(_GENERATED_ARRAY_NAMES)
 
 
 def duckdb_type(bigquery_type: str) -> exp.DataType:
@@ -70,7 +94,14 @@ def _bottom_up(node: exp.Expr, rewrite: Callable[[exp.Expr], exp.Expr]) -> exp.E
 
 
 def refuse_unknown_functions(query: exp.Expr) -> None:
-    """Refuse functions sqlglot does not know: DuckDB would run them as written."""
+    """Refuse functions sqlglot does not know (DuckDB would run them as written) and those
+    that read the engine's state."""
+    for state in query.find_all(*_ENGINE_STATE):
+        name = state.sql(dialect="bigquery").split("(", 1)[0]
+        raise QueryRefused(
+            f"`{name}` tells the engine's state, not the lake's data, and is not allowed; "
+            "remove it from the query."
+        )
     for function in query.find_all(exp.Anonymous):
         name = function.name.upper()
         if name not in _REWRITTEN_ANONYMOUS:
@@ -102,6 +133,8 @@ def _rewrite(node: exp.Expr, parameter_types: Mapping[str, str]) -> exp.Expr:
         return _array_agg_limit(node)
     if isinstance(node, exp.Div) and not node.args.get("safe"):
         return _checked_division(node)
+    if isinstance(node, _GENERATED_ARRAYS):
+        return _bounded_array(node)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "IEEE_DIVIDE":
         left, right = node.expressions
         return exp.Div(this=exp.cast(left, "DOUBLE"), expression=right)
@@ -188,6 +221,45 @@ def _checked_division(node: exp.Div) -> exp.Expression:
     checked = exp.case().when(divisor.copy().eq(0), error).else_(divisor)
     node.set("expression", checked)
     return node
+
+
+def _bounded_array(node: exp.Expr) -> exp.Expr:
+    """`CASE WHEN <more than MAX_GENERATED_ELEMENTS> THEN ERROR(...) ELSE <array> END`."""
+    function = _GENERATED_ARRAY_NAMES[type(node)]
+    message = (
+        f"{function} would make more than {MAX_GENERATED_ELEMENTS:,} elements, the embedded "
+        "lake's limit: narrow the range or widen the step"
+    )
+    error = exp.Anonymous(this="ERROR", expressions=[exp.Literal.string(message)])
+    return exp.case().when(_too_many_elements(node), error).else_(node)
+
+
+def _too_many_elements(node: exp.Expr) -> exp.Expr:
+    """`|end - start| > MAX_GENERATED_ELEMENTS * |step|`, in doubles (epoch seconds for dates
+    and timestamps, a month counting 30 days): exact enough for a cap, and no overflow."""
+    start, end = node.args["start"], node.args["end"]
+    step: exp.Expr | None = node.args.get("step")
+    span: exp.Expr
+    stride: exp.Expr
+    if isinstance(node, exp.GenerateSeries):
+        span = exp.Sub(this=_double(end), expression=_double(start))
+        stride = _double(step) if step else exp.Literal.number(1)
+    else:
+        span = exp.Sub(this=_epoch(end), expression=_epoch(start))
+        step_seconds = exp.Anonymous(this="EPOCH", expressions=[step.copy()]) if step else None
+        stride = step_seconds or exp.Literal.number(86_400)
+    limit = exp.Mul(
+        this=exp.Literal.number(MAX_GENERATED_ELEMENTS), expression=exp.Abs(this=stride)
+    )
+    return exp.GT(this=exp.Abs(this=span), expression=limit)
+
+
+def _double(value: exp.Expr) -> exp.Expr:
+    return exp.cast(value.copy(), "DOUBLE")
+
+
+def _epoch(value: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this="EPOCH", expressions=[exp.cast(value.copy(), "TIMESTAMP")])
 
 
 def ddl(create: exp.Create) -> str:

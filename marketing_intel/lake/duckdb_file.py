@@ -7,7 +7,7 @@ terminal gets in while a Langflow server that queried a moment ago sits idle. Op
 jitter) while another process holds the file, up to `busy_timeout_s`, then says so.
 
 Every connection is sandboxed: no file system or network access beyond the lake file, no
-extension loading, UTC, and a locked configuration that SQL cannot change.
+extension loading, UTC, a memory limit, and a locked configuration that SQL cannot change.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ import duckdb
 from marketing_intel.lake.errors import LakeBusy, LakeError
 from marketing_intel.lake.watchdog import WATCHDOG, Deadline
 
-_SANDBOX = {
+_SANDBOX: dict[str, str | bool] = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
 }
+DEFAULT_MEMORY_LIMIT = 2**30
 
 
 class DuckDBFile:
@@ -42,10 +43,14 @@ class DuckDBFile:
         on_open: Callable[[duckdb.DuckDBPyConnection], None],
         busy_timeout_s: float,
         idle_s: float,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         self.path = path
         self.busy_timeout_s = busy_timeout_s
         self.idle_s = idle_s
+        # DuckDB's limit is per database instance: all of the process's queries on this file
+        # share it. Locked with the rest of the configuration, so SQL cannot raise it.
+        self.config: dict[str, str | bool] = {**_SANDBOX, "memory_limit": f"{memory_limit}B"}
         self._on_open = on_open
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
@@ -87,7 +92,7 @@ class DuckDBFile:
         deadline = time.monotonic() + self.busy_timeout_s
         while True:
             try:
-                connection = duckdb.connect(str(self.path), config=dict(_SANDBOX))
+                connection = duckdb.connect(str(self.path), config=dict(self.config))
                 break
             except duckdb.ConnectionException as error:
                 raise LakeError(
@@ -135,12 +140,17 @@ def shared_file(
     on_open: Callable[[duckdb.DuckDBPyConnection], None],
     busy_timeout_s: float,
     idle_s: float,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> DuckDBFile:
-    """The process's `DuckDBFile` for `path` (the first caller's timeouts apply)."""
+    """The process's `DuckDBFile` for `path` (the first caller's timeouts and limit apply)."""
     with _FILES_LOCK:
         if path not in _FILES:
             _FILES[path] = DuckDBFile(
-                path, on_open=on_open, busy_timeout_s=busy_timeout_s, idle_s=idle_s
+                path,
+                on_open=on_open,
+                busy_timeout_s=busy_timeout_s,
+                idle_s=idle_s,
+                memory_limit=memory_limit,
             )
         return _FILES[path]
 

@@ -20,9 +20,10 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from marketing_intel.lake.bounds import DEFAULT_MAX_SQL_BYTES, QueryClock, nesting_refused
 from marketing_intel.lake.duckdb_dialect import ddl, to_duckdb
-from marketing_intel.lake.duckdb_file import first_line, shared_file
-from marketing_intel.lake.errors import LakeError, QueryFailed, QueryTimeout
+from marketing_intel.lake.duckdb_file import DEFAULT_MEMORY_LIMIT, first_line, shared_file
+from marketing_intel.lake.errors import LakeError, QueryFailed
 from marketing_intel.lake.parameters import QueryParameter
 from marketing_intel.lake.prepared import PreparedQuery, prepare
 from marketing_intel.lake.protocol import (
@@ -53,11 +54,18 @@ class DuckDBLake:
         dataset: str = "marketing_intel",
         busy_timeout_s: float = 15.0,
         idle_s: float = 2.0,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        max_sql_bytes: int = DEFAULT_MAX_SQL_BYTES,
     ) -> None:
         self.path = Path(path).resolve()
         self.dataset = dataset  # SQL written for BigQuery may qualify tables with it
+        self.max_sql_bytes = max_sql_bytes
         self._file = shared_file(
-            self.path, on_open=_create_tables, busy_timeout_s=busy_timeout_s, idle_s=idle_s
+            self.path,
+            on_open=_create_tables,
+            busy_timeout_s=busy_timeout_s,
+            idle_s=idle_s,
+            memory_limit=memory_limit,
         )
 
     def apply_schema(self) -> None:
@@ -73,21 +81,22 @@ class DuckDBLake:
         tenant_id: str,
         limits: QueryLimits = QueryLimits(),  # noqa: B008 - frozen, so sharing is safe
     ) -> QueryResult:
-        """Run one read-only BigQuery SQL statement for one tenant, within `limits`."""
-        prepared, engine_sql = self._compile(sql, params, tenant_id, limits.row_limit)
+        """Run one read-only BigQuery SQL statement for one tenant, within `limits`: one
+        deadline covers checking, transpiling and running it."""
+        clock = QueryClock(limits.timeout_s)
         started = time.perf_counter()
-        with self._connect() as connection, _cancel_after(connection, limits.timeout_s) as timer:
+        prepared, engine_sql = self._compile(sql, params, tenant_id, limits.row_limit)
+        with self._connect() as connection, _cancel_after(connection, clock.remaining()) as timer:
             try:
                 table = connection.execute(engine_sql, prepared.values).to_arrow_table()
-            except duckdb.InterruptException:
-                raise QueryTimeout(
-                    f"The query ran longer than its {limits.timeout_s:g} s timeout and was "
-                    "cancelled; narrow the date range or raise the timeout."
-                ) from None
             except duckdb.Error as error:
-                if timer.fired:  # an interrupt can surface as another error type
-                    raise QueryTimeout(
-                        f"The query ran longer than its {limits.timeout_s:g} s timeout."
+                # An interrupt surfaces as InterruptException, or as another error type.
+                if timer.fired or isinstance(error, duckdb.InterruptException):
+                    raise clock.expired() from None
+                if isinstance(error, duckdb.OutOfMemoryException):
+                    raise QueryFailed(
+                        f"The query needed more than the lake's memory limit "
+                        f"({first_line(error)}); narrow the date range or aggregate earlier."
                     ) from None
                 raise QueryFailed(
                     f"The lake could not run the query: {first_line(error)}"
@@ -167,9 +176,15 @@ class DuckDBLake:
         row_limit: int | None,
     ) -> tuple[PreparedQuery, str]:
         prepared = prepare(
-            sql, params, tenant_id=tenant_id, row_limit=row_limit, qualifiers=[self.dataset]
+            sql,
+            params,
+            tenant_id=tenant_id,
+            row_limit=row_limit,
+            qualifiers=[self.dataset],
+            max_sql_bytes=self.max_sql_bytes,
         )
-        return prepared, _duckdb_sql(prepared.tree, tuple(sorted(prepared.types.items())))
+        with nesting_refused():  # hashing and writing a deep tree recurse too
+            return prepared, _duckdb_sql(prepared.tree, tuple(sorted(prepared.types.items())))
 
     def close(self) -> None:
         """Release the lake file now (it is released anyway after `idle_s` without use)."""

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import OptimizeError, ParseError, TokenError
+from sqlglot.optimizer.scope import traverse_scope
 
+from marketing_intel.lake.bounds import check_nesting, check_tree_depth
 from marketing_intel.lake.errors import QueryRefused
 from marketing_intel.lake.schema import lake_tables
 
 TENANT_PARAMETER = "tenant_id"
+_BIGQUERY = Dialect.get_or_raise("bigquery")
 
 # Statements and clauses that write, change settings or reach outside the lake.
 _FORBIDDEN = (
@@ -47,6 +50,8 @@ def guard_query(sql: str, *, qualifiers: Collection[str] = ()) -> exp.Query:
 
     `qualifiers` are the dataset (and project) names a table reference may be qualified with,
     e.g. `marketing_intel.platform_events`. Raises `QueryRefused` with the reason otherwise.
+    Every table name is resolved the way the engine resolves it, scope by scope: a name is a
+    WITH query only where that query is visible, and anything else must be a lake table.
     """
     query = _single_query(sql)
     for node in query.walk():
@@ -55,17 +60,21 @@ def guard_query(sql: str, *, qualifiers: Collection[str] = ()) -> exp.Query:
                 f"Only reading queries can run here; `{_keyword(node)}` is not allowed. "
                 "Write one SELECT (or WITH ... SELECT) statement."
             )
-    ctes = _cte_names(query)
+    _refuse_shadowing_ctes(query)
+    _refuse_recursive_base_self_reads(query)
+    _refuse_non_table_sources(query)
     allowed = {q.lower() for q in qualifiers}
-    for table in list(query.find_all(exp.Table)):
-        if _is_lake_table(table, ctes, allowed):
-            table.replace(_tenant_scoped(table))
+    lake = [t for t, visible in _resolved_tables(query) if _is_lake_table(t, visible, allowed)]
+    for table in lake:
+        table.replace(_tenant_scoped(table))
     return query
 
 
 def _single_query(sql: str) -> exp.Query:
     try:
-        statements = [s for s in sqlglot.parse(sql, read="bigquery") if s is not None]
+        tokens = _BIGQUERY.tokenize(sql)
+        check_nesting(tokens)
+        statements = [s for s in _BIGQUERY.parser().parse(tokens, sql) if s is not None]
     except (ParseError, TokenError) as error:
         first = str(error).splitlines()[0]
         raise QueryRefused(f"The SQL could not be read as BigQuery SQL: {first}") from None
@@ -75,6 +84,7 @@ def _single_query(sql: str) -> exp.Query:
             "Remove the extra statements (and any ';' between them)."
         )
     statement = statements[0]
+    check_tree_depth(statement)
     if not isinstance(statement, exp.Query):
         raise QueryRefused(
             f"Only reading queries can run here; `{_keyword(statement)}` is not allowed. "
@@ -88,7 +98,8 @@ def _keyword(node: exp.Expr) -> str:
     return (text.split(None, 1)[0] if text else node.key).upper()
 
 
-def _cte_names(query: exp.Query) -> set[str]:
+def _refuse_shadowing_ctes(query: exp.Query) -> None:
+    """A WITH query named like a lake table would capture the tenant-scoped reads."""
     names = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
     shadowing = names & set(lake_tables())
     if shadowing:
@@ -97,11 +108,80 @@ def _cte_names(query: exp.Query) -> set[str]:
             f"The WITH clause names a query `{name}`, like the lake table; rename it "
             f"(e.g. `{name}_rows`) so it is clear which one is read."
         )
-    return names
 
 
-def _is_lake_table(table: exp.Table, ctes: set[str], qualifiers: set[str]) -> bool:
-    """True for a lake table reference, False for a CTE reference; refuses anything else."""
+def _refuse_recursive_base_self_reads(query: exp.Query) -> None:
+    """In `WITH RECURSIVE r AS (base UNION ALL step)` only `step` may read `r` (BigQuery's rule).
+
+    sqlglot's scopes make `r` visible in `base` too, where an engine could resolve the name to
+    a table of its catalog instead, so such a read is refused before scoping.
+    """
+    for with_ in query.find_all(exp.With):
+        if not with_.recursive:
+            continue
+        for cte in with_.expressions:
+            body = cte.this
+            base = body.this if isinstance(body, exp.SetOperation) else body
+            name = cte.alias_or_name.lower()
+            for table in base.find_all(exp.Table):
+                if _is_bare_name(table, name):
+                    raise QueryRefused(
+                        f"The recursive WITH query `{name}` reads itself before its UNION ALL; "
+                        "start it with a query that does not read it (the base case)."
+                    )
+
+
+def _refuse_non_table_sources(query: exp.Query) -> None:
+    """FROM and JOIN read tables, subqueries or UNNEST; anything else (table functions,
+    LATERAL, VALUES) is refused here, as table functions can read the engine's catalog."""
+    for clause in query.find_all(exp.From, exp.Join):
+        source = clause.this
+        if not isinstance(source, exp.Table | exp.Subquery | exp.Unnest):
+            name = source.sql(dialect="bigquery").split("(", 1)[0]
+            raise QueryRefused(
+                f"Only lake tables can be read; `{name}` is not allowed. "
+                f"Read from {_lake_table_list()}."
+            )
+
+
+def _resolved_tables(query: exp.Query) -> list[tuple[exp.Table, frozenset[str]]]:
+    """Each table reference with the WITH query names visible where it stands.
+
+    Scoping follows sqlglot's resolver: a WITH query is visible in the queries after it in its
+    WITH clause and in its statement (subqueries included), never in its own body unless it is
+    recursive. A reference the resolver did not reach is refused, so nothing goes unchecked.
+    """
+    try:
+        scopes = traverse_scope(query)
+    except OptimizeError as error:
+        raise QueryRefused(
+            f"The query's table names could not be resolved ({error}); simplify the query."
+        ) from None
+    resolved: dict[int, tuple[exp.Table, frozenset[str]]] = {}
+    for scope in scopes:
+        visible = frozenset(name.lower() for name in scope.cte_sources)
+        for table in scope.tables:
+            resolved.setdefault(id(table), (table, visible))
+    for table in query.find_all(exp.Table):
+        if id(table) not in resolved:
+            raise QueryRefused(
+                f"`{_display_name(table)}` could not be resolved to a lake table where it "
+                f"stands; read lake tables ({_lake_table_list()}) in FROM or JOIN."
+            )
+    return list(resolved.values())
+
+
+def _is_bare_name(table: exp.Table, name: str) -> bool:
+    return (
+        isinstance(table.this, exp.Identifier)
+        and not table.args.get("db")
+        and not table.args.get("catalog")
+        and table.name.lower() == name
+    )
+
+
+def _is_lake_table(table: exp.Table, ctes: frozenset[str], qualifiers: set[str]) -> bool:
+    """True for a lake table reference, False for a visible WITH query; refuses anything else."""
     if not isinstance(table.this, exp.Identifier):
         function = table.this.sql(dialect="bigquery").split("(", 1)[0]
         raise QueryRefused(

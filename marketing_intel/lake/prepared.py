@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
+from marketing_intel.lake.bounds import DEFAULT_MAX_SQL_BYTES, check_size, nesting_refused
 from marketing_intel.lake.errors import QueryRefused
 from marketing_intel.lake.guard import TENANT_PARAMETER, guard_query, referenced_parameters
 from marketing_intel.lake.parameters import QueryParameter
@@ -40,13 +41,17 @@ def prepare(
     tenant_id: str,
     row_limit: int | None = None,
     qualifiers: Collection[str] = (),
+    max_sql_bytes: int = DEFAULT_MAX_SQL_BYTES,
 ) -> PreparedQuery:
     """Guard `sql`, bind its parameters and the tenant, and cap it at `row_limit` + 1 rows.
 
     One row more than the limit is fetched so the caller can tell that rows were cut off.
+    SQL over `max_sql_bytes` or nested too deeply is refused.
     """
     check_tenant_id(tenant_id)
-    tree = _guarded(sql, row_limit, tuple(qualifiers))
+    check_size(sql, max_sql_bytes)
+    with nesting_refused():
+        tree = _guarded(sql, row_limit, tuple(qualifiers))
     return PreparedQuery(tree=tree, parameters=_bind(tree, params, tenant_id))
 
 
