@@ -10,6 +10,7 @@ code runs on its own.
 
 from __future__ import annotations
 
+from abc import ABC
 from typing import Any
 
 from lfx.custom.custom_component.component import Component
@@ -20,7 +21,9 @@ from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
 
 
-class _AnalysisTemplateComponent:
+# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
+# up, and `object` has none (Langflow logged a traceback per node at start-up).
+class _AnalysisTemplateComponent(ABC):
     """What the template nodes share: inputs -> `run_template` -> four outputs.
 
     Not a Component itself (no Component base), so Langflow registers only the four nodes;

@@ -9,6 +9,7 @@ the offline all-MiniLM-L6-v2 (the "Local Embedder" node).
 
 from __future__ import annotations
 
+from abc import ABC
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +39,9 @@ BACKENDS: dict[str, str | None] = {
 }
 
 
-class _BrandVoiceBackendMixin:
+# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
+# up, and `object` has none (Langflow logged a traceback per node at start-up).
+class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
     """Tenant, brand, embedder and backend inputs, and the index they open."""
 
     scope_inputs: list[Any] = [

@@ -10,6 +10,7 @@ that embeds this file's code runs on its own.
 
 from __future__ import annotations
 
+from abc import ABC
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -84,7 +85,9 @@ _CONNECTION_INPUTS: list[InputTypes] = [
 ]
 
 
-class _MemoryNodeComponent:
+# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
+# up, and `object` has none (Langflow logged a traceback per node at start-up).
+class _MemoryNodeComponent(ABC):
     """What the memory nodes share: the connection inputs and opening the store.
 
     Not a Component itself (no Component base), so Langflow registers only the three nodes;
