@@ -12,10 +12,11 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketing_intel.errors import MarketingIntelError
+from marketing_intel.node_urls import IPNetwork, allowed_networks
 
 
 class ConfigError(MarketingIntelError):
@@ -81,6 +82,24 @@ class Settings(BaseSettings):
     )
     zerodb_timeout_s: float = Field(10.0, gt=0)
     zerodb_max_attempts: int = Field(4, ge=1, le=10)
+    # URLs typed into nodes (ZeroDB URL, Pinecone index host): see marketing_intel.node_urls
+    node_url_allowed_networks: str = Field(
+        "",
+        description="Comma-separated networks (CIDRs) that URLs typed into nodes may reach "
+        "although they are not public, over http too (e.g. 127.0.0.0/8 for local stand-ins); "
+        "empty: nodes reach public https hosts only.",
+    )
+
+    @field_validator("node_url_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, text: str) -> str:
+        allowed_networks(text)
+        return text
+
+    @property
+    def node_url_networks(self) -> list[IPNetwork]:
+        """The networks of `node_url_allowed_networks`."""
+        return allowed_networks(self.node_url_allowed_networks)
 
     @model_validator(mode="after")
     def _zerodb_is_complete(self) -> Settings:
