@@ -130,6 +130,11 @@ class Settings(BaseSettings):
         None, description="PostgreSQL URL of the insight cache (required when postgres)."
     )
     cache_schema: str = Field("mi_cache", description="PostgreSQL schema of the insight cache.")
+    cache_migrate_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL URL of the role that owns the cache schema, for `mi cache "
+        "migrate` only (it grants MI_CACHE_URL's role what it needs); unset: MI_CACHE_URL's.",
+    )
     cache_ttl_s: int = Field(
         600, ge=300, le=900, description="How long a cached report is served (5-15 minutes)."
     )
