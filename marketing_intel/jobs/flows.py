@@ -127,7 +127,8 @@ class Flow:
                     reason="bad_parameters",
                 )
             settable = [node_id for node_id in nodes if self._settable(node_id, name)]
-            refused.extend([f"{name!r}"] if not settable else [])
+            if not settable:
+                refused.append(f"{name!r}")
             for node_id in settable:
                 self._check_value(node_id, name, value)
                 tweaks.setdefault(node_id, {})[name] = value
