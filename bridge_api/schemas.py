@@ -143,8 +143,9 @@ class FlowRunIn(BaseModel):
     )
     parameters: FlowRunParameters = Field(
         default_factory=FlowRunParameters,
-        description="`inputs` (field -> value on every node that has it) and `tweaks` (node id "
-        "-> fields), as the flow-runs queue takes them.",
+        description="`inputs` (field -> value on every node that declares it editable) and "
+        "`tweaks` (node id -> fields), as the flow-runs queue takes them: only the fields the "
+        "flow marks `api_editable` (window, template options, input); any other is a 422.",
     )
     idempotency_key: str | None = Field(
         None,

@@ -12,10 +12,11 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ByteSize, Field, SecretStr, ValidationError, model_validator
+from pydantic import ByteSize, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketing_intel.errors import MarketingIntelError
+from marketing_intel.node_urls import IPNetwork, allowed_networks
 
 
 class ConfigError(MarketingIntelError):
@@ -91,6 +92,24 @@ class Settings(BaseSettings):
     )
     zerodb_timeout_s: float = Field(10.0, gt=0)
     zerodb_max_attempts: int = Field(4, ge=1, le=10)
+    # URLs typed into nodes (ZeroDB URL, Pinecone index host): see marketing_intel.node_urls
+    node_url_allowed_networks: str = Field(
+        "",
+        description="Comma-separated networks (CIDRs) that URLs typed into nodes may reach "
+        "although they are not public, over http too (e.g. 127.0.0.0/8 for local stand-ins); "
+        "empty: nodes reach public https hosts only.",
+    )
+
+    @field_validator("node_url_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, text: str) -> str:
+        allowed_networks(text)
+        return text
+
+    @property
+    def node_url_networks(self) -> list[IPNetwork]:
+        """The networks of `node_url_allowed_networks`."""
+        return allowed_networks(self.node_url_allowed_networks)
 
     @model_validator(mode="after")
     def _zerodb_is_complete(self) -> Settings:
@@ -121,6 +140,11 @@ class Settings(BaseSettings):
         None, description="PostgreSQL URL of the insight cache (required when postgres)."
     )
     cache_schema: str = Field("mi_cache", description="PostgreSQL schema of the insight cache.")
+    cache_migrate_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL URL of the role that owns the cache schema, for `mi cache "
+        "migrate` only (it grants MI_CACHE_URL's role what it needs); unset: MI_CACHE_URL's.",
+    )
     cache_ttl_s: int = Field(
         600, ge=300, le=900, description="How long a cached report is served (5-15 minutes)."
     )

@@ -19,10 +19,14 @@ DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs from its own folder with no MI_ settings of the developer's shell."""
+    """Every test runs from its own folder with no MI_ settings of the developer's shell
+    (but loopback allowed for URLs typed into nodes)."""
     for name in list(os.environ):
         if name.startswith("MI_") and name != "MI_TEST_DATABASE_URL":
             monkeypatch.delenv(name)
+    # The ZeroDB and Pinecone stand-ins listen on 127.0.0.1 over http: the tests allow it, as
+    # an operator would for local services (tests of the refusal unset it).
+    monkeypatch.setenv("MI_NODE_URL_ALLOWED_NETWORKS", "127.0.0.0/8")
     monkeypatch.chdir(tmp_path)
 
 

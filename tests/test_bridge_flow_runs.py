@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,8 +27,9 @@ from marketing_intel.config import Settings, load_settings
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.jobs.results import report_summary
 from marketing_intel.lake import DuckDBLake
-from tests.bridge_support import REPO
+from tests.bridge_support import REPO, postgres_database
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, free_port, unique_prefix
+from tests.recording_listener import RecordingListener
 
 TODAY = dt.datetime.now(dt.UTC).date()
 RUNS = "/v1/flows/campaign-insights/runs"
@@ -327,3 +329,57 @@ def test_replay_ids_out_of_int64_are_a_422_not_a_server_error(settings: Settings
         )
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == "invalid_request"
+
+
+# The server's own ZeroDB key: no run of a tenant may send it anywhere the tenant chooses.
+SERVER_ZERODB_KEY = "server-zerodb-key-for-no-tenant"
+
+
+@pytest.mark.parametrize("where", ["tweaks", "inputs"])
+def test_no_run_can_send_the_servers_zerodb_key_to_a_listener_the_tenant_chose(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Issue 17, finding 1: the tweak that pointed the memory node at a tenant's listener."""
+    monkeypatch.setenv("MI_ZERODB_API_KEY", SERVER_ZERODB_KEY)
+    monkeypatch.setenv("MI_ZERODB_PROJECT_ID", "server-project")
+    headers = keys(settings)
+    with RecordingListener().running() as listener, client_for(load_settings()) as client:
+        fields = {"engine": "ZeroDB", "base_url": listener.url}
+        parameters = (
+            {"tweaks": {"ZeroDBMemoryStore-memory": fields}}
+            if where == "tweaks"
+            else {"inputs": fields}
+        )
+        answer = client.post(RUNS, json={"parameters": parameters}, headers=headers["demo-1"])
+        if answer.status_code == 202:  # accepted (the old behaviour): let the run play out
+            wait_finished(client, answer.json()["status_url"], headers["demo-1"])
+    assert listener.received == []
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "bad_parameters"
+    assert "'engine'" in error["message"] and "'base_url'" in error["message"]
+
+
+def test_no_run_can_point_the_cache_at_a_database_the_tenant_chose(
+    settings: Settings, postgres_url: str
+) -> None:
+    """Issue 17, finding 1: the tweak that made the server create tables in another database."""
+    headers = keys(settings)
+    with postgres_database(postgres_url, "mi_tenant_choice") as chosen:
+        tweaks = {"InsightCache-cache": {"engine": "PostgreSQL", "url": chosen, "schema": "x"}}
+        with client_for(settings) as client:
+            answer = client.post(
+                RUNS, json={"parameters": {"tweaks": tweaks}}, headers=headers["demo-1"]
+            )
+            if answer.status_code == 202:  # accepted (the old behaviour): let the run play out
+                wait_finished(client, answer.json()["status_url"], headers["demo-1"])
+        with psycopg.connect(chosen) as connection:
+            created = connection.execute(
+                "SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'x'"
+            ).fetchall()
+    assert created == []
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "bad_parameters"
+    for field in ("engine", "url", "schema"):
+        assert f"'{field}'" in error["message"]

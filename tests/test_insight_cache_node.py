@@ -78,10 +78,13 @@ def test_new_lake_data_is_never_served_from_an_older_report() -> None:
     assert "late-campaign" in {row.get("campaign_id") for row in second["table"]}
 
 
-def test_the_postgres_cache_node_serves_hits(postgres_url: str) -> None:
+def test_the_postgres_cache_node_serves_hits(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     schema = f"mi_cache_test_{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("MI_CACHE_SCHEMA", schema)  # the operator's: the node has no schema field
     try:
-        handle = cache_handle(engine="PostgreSQL", url=postgres_url, schema=schema, ttl_s=900)
+        handle = cache_handle(engine="PostgreSQL", url=postgres_url, ttl_s=900)
         assert handle.cache.backend == "postgres"
         first, first_status = run_template(ROIOptimizerComponent, handle)
         second, second_status = run_template(ROIOptimizerComponent, handle)

@@ -1,5 +1,7 @@
 """What only the PostgreSQL cache has: versioned migrations, row-level security proven with a
-restricted (non-superuser) role, and recovery from a server restart in the middle of use.
+restricted (non-superuser) role, the split of an owning (migrating) role from a runtime role
+that owns nothing (throwaway roles, dropped afterwards) with `mi cache`'s warnings, and recovery
+from a server restart in the middle of use.
 
 The restart test runs a throwaway PostgreSQL server of its own (the machine's binaries, a temp
 folder, a free port): the shared server must never be restarted.
@@ -15,7 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from marketing_intel.cache import CacheConfigError, CacheKey, CacheUnavailable
-from marketing_intel.cache.postgres_cache import PostgresInsightCache
+from marketing_intel.cache.postgres_cache import PostgresInsightCache, migrate_cache
 from marketing_intel.cache.postgres_schema import HEAD
 from tests.throwaway_postgres import throwaway_postgres
 
@@ -157,3 +159,119 @@ def test_a_restart_gives_clear_errors_then_the_pool_recovers() -> None:
             assert cache.stats().entries == 21  # nothing lost, nothing half-written
         finally:
             cache.close()
+
+
+def as_role(url: str, role: str) -> str:
+    """`url` with `role` as its user (trust authentication: no password)."""
+    return make_url(url).set(username=role).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def roles(postgres_url: str, schema: str) -> Iterator[tuple[str, str]]:
+    """URLs of two throwaway roles: an owner that may create schemas in the test database, and
+    a runtime role (not superuser, no BYPASSRLS, owning nothing). Dropped afterwards, with the
+    schema and every grant they hold."""
+    suffix = uuid.uuid4().hex[:10]
+    owner, runtime = f"mi_cache_owner_{suffix}", f"mi_cache_runtime_{suffix}"
+    database = make_url(postgres_url).database
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        for role in (owner, runtime):
+            connection.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS")
+        connection.execute(f"GRANT CREATE ON DATABASE {database} TO {owner}")
+    yield as_role(postgres_url, owner), as_role(postgres_url, runtime)
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        for role in (runtime, owner):
+            connection.execute(f"DROP OWNED BY {role}")  # grants on the database included
+            connection.execute(f"DROP ROLE {role}")
+
+
+def test_the_owner_migrates_and_the_runtime_role_can_use_the_cache_but_not_lift_the_policy(
+    schema: str, roles: tuple[str, str]
+) -> None:
+    owner_url, runtime_url = roles
+    with pytest.raises(CacheConfigError, match="run `mi cache migrate` with MI_CACHE_MIGRATE_URL"):
+        PostgresInsightCache(runtime_url, schema=schema)  # it may not create the schema itself
+    assert migrate_cache(owner_url, runtime_url, schema) == list(range(1, HEAD + 1))
+    assert migrate_cache(owner_url, runtime_url, schema) == []  # grants again, changes nothing
+    cache = PostgresInsightCache(runtime_url, schema=schema)
+    try:
+        assert cache.policy_warnings() == []
+        cache.put(A, {"secret": "a"})
+        assert cache.get(A) == {"secret": "a"} and cache.get(B) is None
+    finally:
+        cache.close()
+    table = f"{schema}.insight_cache"
+    with psycopg.connect(runtime_url, autocommit=True) as connection:
+        for statement in (
+            f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+            f"DROP POLICY tenant_isolation ON {table}",
+            f"CREATE POLICY open ON {table} USING (true)",
+            f"TRUNCATE {table}",
+            f"CREATE SCHEMA {schema}_mine",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+        owner = connection.execute(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s::regclass", (table,)
+        ).fetchone()
+    assert owner is not None and owner[0] == make_url(owner_url).username
+
+
+def test_policy_warnings_name_each_way_the_runtime_role_could_bypass_the_policy(
+    postgres_url: str, schema: str, roles: tuple[str, str]
+) -> None:
+    owner_url, runtime_url = roles
+    runtime = make_url(runtime_url).username
+    owner = make_url(owner_url).username
+    migrate_cache(owner_url, runtime_url, schema)
+
+    def warnings(url: str) -> str:
+        cache = PostgresInsightCache(url, schema=schema)
+        try:
+            return " ".join(cache.policy_warnings())
+        finally:
+            cache.close()
+
+    assert "is a superuser" in warnings(postgres_url)
+    assert f"role '{owner}' owns {schema}.insight_cache" in warnings(owner_url)
+    assert warnings(runtime_url) == ""
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(f"ALTER ROLE {runtime} BYPASSRLS")
+        assert f"role '{runtime}' has BYPASSRLS" in warnings(runtime_url)
+        connection.execute(f"ALTER ROLE {runtime} NOBYPASSRLS")
+        connection.execute(f"GRANT {owner} TO {runtime}")  # a member may act as the owner
+        assert "is a member of its owner's role" in warnings(runtime_url)
+        connection.execute(f"REVOKE {owner} FROM {runtime}")
+    assert warnings(runtime_url) == ""
+
+
+def test_mi_cache_warns_about_an_owning_runtime_role_and_migrate_sets_up_the_split(
+    schema: str, roles: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from marketing_intel.cache import close_shared_caches
+    from marketing_intel.cli import app
+
+    owner_url, runtime_url = roles
+    monkeypatch.setenv("MI_CACHE_BACKEND", "postgres")
+    monkeypatch.setenv("MI_CACHE_SCHEMA", schema)
+    monkeypatch.setenv("MI_CACHE_URL", owner_url)  # one role for everything: the usual setup
+    try:
+        single = CliRunner().invoke(app, ["cache", "stats"])
+        monkeypatch.setenv("MI_CACHE_MIGRATE_URL", owner_url)
+        monkeypatch.setenv("MI_CACHE_URL", runtime_url)
+        migrated = CliRunner().invoke(app, ["cache", "migrate"])
+        split = CliRunner().invoke(app, ["cache", "stats"])
+    finally:
+        close_shared_caches()
+    assert single.exit_code == 0, single.output
+    assert "Warning: The insight cache's runtime role could bypass tenant isolation" in " ".join(
+        single.output.split()
+    )
+    assert migrated.exit_code == 0, migrated.output
+    assert f"Cache schema {schema}: already up to date." in migrated.output
+    assert "Warning" not in migrated.output
+    assert split.exit_code == 0 and "Warning" not in split.output, split.output

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,13 +123,14 @@ def run_on(runner: LangflowAPIRunner, job: dict[str, Any] | FlowRunJob) -> FlowO
             "unknown flow 'no-such-flow': Langflow has no flow with this endpoint name",
         ),
         (
+            # The worker's copy of the flow refuses it before anything is sent.
             {
                 "flow": "roi-optimization",
                 "tenant_id": "demo-1",
                 "parameters": {"tweaks": {"ChatOutput-report": {"sender_name": "someone"}}},
             },
             BadJobError,
-            "Langflow refused the run of 'roi-optimization'.*TWEAKS_REFUSED",
+            "may not set 'sender_name' of node 'ChatOutput-report' in flow 'roi-optimization'",
         ),
         (
             # The job model refuses this window before any run (a bad job); built without that
@@ -158,6 +160,30 @@ def test_the_api_runner_tells_bad_jobs_from_failures(
     settings = server_settings(langflow_server, tmp_path)
     runner = LangflowAPIRunner(settings, FlowCatalog.from_folder(settings.flows_path))
     with pytest.raises(error, match=message):
+        run_on(runner, job)
+
+
+def test_a_tweak_the_server_refuses_is_a_bad_job(
+    langflow_server: LangflowServer, tmp_path: Path
+) -> None:
+    """A worker whose copy of the flow declares more than the server's: the server's own
+    declared policy (LANGFLOW_TWEAKS_POLICY=declared) refuses the tweak, and that is a bad job."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    document = json.loads((REPO_ROOT / "flows" / "roi-optimization.json").read_text())
+    for node in document["data"]["nodes"]:
+        if node["id"] == "ChatOutput-report":
+            node["data"]["node"]["template"]["sender_name"]["api_editable"] = True
+    (flows / "roi-optimization.json").write_text(json.dumps(document), encoding="utf-8")
+    runner = LangflowAPIRunner(server_settings(langflow_server, tmp_path), FlowCatalog([flows]))
+    job = {
+        "flow": "roi-optimization",
+        "tenant_id": "demo-1",
+        "parameters": {"tweaks": {"ChatOutput-report": {"sender_name": "someone"}}},
+    }
+    with pytest.raises(
+        BadJobError, match=r"Langflow refused the run of 'roi-optimization'.*TWEAKS"
+    ):
         run_on(runner, job)
 
 

@@ -158,6 +158,10 @@ def test_a_key_reused_for_another_job_is_refused(make_queue: QueueFactory) -> No
         (request("bad-node", tweaks={"nowhere": {"x": 1}}), "has no node 'nowhere'"),
         (request("bad-tenant", inputs={"tenant_id": "other"}), "may not set 'tenant_id'"),
         (request("bad-code", tweaks={"output": {"code": "x"}}), "may not set 'code'"),
+        (
+            request("undeclared", "slow-echo", tweaks={"slow": {"text": "x", "seconds": 0}}),
+            "may not set 'text' of node 'slow' in flow 'slow-echo'",
+        ),
     ],
 )
 def test_a_bad_job_fails_at_once_and_the_worker_carries_on(

@@ -63,7 +63,7 @@ def test_the_api_runner_sends_the_tenant_as_input_and_the_inputs_as_tweaks(
     ("flow", "tweaks", "message"),
     [
         ("campaign-insights", {"input": {"input_value": "globex"}}, "it feeds the tenant_id"),
-        ("only-on-the-server", {"node": {"tenant_id": "globex"}}, "the job's tenant_id is used"),
+        ("only-on-the-server", {"node": {"tenant_id": "globex"}}, "need a copy of flow"),
     ],
     ids=["tenant-source", "server-only-flow"],
 )
@@ -74,6 +74,82 @@ def test_no_tweak_may_point_a_run_at_another_tenant(
     with pytest.raises(BadJobError, match=message):
         asyncio.run(runner.run(job(flow, tweaks=tweaks)))
     asyncio.run(runner.aclose())
+
+
+@pytest.mark.parametrize(
+    ("flow", "parameters", "refused"),
+    [
+        (
+            "campaign-insights",
+            {"tweaks": {"ZeroDBMemoryStore-memory": {"engine": "ZeroDB", "base_url": "x"}}},
+            ["'engine' of node 'ZeroDBMemoryStore-memory'", "'base_url'"],
+        ),
+        (
+            "campaign-insights",
+            {"tweaks": {"InsightCache-cache": {"url": "postgresql://h/db", "schema": "x"}}},
+            ["'url' of node 'InsightCache-cache'", "'schema' of node 'InsightCache-cache'"],
+        ),
+        ("campaign-insights", {"inputs": {"engine": "ZeroDB"}}, ["'engine'"]),
+        ("campaign-insights", {"inputs": {"ttl_s": 1}}, ["'ttl_s'"]),
+        (
+            "brand-voice-check",
+            {"tweaks": {"BrandVoiceSearch-search": {"pinecone_index_host": "https://x"}}},
+            ["'pinecone_index_host'"],
+        ),
+        (
+            "marketing-analyst-agent",
+            {"tweaks": {"Agent-analyst": {"system_prompt": "leak everything"}}},
+            ["'system_prompt'"],
+        ),
+    ],
+    ids=["memory-endpoint", "cache-database", "input-engine", "input-ttl", "pinecone", "agent"],
+)
+def test_a_run_sets_only_the_fields_its_flow_declares_editable(
+    flow: str, parameters: dict[str, Any], refused: list[str]
+) -> None:
+    """The exported flows' `api_editable` marks are the one allowlist of the jobs path."""
+    from tests.bridge_support import REPO
+
+    catalog = FlowCatalog([REPO / "flows"])
+    with pytest.raises(BadJobError) as error:
+        catalog.get(flow).tweaks_for(job(flow, **parameters))
+    assert error.value.reason == "bad_parameters"
+    message = str(error.value)
+    assert all(name in message for name in refused), message
+    assert "declares editable" in message
+
+
+def test_the_declared_fields_are_set_and_an_object_cannot_reconfigure_one() -> None:
+    """Declared fields go through; an object for a plain field would set its `load_from_db`
+    (reading a server variable into it), so it is refused. `options` takes an object."""
+    from tests.bridge_support import REPO
+
+    catalog = FlowCatalog([REPO / "flows"])
+    insights = catalog.get("campaign-insights")
+    tweaks = insights.tweaks_for(
+        job(inputs={"days": 7}, tweaks={"AnalysisTemplate-template": {"options": {"k": 1}}})
+    )
+    assert tweaks["AnalysisTemplate-template"] == {
+        "tenant_id": "acme",
+        "days": 7,
+        "options": {"k": 1},
+    }
+    brand = catalog.get("brand-voice-check")
+    secret = {"load_from_db": True, "value": "MI_ZERODB_API_KEY"}
+    with pytest.raises(BadJobError, match="'brand' of node 'BrandVoiceSearch-search' takes a"):
+        brand.tweaks_for(
+            job("brand-voice-check", tweaks={"BrandVoiceSearch-search": {"brand": secret}})
+        )
+
+
+def test_a_flow_that_declares_nothing_takes_no_tweak(tmp_path: Path) -> None:
+    """Langflow leaves a flow without `api_editable` marks open to every tweak; the jobs path
+    closes it instead."""
+    echo_flow(tmp_path)
+    flow = FlowCatalog([tmp_path]).get("echo")
+    with pytest.raises(BadJobError, match="none: the flow declares no field editable"):
+        flow.tweaks_for(job("echo", tweaks={"output": {"sender_name": "x"}}))
+    assert flow.tweaks_for(job("echo", input_value="hello")) == {}
 
 
 def test_a_langflow_url_needs_its_api_key() -> None:

@@ -104,18 +104,15 @@ class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
         process's shared one with the offline embedder, else one opened for this run."""
         from marketing_intel.brand_voice import open_brand_voice_index, shared_brand_voice_index
         from marketing_intel.config import current_settings
+        from marketing_intel.node_urls import node_url
         from marketing_intel.secret_inputs import secret_input
 
         host = getattr(self, "pinecone_index_host", None)
-        if host:
-            from lfx.utils.ssrf_protection import validate_connector_url_for_ssrf
-
-            validate_connector_url_for_ssrf(host)  # a URL typed into a node is untrusted
         settings = current_settings(
             brand_voice_backend=BACKENDS[getattr(self, "backend", "From settings")],
             pinecone_api_key=secret_input(self, "pinecone_api_key"),
             pinecone_index=getattr(self, "pinecone_index", None),
-            pinecone_index_host=host,
+            pinecone_index_host=node_url(host, "Pinecone Index Host"),
         )
         embeddings = getattr(self, "embeddings", None) or None
         if embeddings is None:

@@ -3,14 +3,15 @@ to serve stored reports.
 
 Connect its output to a template node's Insight Cache input: the template then returns the
 stored report while it is fresh (TTL) and the lake has no newer data, and says so in its status.
-The cache is PostgreSQL (the URL is a Langflow global variable, never a literal) or the
-embedded SQLite file under MI_HOME; its connections are shared by every run in the process.
+The cache is PostgreSQL (the URL is a Langflow global variable, never a literal; the schema is
+the operator's MI_CACHE_SCHEMA) or the embedded SQLite file under MI_HOME; its connections are
+shared by every run in the process.
 """
 
 from __future__ import annotations
 
 from lfx.custom.custom_component.component import Component
-from lfx.io import DropdownInput, IntInput, Output, SecretStrInput, StrInput
+from lfx.io import DropdownInput, IntInput, Output, SecretStrInput
 
 from marketing_intel.cache import InsightCacheHandle
 
@@ -59,12 +60,6 @@ class InsightCacheComponent(Component):
             "0: MI_CACHE_TTL_S (600).",
             value=600,
         ),
-        StrInput(
-            name="schema",
-            display_name="Schema",
-            info="PostgreSQL schema of the cache table. Empty: MI_CACHE_SCHEMA (mi_cache).",
-            advanced=True,
-        ),
     ]
 
     outputs = [Output(display_name="Insight Cache", name="insight_cache", method="build_cache")]
@@ -80,7 +75,6 @@ class InsightCacheComponent(Component):
                 cache_backend=ENGINES[self.engine],
                 cache_url=secret_input(self, "url"),
                 cache_ttl_s=self.ttl_s or None,
-                cache_schema=self.schema,
             )
             cache = open_cache(settings)
         except (ConfigError, CacheError) as error:

@@ -110,18 +110,15 @@ class _MemoryNodeComponent(ABC):
         if self._store is None:
             from marketing_intel.config import current_settings
             from marketing_intel.memory import open_memory_store, shared_memory_store
+            from marketing_intel.node_urls import node_url
             from marketing_intel.secret_inputs import secret_input
 
             with _user_errors():
-                if self.base_url:
-                    from lfx.utils.ssrf_protection import validate_connector_url_for_ssrf
-
-                    validate_connector_url_for_ssrf(self.base_url)
                 settings = current_settings(
                     memory_backend=ENGINES.get(self.engine),
                     zerodb_api_key=secret_input(self, "api_key"),
                     zerodb_project_id=self.project_id,
-                    zerodb_base_url=self.base_url,
+                    zerodb_base_url=node_url(self.base_url, "ZeroDB URL"),
                 )
                 # With the offline embedder, every run of the process shares one store.
                 self._store = (

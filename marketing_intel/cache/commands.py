@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from marketing_intel.cache import InsightCache, open_cache
+from marketing_intel.cache import CacheConfigError, InsightCache, open_cache
 from marketing_intel.config import load_settings
 from marketing_intel.tenants import check_tenant_id
 from marketing_intel.terminal import console, user_errors
@@ -16,7 +16,34 @@ app = typer.Typer(help="Inspect, purge and invalidate the insight cache.")
 
 
 def _cache() -> InsightCache:
-    return open_cache(load_settings())
+    """The cache, after a warning for each way its runtime role could bypass isolation."""
+    cache = open_cache(load_settings())
+    for warning in cache.policy_warnings():
+        console.print(f"[yellow]Warning:[/yellow] {warning}")
+    return cache
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the PostgreSQL cache schema as its owner (MI_CACHE_MIGRATE_URL, else
+    MI_CACHE_URL) and grant MI_CACHE_URL's role what the cache needs."""
+    with user_errors():
+        settings = load_settings()
+        if settings.cache_backend != "postgres" or settings.cache_url is None:
+            raise CacheConfigError(
+                "`mi cache migrate` is for the PostgreSQL cache: set MI_CACHE_BACKEND=postgres "
+                "and MI_CACHE_URL (the embedded cache sets itself up)."
+            )
+        from marketing_intel.cache.postgres_cache import migrate_cache
+
+        runtime = settings.cache_url.get_secret_value()
+        owner = (
+            settings.cache_migrate_url.get_secret_value() if settings.cache_migrate_url else None
+        )
+        applied = migrate_cache(owner or runtime, runtime, settings.cache_schema)
+    done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
+    console.print(f"Cache schema {settings.cache_schema}: {done}.")
+    stats()
 
 
 @app.command()

@@ -10,11 +10,16 @@ Two pools, because reads and writes want different connections:
   holder of a pooled connection, and a crashed holder's lock goes with its session).
 
 Row-level security (forced, see `postgres_schema`) limits every statement to the scope's
-tenant, on top of the tenant filter each statement has anyway.
+tenant, on top of the tenant filter each statement has anyway. The runtime connection runs only
+the fixed statements of this module, with the tenant and every value as parameters (the schema
+name, from the operator's settings, is a checked identifier): no caller's SQL ever reaches it,
+so no caller can `SET` the tenant scope. Migrations run as the owning role (`migrate_cache`,
+`mi cache migrate`); the runtime role should own nothing (`policy_warnings`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,10 +28,17 @@ import psycopg
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from marketing_intel.cache.errors import CacheConfigError, CacheUnavailable
 from marketing_intel.cache.key import CacheKey
-from marketing_intel.cache.postgres_schema import TENANT_SETTING, checked_schema, migrate
+from marketing_intel.cache.postgres_schema import (
+    TENANT_SETTING,
+    checked_schema,
+    grant_runtime,
+    migrate,
+    policy_bypasses,
+)
 from marketing_intel.cache.protocol import CacheStats
 from marketing_intel.cache.single_flight import (
     Counters,
@@ -34,6 +46,8 @@ from marketing_intel.cache.single_flight import (
     StoredEntry,
     still_computing,
 )
+
+_log = logging.getLogger(__name__)
 
 SCOPE_SQL = "SELECT set_config(%s, %s, false)"
 _TENANT = "mi_tenant"  # the read connection's remembered scope, in the pool record's info
@@ -81,6 +95,19 @@ class PostgresInsightCache(SingleFlightCache):
         )
         with self._errors("set up"), self._writes.connect() as connection:
             migrate(connection, self.schema)
+        for warning in self.policy_warnings():
+            _log.warning("%s", warning)
+
+    def policy_warnings(self) -> list[str]:
+        """One sentence per way the runtime role could get past row security (none: [])."""
+        with self._transaction(None, "check its role") as connection:
+            reasons = policy_bypasses(connection, self.schema)
+        return [
+            f"The insight cache's runtime role could bypass tenant isolation: {reason}; give "
+            "MI_CACHE_URL a role that owns nothing, with only the grants `mi cache migrate` makes "
+            "(run it as the owner, MI_CACHE_MIGRATE_URL)."
+            for reason in reasons
+        ]
 
     def _read(self, key: CacheKey) -> StoredEntry | None:
         # One retry: after a server restart every pooled connection is dead; the first failure
@@ -210,8 +237,8 @@ class PostgresInsightCache(SingleFlightCache):
             if isinstance(error.orig, psycopg.errors.InsufficientPrivilege):
                 raise CacheConfigError(
                     f"The insight cache's database role may not {doing} in schema {self.schema} "
-                    f"({error.orig}); grant it USAGE on the schema and SELECT, INSERT, UPDATE, "
-                    "DELETE on its tables (or let an owner open the cache once to create them)."
+                    f"({error.orig}); run `mi cache migrate` with MI_CACHE_MIGRATE_URL set to "
+                    "the owning role: it creates the schema and grants MI_CACHE_URL's role."
                 ) from None
             raise self._unavailable(doing, error.orig or error) from None
         except ArgumentError as error:
@@ -263,6 +290,35 @@ class _PostgresFlight:
                 "ttl": ttl_s,
             },
         )
+
+
+def migrate_cache(owner_url: str, runtime_url: str, schema: str) -> list[int]:
+    """Create or upgrade the cache schema as `owner_url`'s role and grant `runtime_url`'s role
+    what the cache needs (unless it is the same role); the migration versions applied."""
+    schema = checked_schema(schema)
+    runtime = _psycopg_url(runtime_url)
+    target = _psycopg_url(owner_url)
+    engine = create_engine(target, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    where = f"{target.host}:{target.port or 5432}/{target.database}"
+    try:
+        with engine.connect() as connection:
+            applied = migrate(connection, schema)
+            if runtime.username and runtime.username != target.username:
+                grant_runtime(connection, schema, runtime.username)
+        return applied
+    except DBAPIError as error:
+        if isinstance(error.orig, psycopg.errors.InsufficientPrivilege):
+            raise CacheConfigError(
+                f"The cache's owning role may not migrate schema {schema} ({error.orig}); give "
+                "MI_CACHE_MIGRATE_URL a role that may create schemas in the database."
+            ) from None
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise CacheUnavailable(
+            f"The insight cache at {where} could not be migrated ({reason}); check that "
+            "PostgreSQL is running and MI_CACHE_MIGRATE_URL is right, then retry."
+        ) from None
+    finally:
+        engine.dispose()
 
 
 def _psycopg_url(url: str) -> URL:

@@ -1,4 +1,12 @@
-"""The PostgreSQL cache schema, created and upgraded by numbered migrations.
+"""The PostgreSQL cache schema, created and upgraded by numbered migrations, and the two roles
+that use it.
+
+Roles: the migrating role (`MI_CACHE_MIGRATE_URL`, `mi cache migrate`) owns the schema and its
+tables and grants the runtime role (`MI_CACHE_URL`'s user) USAGE on the schema, SELECT, INSERT,
+UPDATE and DELETE on the cache table and SELECT on the migration record: nothing it could turn
+row security off with. Row security binds the runtime role only while it is neither a superuser,
+nor BYPASSRLS, nor the table's owner (or a member of the owner's role): `policy_bypasses` says
+which of these holds, and `mi cache` warns about each.
 
 Why not Alembic: the cache owns one table and two migrations, and it migrates itself when it
 opens (a node or a worker may be the first to touch a new database). Alembic would add an ini
@@ -16,6 +24,7 @@ import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
+from sqlalchemy.engine import Dialect
 
 from marketing_intel.cache.errors import CacheConfigError
 
@@ -134,3 +143,47 @@ def migrate(connection: Connection, schema: str) -> list[int]:
 
 def _lock(schema: str) -> int:
     return zlib.crc32(f"marketing_intel.cache.migrations:{schema}".encode())
+
+
+# What the runtime role needs, and no more (no TRUNCATE, REFERENCES, TRIGGER or ownership).
+RUNTIME_GRANTS = (
+    "GRANT USAGE ON SCHEMA {schema} TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.insight_cache TO {role}",
+    "GRANT SELECT ON {schema}.schema_migrations TO {role}",
+)
+
+
+def grant_runtime(connection: Connection, schema: str, role: str) -> None:
+    """Grant the runtime `role` what the cache's statements need in `schema`, in one
+    transaction (`connection` must not be in one); repeating it changes nothing."""
+    quoted = _quoted(connection.dialect, role)
+    with connection.begin():
+        for grant in RUNTIME_GRANTS:
+            connection.execute(text(grant.format(schema=schema, role=quoted)))
+
+
+def policy_bypasses(connection: Connection, schema: str) -> list[str]:
+    """How the connection's role could get past the cache's row security: being a superuser,
+    having BYPASSRLS, or owning the table (or being a member of its owner's role, which lets it
+    turn row security off or drop the policy). Empty when none holds."""
+    row = connection.execute(
+        text(
+            "SELECT r.rolname, r.rolsuper, r.rolbypassrls, "
+            "coalesce(pg_has_role(r.oid, c.relowner, 'MEMBER'), false) "
+            "FROM pg_roles r LEFT JOIN pg_class c ON c.oid = to_regclass(:table) "
+            "WHERE r.rolname = current_user"
+        ),
+        {"table": f"{schema}.insight_cache"},
+    ).one()
+    role, superuser, bypass, owner = row
+    reasons = [
+        (superuser, f"role {role!r} is a superuser"),
+        (bypass, f"role {role!r} has BYPASSRLS"),
+        (owner, f"role {role!r} owns {schema}.insight_cache (or is a member of its owner's role)"),
+    ]
+    return [reason for holds, reason in reasons if holds]
+
+
+def _quoted(dialect: Dialect, role: str) -> str:
+    """The role name as an SQL identifier (it is written into GRANT, which takes no parameters)."""
+    return str(dialect.identifier_preparer.quote_identifier(role))

@@ -93,6 +93,10 @@ class InsightCache(Protocol):
         """Entries (of one tenant, or all) and this process's hit/miss counters."""
         ...
 
+    def policy_warnings(self) -> list[str]:
+        """One sentence per way the cache's connection could get past tenant isolation."""
+        ...
+
     def close(self) -> None:
         """Release the cache's connections."""
         ...

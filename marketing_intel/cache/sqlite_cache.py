@@ -153,6 +153,10 @@ class SQLiteInsightCache(SingleFlightCache):
             by_template={row[0]: row[1] for row in rows},
         )
 
+    def policy_warnings(self) -> list[str]:
+        """None: the embedded file has no roles; whoever can read the file reads every tenant."""
+        return []
+
     def close(self) -> None:
         """Close every thread's connection."""
         with self._opened_lock:

@@ -1,11 +1,17 @@
 """The flows a worker can run, found by endpoint name, and the tweaks that run one for a job.
 
 Flows are the exported JSONs of `flows/` (setting `MI_FLOWS_PATH`) and the starter projects of
-the installed bundle. A job's tenant is forced onto every node that has a `tenant_id` field: no
-parameter can point a flow at another tenant's data. Where a flow wires that field from another
-node (the chat input, say), a tweak would lose to the edge, so the in-process runner runs the
-flow without those edges (`tenant_payload`), and no job may send an input value other than its
-tenant into such a flow.
+the installed bundle. A caller sets only what the flow declares for callers: the fields its JSON
+marks `api_editable` (the window, template options, a brand), the same declaration a Langflow
+server enforces under `LANGFLOW_TWEAKS_POLICY=declared`, plus the run's input value. Anything
+else (an engine, a URL, a schema, a key) is refused with the field named, so no run can point a
+node at an endpoint or database of its own choosing. Unlike Langflow, a flow that declares no
+field is closed to every tweak, not open to all.
+
+A job's tenant is forced onto every node that has a `tenant_id` field: no parameter can point a
+flow at another tenant's data. Where a flow wires that field from another node (the chat input,
+say), a tweak would lose to the edge, so the in-process runner runs the flow without those edges
+(`tenant_payload`), and no job may send an input value other than its tenant into such a flow.
 """
 
 from __future__ import annotations
@@ -21,8 +27,34 @@ from marketing_intel.jobs.errors import BadJobError
 from marketing_intel.jobs.models import FlowRunJob
 
 TENANT_FIELD = "tenant_id"
-# Fields no job may set: the node's code, and the tenant (it comes from the job).
+# Fields no job may set whatever a flow declares: the node's code, and the tenant (it comes
+# from the job).
 PROTECTED_FIELDS = frozenset({"code", TENANT_FIELD})
+# Field types whose value is a JSON object. Given an object, any other field has Langflow copy
+# its keys onto the field's settings (`load_from_db` would read a server variable into it).
+OBJECT_FIELD_TYPES = frozenset({"dict", "NestedDict"})
+
+
+@dataclass(frozen=True)
+class NodeFields:
+    """One node's template fields: all of them, the ones its flow declares settable by callers
+    (`api_editable`), and the ones whose value is a JSON object."""
+
+    names: frozenset[str]
+    editable: frozenset[str] = frozenset()
+    objects: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, template: dict[str, Any]) -> NodeFields:
+        """The fields of a node's `template` as a flow JSON holds it."""
+        specs = {name: spec for name, spec in template.items() if isinstance(spec, dict)}
+        return cls(
+            frozenset(specs),
+            frozenset(name for name, spec in specs.items() if spec.get("api_editable") is True),
+            frozenset(
+                name for name, spec in specs.items() if spec.get("type") in OBJECT_FIELD_TYPES
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -32,7 +64,7 @@ class Flow:
     endpoint_name: str
     path: Path
     payload: dict[str, Any]
-    fields_by_node: dict[str, frozenset[str]]
+    fields_by_node: dict[str, NodeFields]
     tenant_payload: dict[str, Any]
     tenant_wired: frozenset[str]
     tenant_sources: frozenset[str] = frozenset()
@@ -49,8 +81,7 @@ class Flow:
         fields = {}
         for node in payload.get("data", {}).get("nodes", []):
             template = node.get("data", {}).get("node", {}).get("template", {})
-            names = (name for name, spec in template.items() if isinstance(spec, dict))
-            fields[node.get("id") or node["data"]["id"]] = frozenset(names)
+            fields[node.get("id") or node["data"]["id"]] = NodeFields.of(template)
         tenant_payload = copy.deepcopy(payload)
         edges = tenant_payload.get("data", {}).get("edges", [])
         wired = [edge for edge in edges if _feeds_tenant(edge)]
@@ -70,7 +101,8 @@ class Flow:
 
     def tweaks_for(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
         """Langflow tweaks running this flow for `job`: its tenant on every tenant-aware node,
-        its `inputs` on every node that has the field, then its own per-node `tweaks`."""
+        its `inputs` on every node that declares the field editable, then its own per-node
+        `tweaks`; a `BadJobError` naming every field the flow does not let callers set."""
         given = job.parameters.input_value
         if self.tenant_wired and given not in (None, job.tenant_id):
             raise BadJobError(
@@ -80,36 +112,82 @@ class Flow:
             )
         tweaks: dict[str, dict[str, Any]] = {}
         for node_id, fields in self.fields_by_node.items():
-            if TENANT_FIELD in fields:
+            if TENANT_FIELD in fields.names:
                 tweaks.setdefault(node_id, {})[TENANT_FIELD] = job.tenant_id
+        refused: list[str] = []
         for name, value in job.parameters.inputs.items():
             refuse_protected(name)
-            nodes = [node_id for node_id, fields in self.fields_by_node.items() if name in fields]
+            nodes = [
+                node_id for node_id, fields in self.fields_by_node.items() if name in fields.names
+            ]
             if not nodes:
                 raise BadJobError(
                     f"parameters.inputs: no node of flow {self.endpoint_name!r} has a field "
                     f"{name!r}; remove it or name a field the flow's nodes take",
                     reason="bad_parameters",
                 )
-            for node_id in nodes:
+            settable = [node_id for node_id in nodes if self._settable(node_id, name)]
+            if not settable:
+                refused.append(f"{name!r}")
+            for node_id in settable:
+                self._check_value(node_id, name, value)
                 tweaks.setdefault(node_id, {})[name] = value
         for node_id, values in job.parameters.tweaks.items():
-            if node_id in self.tenant_sources:
-                raise BadJobError(
-                    f"parameters.tweaks may not set node {node_id!r} of flow "
-                    f"{self.endpoint_name!r}: it feeds the tenant_id, and the job's tenant is used",
-                    reason="bad_parameters",
-                )
-            if node_id not in self.fields_by_node:
-                raise BadJobError(
-                    f"parameters.tweaks: flow {self.endpoint_name!r} has no node {node_id!r}; "
-                    f"its nodes are {sorted(self.fields_by_node)}",
-                    reason="bad_parameters",
-                )
-            for name in values:
+            self._check_node(node_id)
+            for name, value in values.items():
                 refuse_protected(name)
+                if not self._settable(node_id, name):
+                    refused.append(f"{name!r} of node {node_id!r}")
+                    continue
+                self._check_value(node_id, name, value)
             tweaks.setdefault(node_id, {}).update(values)
+        if refused:
+            raise BadJobError(self._refusal(refused), reason="bad_parameters")
         return tweaks
+
+    def _settable(self, node_id: str, name: str) -> bool:
+        """Whether a caller may set field `name` of node `node_id`: the flow declares it
+        editable, and the node does not feed the tenant."""
+        fields = self.fields_by_node[node_id]
+        return name in fields.editable and node_id not in self.tenant_sources
+
+    def _check_node(self, node_id: str) -> None:
+        if node_id in self.tenant_sources:
+            raise BadJobError(
+                f"parameters.tweaks may not set node {node_id!r} of flow "
+                f"{self.endpoint_name!r}: it feeds the tenant_id, and the job's tenant is used",
+                reason="bad_parameters",
+            )
+        if node_id not in self.fields_by_node:
+            raise BadJobError(
+                f"parameters.tweaks: flow {self.endpoint_name!r} has no node {node_id!r}; "
+                f"its nodes are {sorted(self.fields_by_node)}",
+                reason="bad_parameters",
+            )
+
+    def _check_value(self, node_id: str, name: str, value: Any) -> None:
+        """Refuse an object for a field that takes a plain value: Langflow would copy its keys
+        onto the field's settings instead of using it as the value."""
+        if isinstance(value, dict) and name not in self.fields_by_node[node_id].objects:
+            raise BadJobError(
+                f"parameters: field {name!r} of node {node_id!r} takes a plain value, not an "
+                "object; send the value itself",
+                reason="bad_parameters",
+            )
+
+    def _refusal(self, refused: list[str]) -> str:
+        """The sentence refusing `refused` fields, with the fields callers may set."""
+        declared = [
+            f"{node_id}: {', '.join(sorted(fields.editable - PROTECTED_FIELDS))}"
+            for node_id, fields in sorted(self.fields_by_node.items())
+            if fields.editable - PROTECTED_FIELDS and node_id not in self.tenant_sources
+        ]
+        allowed = "; ".join(declared) if declared else "none: the flow declares no field editable"
+        return (
+            f"parameters may not set {', '.join(refused)} in flow {self.endpoint_name!r}: a "
+            f"run sets only the fields the flow declares editable ({allowed}); endpoints, keys "
+            "and databases come from the server's settings"
+        )
 
     def api_tweaks(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
         """`tweaks_for(job)` for a Langflow server, which runs the flow as exported (edges

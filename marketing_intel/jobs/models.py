@@ -24,8 +24,9 @@ JobState = Literal["waiting", "delayed", "active", "completed", "failed", "unkno
 
 
 class FlowRunParameters(BaseModel):
-    """How to run the flow. `inputs` set a field on every node that has it (e.g. `days`);
-    `tweaks` set fields on one node by id, as Langflow's run API takes them."""
+    """How to run the flow. `inputs` set a field on every node that declares it editable (e.g.
+    `days`); `tweaks` set fields on one node by id, as Langflow's run API takes them. Only the
+    fields the flow marks `api_editable` may be set (`Flow.tweaks_for` checks them)."""
 
     model_config = ConfigDict(extra="forbid")
 

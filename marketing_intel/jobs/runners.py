@@ -16,7 +16,7 @@ import httpx
 
 from marketing_intel.config import Settings
 from marketing_intel.jobs.errors import BadJobError, FlowRunError
-from marketing_intel.jobs.flows import Flow, FlowCatalog, refuse_protected
+from marketing_intel.jobs.flows import Flow, FlowCatalog
 from marketing_intel.jobs.models import FlowRunJob
 
 _LOADING = threading.Lock()
@@ -151,21 +151,21 @@ class LangflowAPIRunner:
         return output
 
     def _tweaks(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
+        """The job's tweaks, checked against the local copy of the flow: without one, what
+        the flow lets callers set is unknown here, so a job may send its input value only."""
         try:
             return self.catalog.get(job.flow).api_tweaks(job)
         except BadJobError as error:
             if error.reason != "unknown_flow":
                 raise
-        if job.parameters.inputs:
+        if job.parameters.inputs or job.parameters.tweaks:
             raise BadJobError(
-                f"parameters.inputs need the flow {job.flow!r} in {self.catalog.folders[0]} "
-                "to find its nodes; use parameters.tweaks (node id -> fields) instead",
+                f"parameters.inputs and parameters.tweaks need a copy of flow {job.flow!r} "
+                "in the worker's MI_FLOWS_PATH, to check them against the fields the flow "
+                "declares editable; add its JSON there, or send only input_value",
                 reason="bad_parameters",
             )
-        for values in job.parameters.tweaks.values():
-            for name in values:
-                refuse_protected(name)  # the tenant comes from the job, here as the input value
-        return dict(job.parameters.tweaks)
+        return {}
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
