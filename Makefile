@@ -92,13 +92,16 @@ needledb-lock: uv
 	@$(UV) pip compile needledb/requirements.in --python-version 3.11 --universal --no-header \
 		--quiet -o needledb/requirements.txt
 
-# Headless Chromium for the browser test (tests/test_langflow_ui.py drives it with Playwright):
-# Debian's package, installed only when missing (needs root and the Debian registry once).
+# Headless Chromium for the browser test (tests/test_langflow_ui.py drives it with Playwright), and
+# the colour emoji font the reports' severity markers need in its screenshots: Debian's packages,
+# installed only when missing (needs root and the Debian registry once).
 CHROMIUM ?= /usr/bin/chromium
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 
 chromium:
-	@[ -x "$(CHROMIUM)" ] || { \
-		echo "Installing Debian's chromium for the browser test"; \
-		if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
-		else sudo apt-get install -y chromium || { sudo apt-get update && sudo apt-get install -y chromium; }; fi; \
+	@[ -x "$(CHROMIUM)" ] && [ -f "$(EMOJI_FONT)" ] || { \
+		echo "Installing Debian's chromium and fonts-noto-color-emoji for the browser test"; \
+		packages="chromium fonts-noto-color-emoji"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y $$packages || { apt-get update && apt-get install -y $$packages; }; \
+		else sudo apt-get install -y $$packages || { sudo apt-get update && sudo apt-get install -y $$packages; }; fi; \
 	}

@@ -4,10 +4,8 @@ Flows read left to right: a node's column is the length of the longest path that
 a column's nodes stack top to bottom in the order of the nodes that feed them. Nodes are placed
 at the sizes the canvas renders them (estimated from what a node shows: its description, the
 fields it shows and its outputs; measured in Chromium, December 2026), with room between them,
-so no two overlap. An edge that skips one column must not cross that column's nodes: the skipped
-column starts below the edge's band. (An edge that skips more, as the agent flow's question and
-chat memory do, runs across: pushing every column it skips down would spread the flow too far
-to read at the zoom that fits it.)
+so no two overlap. An edge that skips columns must not cross their nodes: a skipped column starts
+below the edge's band, and the first column lists first the nodes whose edges reach furthest.
 """
 
 from __future__ import annotations
@@ -123,15 +121,18 @@ def _assign_columns(boxes: dict[str, _Box], edges: list[dict[str, Any]]) -> None
 
 
 def _ordered_columns(boxes: dict[str, _Box], edges: list[dict[str, Any]]) -> dict[int, list[_Box]]:
-    """Columns left to right; in each, nodes in the mean order of the nodes that feed them
-    (the builder's order for the first column and for ties)."""
+    """Columns left to right; in each, nodes in the mean order of the nodes that feed them, nodes
+    nothing feeds last (in the first column: the furthest reach first), then the builder's order."""
     feeders: dict[str, list[str]] = defaultdict(list)
+    reach: dict[str, int] = defaultdict(int)
     for edge in edges:
         feeders[edge["target"]].append(edge["source"])
+        reach[edge["source"]] = max(reach[edge["source"]], boxes[edge["target"]].column)
     rank: dict[str, float] = {}
     columns: dict[int, list[_Box]] = {}
     for column in sorted({box.column for box in boxes.values()}):
         members = [box for box in boxes.values() if box.column == column]
+        members.sort(key=lambda box: -reach[box.node["id"]])
         members.sort(key=lambda box: _mean(rank[f] for f in feeders[box.node["id"]] if f in rank))
         for index, box in enumerate(members):
             rank[box.node["id"]] = index
@@ -141,7 +142,7 @@ def _ordered_columns(boxes: dict[str, _Box], edges: list[dict[str, Any]]) -> dic
 
 def _mean(values: Iterable[float]) -> float:
     found = list(values)
-    return sum(found) / len(found) if found else -1.0
+    return sum(found) / len(found) if found else math.inf
 
 
 def _stack(members: list[_Box], column: int, start: float) -> None:
@@ -154,13 +155,12 @@ def _stack(members: list[_Box], column: int, start: float) -> None:
 def _column_starts(
     boxes: dict[str, _Box], edges: list[dict[str, Any]], columns: dict[int, list[_Box]]
 ) -> dict[int, float]:
-    """Where each column starts: at 0, or below the band of every edge that skips it alone."""
+    """Where each column starts: at 0, or below the band of every edge that skips it."""
     starts = dict.fromkeys(columns, 0.0)
     for edge in edges:
         source, target = boxes[edge["source"]], boxes[edge["target"]]
-        if target.column - source.column != 2:
-            continue
         field = edge["data"]["targetHandle"].get("fieldName", "")
         band_bottom = max(source.bottom, target.y + field_offset(target.node, field)) + EDGE_MARGIN
-        starts[source.column + 1] = max(starts[source.column + 1], band_bottom)
+        for column in range(source.column + 1, target.column):
+            starts[column] = max(starts[column], band_bottom)
     return starts

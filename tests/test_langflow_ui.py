@@ -123,13 +123,15 @@ def test_each_flow_opens_whole_saves_and_runs(
 ) -> None:
     name, server, from_gallery = serving
     page.goto(f"{server.url}/")  # auto-login lands on the user's project
-    expect(page.get_by_text(spec.title, exact=True).first).to_be_visible()
+    expect(page.get_by_text("New Flow").first).to_be_visible()
     flow_id = _from_gallery(page, spec) if from_gallery else _open(page, server, spec)
     flow = _stored_flow(server, flow_id)
     shot = f"{name}-{spec.endpoint}"
+    exported = json.loads((REPO_ROOT / "flows" / spec.file_name).read_text(encoding="utf-8"))
+    assert _wiring(flow) == _wiring(exported)
 
     _assert_canvas_whole(page, flow, shot)
-    _save(page, flow_id)
+    _save(page, server, flow)
     _assert_api_run(server, spec, flow_id if from_gallery else spec.endpoint)
     if spec in ANALYSIS_FLOWS.values() or spec == BRAND_VOICE_FLOW:
         _assert_playground_run(page, server, spec, shot)
@@ -203,16 +205,28 @@ def _inside(point: list[float], rect: dict[str, float]) -> bool:
     )
 
 
-def _save(page: Page, flow_id: str) -> None:
-    """Save the flow from the UI without changing it (the canvas's Ctrl+S)."""
+def _save(page: Page, server: LangflowServer, flow: dict[str, Any]) -> None:
+    """Save the flow from the UI without changing it (the canvas's Ctrl+S): the stored flow is
+    still the one opened, every node and edge whole (the UI writes only what it changed)."""
     page.locator(".react-flow__pane").click(position={"x": 5, "y": 5})
-    with page.expect_response(
-        lambda response: (
-            f"/api/v1/flows/{flow_id}" in response.url and response.request.method == "PATCH"
+    page.keyboard.press("Control+s")
+    expect(page.get_by_text("Flow saved successfully").first).to_be_visible()
+    stored = _stored_flow(server, flow["id"])
+    assert _wiring(stored) == _wiring(flow)
+
+
+def _wiring(flow: dict[str, Any]) -> tuple[set[str], set[tuple[str, str, str, str]]]:
+    """A flow's node ids and its edges as (source, output, target, field)."""
+    edges = {
+        (
+            edge["source"],
+            edge["data"]["sourceHandle"]["name"],
+            edge["target"],
+            edge["data"]["targetHandle"]["fieldName"],
         )
-    ) as saved:
-        page.keyboard.press("Control+s")
-    assert saved.value.ok
+        for edge in flow["data"]["edges"]
+    }
+    return {node["id"] for node in flow["data"]["nodes"]}, edges
 
 
 def _assert_api_run(server: LangflowServer, spec: FlowSpec, target: str) -> None:
