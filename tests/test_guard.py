@@ -8,6 +8,7 @@ import pytest
 
 from marketing_intel.lake import DuckDBLake, QueryParameter, QueryRefused
 from marketing_intel.lake.guard import guard_query
+from tests.engine_catalog import CATALOG_NAMES
 
 
 @pytest.mark.parametrize(
@@ -154,17 +155,7 @@ def test_parameters_are_bound_not_pasted(two_tenants: DuckDBLake) -> None:
 
 # The engine's catalog, named by a WITH query that reads itself (issue 17, item 3). Before the
 # guard resolved names by scope, each of these returned DuckDB's settings or catalog rows.
-_CATALOG_NAMES = [
-    "pg_settings",
-    "duckdb_tables",
-    "pg_class",
-    "pg_tables",
-    "sqlite_master",
-    "duckdb_columns",
-    "duckdb_databases",
-    "pragma_database_list",
-    "information_schema",
-]
+_CATALOG_NAMES = [*CATALOG_NAMES, "information_schema"]
 
 
 @pytest.mark.parametrize("name", _CATALOG_NAMES)

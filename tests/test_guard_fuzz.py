@@ -26,17 +26,11 @@ from hypothesis import strategies as st
 
 from marketing_intel.lake import DuckDBLake, LakeError, QueryLimits
 from marketing_intel.lake.schema import lake_tables
+from tests.engine_catalog import CATALOG_NAMES
 
 EXAMPLES = int(os.environ.get("MI_FUZZ_EXAMPLES", "3000"))
 _CATALOG = [
-    "pg_settings",
-    "duckdb_tables",
-    "pg_class",
-    "pg_tables",
-    "sqlite_master",
-    "duckdb_columns",
-    "duckdb_databases",
-    "pragma_database_list",
+    *CATALOG_NAMES,
     "duckdb_settings",
     "information_schema.tables",
     "INFORMATION_SCHEMA.TABLES",

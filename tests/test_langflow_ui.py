@@ -132,7 +132,7 @@ def test_each_flow_opens_whole_saves_and_runs(
 
     _assert_canvas_whole(page, flow, shot)
     _save(page, server, flow)
-    _assert_api_run(server, spec, flow_id if from_gallery else spec.endpoint)
+    _assert_api_run(server, spec, flow_id, _node_ids(flow, exported))
     if spec in ANALYSIS_FLOWS.values() or spec == BRAND_VOICE_FLOW:
         _assert_playground_run(page, server, spec, shot)
 
@@ -156,8 +156,11 @@ def _from_gallery(page: Page, spec: FlowSpec) -> str:
         page.screenshot(path=ARTIFACTS / "templates-gallery.png", animations="disabled")
     card.click()
     expect(gallery).to_be_hidden()
-    page.wait_for_url(re.compile(r"/flow/[0-9a-f-]{36}"))
-    return page.url.rstrip("/").rsplit("/", 1)[-1]
+    flow_url = re.compile(r"/flow/([0-9a-f-]{36})")
+    page.wait_for_url(flow_url)
+    found = flow_url.search(page.url)
+    assert found, page.url
+    return found.group(1)
 
 
 def _stored_flow(server: LangflowServer, flow_id: str) -> dict[str, Any]:
@@ -216,32 +219,65 @@ def _save(page: Page, server: LangflowServer, flow: dict[str, Any]) -> None:
 
 
 def _wiring(flow: dict[str, Any]) -> tuple[set[str], set[tuple[str, str, str, str]]]:
-    """A flow's node ids and its edges as (source, output, target, field)."""
+    """A flow's nodes and its edges as (source, output, target, field), each node named by its
+    type and title (a flow made from the gallery gets new node ids)."""
+    names = _node_names(flow)
     edges = {
         (
-            edge["source"],
+            names[edge["source"]],
             edge["data"]["sourceHandle"]["name"],
-            edge["target"],
+            names[edge["target"]],
             edge["data"]["targetHandle"]["fieldName"],
         )
         for edge in flow["data"]["edges"]
     }
-    return {node["id"] for node in flow["data"]["nodes"]}, edges
+    return set(names.values()), edges
 
 
-def _assert_api_run(server: LangflowServer, spec: FlowSpec, target: str) -> None:
-    """The stored flow (what `/api/v1/run/<endpoint>` runs) answers what our code computes."""
+def _node_names(flow: dict[str, Any]) -> dict[str, str]:
+    return {
+        node["id"]: f"{node['data']['type']}:{node['data']['node']['display_name']}"
+        for node in flow["data"]["nodes"]
+    }
+
+
+def _node_ids(flow: dict[str, Any], exported: dict[str, Any]) -> dict[str, str]:
+    """The export's node ids -> this flow's (the same under `make run`, new from the gallery)."""
+    ids = {name: node_id for node_id, name in _node_names(flow).items()}
+    return {node_id: ids[name] for node_id, name in _node_names(exported).items()}
+
+
+def _assert_api_run(
+    server: LangflowServer, spec: FlowSpec, flow_id: str, node_ids: dict[str, str]
+) -> None:
+    """The stored flow (what `/api/v1/run/<endpoint>` runs, or the gallery copy by id) answers
+    what our code computes; the tweaks name the flow's own node ids."""
+    if isinstance(spec, AnalysisFlowSpec):
+        body = run_request(spec, TENANT, WindowChoice(days=28))
+    elif spec == BRAND_VOICE_FLOW:
+        body = chat_request(BRAND_VOICE_FLOW, DRAFT, TENANT, BRAND)
+    else:
+        return  # the agent needs a model key
+    body["tweaks"] = {node_ids[node]: fields for node, fields in body["tweaks"].items()}
+    target = spec.endpoint if flow_id == spec.flow_id else flow_id
     with server.client() as api:
-        if isinstance(spec, AnalysisFlowSpec):
-            body = run_request(spec, TENANT, WindowChoice(days=28))
-            report = report_from_answer(api.post(f"/api/v1/run/{target}", json=body).json())
-            expected = _direct_report(server, spec, report.generated_at)
-            assert [i.title for i in report.insights] == [i.title for i in expected.insights]
-        elif spec == BRAND_VOICE_FLOW:
-            body = chat_request(BRAND_VOICE_FLOW, DRAFT, TENANT, BRAND)
-            answer = api.post(f"/api/v1/run/{target}", json=body)
-            assert answer.status_code == 200, answer.text
-            assert _verdict_line(server) in json.dumps(answer.json())
+        answer = api.post(f"/api/v1/run/{target}", json=body)
+    assert answer.status_code == 200, answer.text
+    if isinstance(spec, AnalysisFlowSpec):
+        report = report_from_answer(_with_node_ids(answer.json(), node_ids))
+        expected = _direct_report(server, spec, report.generated_at)
+        assert [i.title for i in report.insights] == [i.title for i in expected.insights]
+    else:
+        assert _verdict_line(server) in json.dumps(answer.json())
+
+
+def _with_node_ids(answer: dict[str, Any], node_ids: dict[str, str]) -> dict[str, Any]:
+    """A run answer whose outputs name the export's node ids, as `report_from_answer` reads."""
+    exported = {ours: theirs for theirs, ours in node_ids.items()}
+    for run in answer.get("outputs") or []:
+        for output in run.get("outputs") or []:
+            output["component_id"] = exported.get(output.get("component_id"), "")
+    return answer
 
 
 def _direct_report(server: LangflowServer, spec: AnalysisFlowSpec, now: dt.datetime) -> Any:
