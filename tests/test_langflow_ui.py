@@ -35,6 +35,7 @@ from marketing_intel.analysis import Window, run_template
 from marketing_intel.brand_voice import LocalBrandVoiceIndex
 from marketing_intel.flows import (
     ANALYSIS_FLOWS,
+    BRAND_SEARCH_NODE,
     BRAND_VOICE_FLOW,
     FLOWS,
     NARRATIVE_NODE,
@@ -132,9 +133,10 @@ def test_each_flow_opens_whole_saves_and_runs(
 
     _assert_canvas_whole(page, flow, shot)
     _save(page, server, flow)
-    _assert_api_run(server, spec, flow_id, _node_ids(flow, exported))
+    node_ids = _node_ids(flow, exported)
+    _assert_api_run(server, spec, flow_id, node_ids)
     if spec in ANALYSIS_FLOWS.values() or spec == BRAND_VOICE_FLOW:
-        _assert_playground_run(page, server, spec, shot)
+        _assert_playground_run(page, server, spec, node_ids.get(BRAND_SEARCH_NODE, ""), shot)
 
 
 def _open(page: Page, server: LangflowServer, spec: FlowSpec) -> str:
@@ -299,9 +301,11 @@ def _verdict_line(server: LangflowServer) -> str:
         index.close()
 
 
-def _assert_playground_run(page: Page, server: LangflowServer, spec: FlowSpec, shot: str) -> None:
+def _assert_playground_run(
+    page: Page, server: LangflowServer, spec: FlowSpec, search_node: str, shot: str
+) -> None:
     if spec == BRAND_VOICE_FLOW:  # the tenant and brand are the search node's fields
-        node = page.locator('.react-flow__node[data-id="BrandVoiceSearch-search"]')
+        node = page.locator(f'.react-flow__node[data-id="{search_node}"]')
         node.get_by_test_id("popover-anchor-input-tenant_id").fill(TENANT)
         node.get_by_test_id("popover-anchor-input-brand").fill(BRAND)
         expected, later = _verdict_line(server), "Score"
