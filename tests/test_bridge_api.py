@@ -245,6 +245,20 @@ def test_ingest_refuses_missing_wrong_and_admin_keys_and_invalid_rows(client, se
     assert disabled.status_code == 401
 
 
+@pytest.mark.parametrize("name", ["\ud800 promo", "nul\x00promo"])
+def test_ingest_refuses_text_the_lake_cannot_hold_with_a_422(client, settings, name):
+    """A lone surrogate or NUL (JSON escapes carry both) made the ingest answer 500 (issue 17)."""
+    _, tenant_key = open_bridge(settings).api_keys.create("tenant-a")
+    row = {**campaign_row("1.00"), "campaign_name": name}
+    answer = client.post(
+        "/v1/ingest/campaign-metrics",
+        content=json.dumps({"rows": [row]}),
+        headers={"Authorization": f"Bearer {tenant_key}", "content-type": "application/json"},
+    )
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "invalid_rows")
+    assert "campaign_name" in answer.json()["error"]["message"]
+
+
 def test_admin_inbox_status_and_replay(client, settings, source):
     bridge = open_bridge(settings)
     _, admin = bridge.api_keys.create(None)

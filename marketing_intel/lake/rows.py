@@ -72,7 +72,23 @@ def _value(column: Column, raw: Any) -> Any:
         return None
     if column.type == "JSON":
         return _json_text(raw)
-    return coerce_scalar(column.type, raw)
+    value = coerce_scalar(column.type, raw)
+    return _storable(value) if isinstance(value, str) else value
+
+
+def _storable(text: str) -> str:
+    """`text`, if the lake can hold it: no engine stores NUL or a lone UTF-16 surrogate (JSON can
+    carry both as escapes), so a row holding one is refused whole, never stored changed."""
+    if "\x00" in text:
+        raise ValueError("holds a NUL character, which the lake cannot store; remove it")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "holds a lone UTF-16 surrogate, which is not text the lake can store; send valid "
+            "Unicode"
+        ) from None
+    return text
 
 
 def _json_text(raw: Any) -> str:
