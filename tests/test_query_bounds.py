@@ -137,8 +137,20 @@ def _measured(tmp_path: Path, sql: str, timeout_s: float) -> dict[str, object]:
             "FROM UNNEST(GENERATE_ARRAY(1, 65536))",
             None,
         ),
+        # Text built outside DuckDB's memory limit: 400 MB a row before the cap.
+        (
+            "SELECT SUM(LENGTH(REPEAT('ab', 200000000))) AS n FROM UNNEST(GENERATE_ARRAY(1, 8))",
+            "longer than 131,072 characters",
+        ),
+        ("SELECT LENGTH(LPAD('a', 2000000000, 'x')) AS n", "longer than 131,072 characters"),
     ],
-    ids=["20M-element array", "endless recursion", "largest arrays on many rows"],
+    ids=[
+        "20M-element array",
+        "endless recursion",
+        "largest arrays on many rows",
+        "huge REPEAT",
+        "huge LPAD",
+    ],
 )
 def test_a_query_ends_within_its_timeout_and_memory_limit(
     tmp_path: Path, sql: str, error: str | None

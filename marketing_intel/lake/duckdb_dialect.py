@@ -21,6 +21,7 @@ ones sqlglot knows that tell the engine's catalog, schema, user or version.
 GENERATE_ARRAY, GENERATE_DATE_ARRAY and GENERATE_TIMESTAMP_ARRAY raise an error past
 `MAX_GENERATED_ELEMENTS` elements: DuckDB builds such a list outside its memory limit and
 cannot interrupt the building (20 million elements took 2.4 GB and 10 s after an interrupt).
+REPEAT, LPAD and RPAD likewise raise past `MAX_BUILT_TEXT_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ _GENERATED_ARRAY_NAMES: dict[type[exp.Expr], str] = {
     exp.GenerateTimestampArray: "GENERATE_TIMESTAMP_ARRAY",
 }
 _GENERATED_ARRAYS = tuple(_GENERATED_ARRAY_NAMES)
+# Text built by REPEAT or LPAD/RPAD, likewise outside the memory limit: a vector of such values
+# (at most 4 bytes a character) stays within 1 GiB.
+MAX_BUILT_TEXT_CHARS = 131_072
 
 
 def duckdb_type(bigquery_type: str) -> exp.DataType:
@@ -135,6 +139,8 @@ def _rewrite(node: exp.Expr, parameter_types: Mapping[str, str]) -> exp.Expr:
         return _checked_division(node)
     if isinstance(node, _GENERATED_ARRAYS):
         return _bounded_array(node)
+    if isinstance(node, exp.Repeat | exp.Pad):
+        return _bounded_text(node)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "IEEE_DIVIDE":
         left, right = node.expressions
         return exp.Div(this=exp.cast(left, "DOUBLE"), expression=right)
@@ -232,6 +238,25 @@ def _bounded_array(node: exp.Expr) -> exp.Expr:
     )
     error = exp.Anonymous(this="ERROR", expressions=[exp.Literal.string(message)])
     return exp.case().when(_too_many_elements(node), error).else_(node)
+
+
+def _bounded_text(node: exp.Repeat | exp.Pad) -> exp.Expr:
+    """REPEAT or LPAD/RPAD raising an error, not building text past `MAX_BUILT_TEXT_CHARS`."""
+    if isinstance(node, exp.Repeat):
+        function = "REPEAT"
+        length: exp.Expr = exp.Mul(
+            this=_double(exp.Length(this=node.this.copy())), expression=_double(node.args["times"])
+        )
+    else:
+        function = "LPAD" if node.args.get("is_left") else "RPAD"
+        length = _double(node.expression)
+    message = (
+        f"{function} would make text longer than {MAX_BUILT_TEXT_CHARS:,} characters, the "
+        "embedded lake's limit"
+    )
+    error = exp.Anonymous(this="ERROR", expressions=[exp.Literal.string(message)])
+    too_long = exp.GT(this=length, expression=exp.Literal.number(MAX_BUILT_TEXT_CHARS))
+    return exp.case().when(too_long, error).else_(node)
 
 
 def _too_many_elements(node: exp.Expr) -> exp.Expr:
