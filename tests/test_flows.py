@@ -318,7 +318,7 @@ def test_the_agent_flow_writes_each_turn_back_to_its_chat_memory() -> None:
 
     first = turn("What was our ROAS last week?", "ROAS was 2.4, down from 3.1.", "s1")
     assert first.endswith("The conversation so far:\n")
-    turn("Show the top campaigns", "Brand Search leads.", "s2")
+    turn("Show the top campaigns", "Prospecting leads.", "s2")
     second = turn("And the week before?", "It was 3.1.", "s1")
     assert second.endswith(
         "The conversation so far:\n"
@@ -330,7 +330,7 @@ def test_the_agent_flow_writes_each_turn_back_to_its_chat_memory() -> None:
         "User: What was our ROAS last week?\nAI: ROAS was 2.4, down from 3.1.\n"
         "User: And the week before?\nAI: It was 3.1."
     )
-    assert "Brand Search" not in third
+    assert "Prospecting" not in third
 
 
 @pytest.fixture(scope="module")

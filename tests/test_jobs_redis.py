@@ -191,7 +191,10 @@ def test_a_node_bullmq_producer_drives_our_worker(
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        ({"flow": "echo", "tenant_id": "", "parameters": {}}, "tenant_id: String should match"),
+        (
+            {"flow": "echo", "tenant_id": "", "parameters": {}},
+            "tenant_id: Value error, A tenant id",
+        ),
         ({"flow": "echo", "tenant_id": "acme", "parameters": "days=3"}, "parameters: Input"),
         ({"flow": "echo", "tenant_id": "acme", "parameters": {"days": 3}}, "parameters.days"),
         ({"tenant_id": "acme"}, "flow: Field required"),
