@@ -56,7 +56,7 @@ def slow_echo_flow(folder: Path, endpoint_name: str = "slow-echo") -> Path:
 
 
 def campaign_insights_flow(folder: Path, endpoint_name: str = "campaign-insights") -> Path:
-    """Tenant in -> Campaign Insights (node `insights`) -> its report as the flow's output."""
+    """Tenant in -> Campaign KPIs (node `insights`) -> its report as the flow's output."""
     chat_in = ChatInput(_id="input")
     insights = CampaignInsightsComponent(_id="insights")
     insights.set(tenant_id=chat_in.message_response, days=28)

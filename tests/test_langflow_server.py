@@ -181,7 +181,7 @@ def test_bad_input_is_answered_with_our_sentence(
     """Langflow answers a node's error with HTTP 500 and the node's message in `detail`."""
     response = _run(api, ANALYSIS_FLOWS["campaign-insights"], tenant, window)
     assert response.status_code == 500
-    assert "Error building Component Campaign Insights" in _detail(response)
+    assert "Error building Component Campaign KPIs" in _detail(response)
     assert sentence in _detail(response)
 
 
