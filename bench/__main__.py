@@ -8,6 +8,7 @@ from bench import (
     bigquery_layer,
     brand_voice,
     bridge,
+    cli,
     demo_seed,
     flows,
     insight_cache,
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "insight_cache": insight_cache.main,
     "flows": flows.main,
     "jobs": jobs.main,
+    "cli": cli.main,
 }
 
 if __name__ == "__main__":

@@ -32,13 +32,14 @@ from typing import Any
 import redis
 from bullmq import Job, Queue, Worker
 
+from flow_runners import LfxRunner
 from marketing_intel.cache import close_shared_caches
 from marketing_intel.config import load_settings
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.flows import FlowCatalog
 from marketing_intel.jobs.models import FlowRunJob
 from marketing_intel.jobs.processing import FlowRunProcessor
-from marketing_intel.jobs.runners import FlowOutput, LfxRunner
+from marketing_intel.jobs.runners import FlowOutput
 from marketing_intel.jobs.worker import result_sinks
 
 REDIS_URL = os.environ.get("MI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -12,47 +12,81 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
-from rich.markdown import Markdown
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from marketing_intel.brand_voice.commands import app as brand_voice_app
-from marketing_intel.bridge import commands as bridge_commands
-from marketing_intel.cache import commands as cache_commands
-from marketing_intel.config import load_settings
-from marketing_intel.flows.commands import app as flows_app
-from marketing_intel.jobs.commands import jobs_app, worker
-from marketing_intel.lake import Lake, QueryLimits, open_lake
-from marketing_intel.lake.files import read_table_file
-from marketing_intel.lake.parameters import parse
-from marketing_intel.lake.rows import json_rows
-from marketing_intel.lake.schema import table_spec
-from marketing_intel.memory import commands as memory_commands
-from marketing_intel.terminal import console, errors, user_errors
+from marketing_intel.lazy_commands import LazyCommand, LazyTyperGroup
 
-app = typer.Typer(help="Marketing intelligence for Langflow: the lake, demo data and more.")
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from marketing_intel.lake import Lake
+
+
+# Each sub-command's module imports only when it runs (`mi --help` imports none of them): the
+# stores they drive (SQLAlchemy, bullmq, the embeddings, the bridge) take seconds to import.
+class MiCommands(LazyTyperGroup):
+    """`mi`'s top level: the lake and demo commands here, the other groups loaded on use."""
+
+    lazy_commands: ClassVar[dict[str, LazyCommand]] = {
+        "memory": LazyCommand(
+            "marketing_intel.memory.commands:app",
+            "Agent memory: remember and recall by meaning, per tenant.",
+        ),
+        "brand-voice": LazyCommand(
+            "marketing_intel.brand_voice.commands:app",
+            "Brand voice: index approved copy, score drafts.",
+        ),
+        "cache": LazyCommand(
+            "marketing_intel.cache.commands:app",
+            "Inspect, purge and invalidate the insight cache.",
+        ),
+        "sources": LazyCommand(
+            "marketing_intel.bridge.commands:sources_app",
+            "Webhook sources: where each platform posts, and its secrets.",
+        ),
+        "api-keys": LazyCommand(
+            "marketing_intel.bridge.commands:api_keys_app",
+            "API keys for batch ingest (tenant keys) and admin (operator keys).",
+        ),
+        "inbox": LazyCommand(
+            "marketing_intel.bridge.commands:inbox_app",
+            "The bridge's inbox: events on their way to the lake.",
+        ),
+        "bridge": LazyCommand(
+            "marketing_intel.bridge.commands:bridge_app",
+            "Run the bridge API and its flusher.",
+        ),
+        "flows": LazyCommand(
+            "marketing_intel.flows.commands:app",
+            "The template flows: list, export from their builders, run headless.",
+        ),
+        "jobs": LazyCommand(
+            "marketing_intel.jobs.commands:jobs_app",
+            "Flow-run jobs on the Redis queue: list, show, retry, enqueue.",
+        ),
+        "worker": LazyCommand(
+            "marketing_intel.jobs.commands:worker",
+            "Run flow-run jobs from the Redis queue until SIGTERM (running jobs finish first).",
+        ),
+    }
+
+
+app = typer.Typer(
+    cls=MiCommands, help="Marketing intelligence for Langflow: the lake, demo data and more."
+)
 lake_app = typer.Typer(help="Load and inspect the lake.")
 demo_app = typer.Typer(help="Synthetic demo data.")
 app.add_typer(lake_app, name="lake")
 app.add_typer(demo_app, name="demo")
-app.add_typer(memory_commands.app, name="memory")
-app.add_typer(brand_voice_app, name="brand-voice")
-app.add_typer(cache_commands.app, name="cache")
-# The webhook bridge (marketing_intel/bridge/commands.py).
-app.add_typer(bridge_commands.sources_app, name="sources")
-app.add_typer(bridge_commands.api_keys_app, name="api-keys")
-app.add_typer(bridge_commands.inbox_app, name="inbox")
-app.add_typer(bridge_commands.bridge_app, name="bridge")
-app.add_typer(flows_app, name="flows")
-app.add_typer(jobs_app, name="jobs")
-app.command("worker")(worker)
 
 
 def _lake(*, writing: bool = False) -> Lake:
     """The configured lake; before a write, its tables are created if missing (idempotent)."""
+    from marketing_intel.config import load_settings
+    from marketing_intel.lake import open_lake
+
     lake = open_lake(load_settings(), component="mi-cli")
     if writing:
         lake.apply_schema()
@@ -71,6 +105,12 @@ def query(
     row_limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
 ) -> None:
     """Run ad-hoc BigQuery SQL for one tenant, through the same guards as the node."""
+    from marketing_intel.config import load_settings
+    from marketing_intel.lake import QueryLimits, open_lake
+    from marketing_intel.lake.parameters import parse
+    from marketing_intel.lake.rows import json_rows
+    from marketing_intel.terminal import console, errors, user_errors
+
     with user_errors():
         settings = load_settings()
         limits = QueryLimits(
@@ -89,6 +129,8 @@ def query(
 
 
 def _rich_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
+    from rich.table import Table
+
     table = Table(*columns)
     for row in rows:
         table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
@@ -108,7 +150,12 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run an analysis template for a tenant and print its report."""
+    from rich.markdown import Markdown
+
     from marketing_intel.analysis import Window, run_template
+    from marketing_intel.config import load_settings
+    from marketing_intel.lake import open_lake
+    from marketing_intel.terminal import console, user_errors
 
     with user_errors():
         now = dt.datetime.now(dt.UTC)
@@ -146,6 +193,10 @@ def lake_load(
     ] = False,
 ) -> None:
     """Load a file into a lake table; every row is checked first and a bad file loads nothing."""
+    from marketing_intel.lake.files import read_table_file
+    from marketing_intel.lake.schema import table_spec
+    from marketing_intel.terminal import console, user_errors
+
     with user_errors():
         rows = read_table_file(table_spec(table), file)
         lake = _lake(writing=True)
@@ -168,6 +219,7 @@ def demo_seed(
 ) -> None:
     """Fill every lake table with realistic, deterministic demo data."""
     from marketing_intel.demo import DemoSpec, seed_lake
+    from marketing_intel.terminal import console, user_errors
 
     with user_errors():
         lake = _lake(writing=True)
@@ -184,6 +236,10 @@ def demo_seed(
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from marketing_intel.terminal import errors
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=errors) as progress:
         tasks: dict[str, Any] = {}

@@ -163,3 +163,40 @@ def test_demo_seed_fills_every_table_once() -> None:
         app, ["query", "--tenant", "demo-1", "--json", "SELECT COUNT(*) AS n FROM campaign_metrics"]
     )
     assert json.loads(tenants.stdout)[0]["n"] == counts["campaign_metrics"]
+
+
+def test_help_imports_no_sub_command_module() -> None:
+    """`mi --help` lists every group from its registered help line, importing none of them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from marketing_intel.cli import app\n"
+        "try:\n"
+        "    app(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in sys.modules if m.endswith('.commands') or m.split('.')[0] in "
+        "('sqlalchemy', 'bullmq', 'langchain_core', 'duckdb', 'fastapi')]\n"
+        "print(heavy)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "[]", shown.stdout[-2000:]
+    for name in ("memory", "brand-voice", "inbox", "flows", "jobs", "worker"):
+        assert name in shown.stdout
+
+
+def test_lazy_commands_help_matches_the_loaded_commands() -> None:
+    """Each lazily loaded group imports, and its line in `mi --help` is its own help."""
+    import typer
+
+    from marketing_intel.cli import MiCommands
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, MiCommands)
+    for name, lazy in MiCommands.lazy_commands.items():
+        loaded = lazy.load(name)
+        assert loaded.get_short_help_str(limit=300) == lazy.help, name

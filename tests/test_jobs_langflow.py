@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from flow_runners import LangflowAPIRunner
 from marketing_intel.analysis import Window, run_template
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.jobs import (
@@ -27,7 +28,7 @@ from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.cache_sink import InsightCacheSink
 from marketing_intel.jobs.flows import FlowCatalog
 from marketing_intel.jobs.results import insight_report, report_summary
-from marketing_intel.jobs.runners import FlowOutput, LangflowAPIRunner
+from marketing_intel.jobs.runners import FlowOutput
 from marketing_intel.jobs.worker import processor_from_settings
 from marketing_intel.lake import DuckDBLake
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, unique_prefix, wait_for, working

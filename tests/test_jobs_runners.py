@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
+from flow_runners import LangflowAPIRunner, LfxRunner
 from marketing_intel.config import ConfigError, load_settings
 from marketing_intel.jobs import BadJobError, FlowRunError, FlowRunJob
 from marketing_intel.jobs.flows import FlowCatalog
 from marketing_intel.jobs.results import summarize
-from marketing_intel.jobs.runners import FlowOutput, LangflowAPIRunner, LfxRunner
+from marketing_intel.jobs.runners import FlowOutput
 from tests.jobs_flows import campaign_insights_flow, echo_flow, slow_echo_flow
 from tests.jobs_support import free_port
 

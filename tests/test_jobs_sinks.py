@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from flow_runners import open_runner
 from marketing_intel.cache import CacheKey, open_cache
 from marketing_intel.cache.single_flight import lock_bucket
 from marketing_intel.cache.sqlite_cache import LOCK_BUCKETS
@@ -27,7 +28,6 @@ from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.cache_sink import FLOW_RUN_TEMPLATE, InsightCacheSink, flow_run_key
 from marketing_intel.jobs.memory_sink import FLOW_RUN_TAG, MemorySink
 from marketing_intel.jobs.processing import FlowRunProcessor
-from marketing_intel.jobs.runners import open_runner
 from marketing_intel.jobs.worker import processor_from_settings
 from marketing_intel.memory import MemoryFilter
 from tests.jobs_flows import echo_flow

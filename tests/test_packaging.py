@@ -315,6 +315,8 @@ def test_wheel_holds_bundle_core_package_and_entry_point(packaged: PackagedLangf
         f"{ROOT_PACKAGE}/{BUNDLE}/__init__.py",
         f"{ROOT_PACKAGE}/{BUNDLE}/bigquery_query.py",
         "marketing_intel/__init__.py",
+        # The worker's Langflow runners, outside the core.
+        "flow_runners/__init__.py",
         *(f"{ROOT_PACKAGE}/{BUNDLE}/starter_projects/{name}" for name in _flow_files()),
     }
     assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"

@@ -19,7 +19,6 @@ from marketing_intel.jobs.memory_sink import MemorySink
 from marketing_intel.jobs.processing import FlowRunProcessor
 from marketing_intel.jobs.queue import FlowRunQueue
 from marketing_intel.jobs.results import ResultSink
-from marketing_intel.jobs.runners import open_runner
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +32,9 @@ def result_sinks(settings: Settings) -> list[ResultSink]:
 def processor_from_settings(settings: Settings) -> FlowRunProcessor:
     """The processor of the settings' runner and result sinks; a process that holds an
     in-process queue (the bridge) runs `queue.work(processor_from_settings(settings), ...)`."""
+    # The runners run Langflow, which the core never imports: they live outside it, loaded here.
+    from flow_runners import open_runner
+
     return FlowRunProcessor(open_runner(settings), result_sinks(settings))
 
 

@@ -1,0 +1,25 @@
+"""Flow runners: a Langflow server's run API when one is configured, else lfx in process.
+
+They live outside `marketing_intel/`, which never imports Langflow (ruff's banned imports enforce
+it); the worker loads this package when it starts. Both runners take a validated `FlowRunJob` and
+return a `FlowOutput` (`marketing_intel.jobs.runners`). lfx itself is imported at the first
+in-process run, so a worker that runs flows over the API never loads it.
+"""
+
+from __future__ import annotations
+
+from flow_runners.in_process import LfxRunner
+from flow_runners.langflow_api import LangflowAPIRunner
+from marketing_intel.config import Settings
+from marketing_intel.jobs.flows import FlowCatalog
+from marketing_intel.jobs.runners import FlowRunner
+
+__all__ = ["LangflowAPIRunner", "LfxRunner", "open_runner"]
+
+
+def open_runner(settings: Settings) -> FlowRunner:
+    """The runner the settings choose: the Langflow API if `MI_LANGFLOW_URL` is set, else lfx."""
+    catalog = FlowCatalog.from_folder(settings.flows_path)
+    if settings.langflow_url:
+        return LangflowAPIRunner(settings, catalog)
+    return LfxRunner(catalog)
