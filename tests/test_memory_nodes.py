@@ -148,17 +148,21 @@ def test_the_remembered_output_passes_the_input_on_once_it_is_stored() -> None:
     stored = store._memory_store().list(MemoryFilter(tenant="initech")).records
     assert sorted(memory.id for memory in stored) == sorted(ids)
 
-    # A template's Report JSON (text) is remembered insight by insight, and passed on as is.
+    # A template's Report JSON (text) is remembered insight by insight, and passed on as is: the
+    # same text in a new message (stamped now, so the Playground shows it after the narrative).
     as_text = Message(text=fence_json(report("initech").model_dump_json()))
     from_text = ZeroDBMemoryStoreComponent()
     from_text.set(value=as_text, tenant_id="initech")
-    assert from_text.remembered_message() is as_text
+    passed_on = from_text.remembered_message()
+    assert passed_on.text == as_text.text
+    assert passed_on is not as_text
+    assert passed_on.timestamp >= as_text.timestamp
     assert sorted(from_text.store_memories()["id"].tolist()) == sorted(ids)
 
     message = Message(text="Remember: no discounts in December", sender="User")
     note = ZeroDBMemoryStoreComponent()
     note.set(value=message, tenant_id="initech", kind="fact")
-    assert note.remembered_message() is message
+    assert note.remembered_message().text == message.text
 
     rows = ZeroDBMemoryStoreComponent()
     rows.set(value=DataFrame([{"content": "Q4 goal is 3x ROAS"}]), tenant_id="initech", kind="fact")

@@ -87,8 +87,8 @@ def test_the_deadline_covers_parsing_and_transpiling(lake: DuckDBLake) -> None:
         lake.query(_in_list(95_000), tenant_id="a", limits=QueryLimits(timeout_s=0.1))
 
 
-_MEASURE = """
-import json, resource, sys, time
+_MEASURE = r"""
+import json, re, sys, time
 from marketing_intel.lake import DuckDBLake, LakeError, QueryLimits
 lake = DuckDBLake(sys.argv[1])
 lake.apply_schema()
@@ -99,7 +99,10 @@ try:
 except LakeError as caught:
     error = f"{type(caught).__name__}: {caught}"
 elapsed = time.monotonic() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child of a large pytest
+# process would report its parent's peak.
+status = open("/proc/self/status").read()
+peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024
 print(json.dumps({"elapsed": elapsed, "peak": peak, "error": error}))
 """
 GIB = 2**30
