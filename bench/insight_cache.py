@@ -139,6 +139,10 @@ def restricted_role(schema: str) -> tuple[str, Callable[[], None]]:
     return make_url(URL).set(username=role).render_as_string(hide_password=False), drop
 
 
+# Entries that never expire within the bench; not 'infinity', which Python cannot decode.
+NEVER = "9999-12-31 00:00:00+00"
+
+
 def bench_postgres(all_keys: list[CacheKey]) -> None:
     schema = f"mi_cache_bench_{uuid.uuid4().hex[:8]}"
     owner = PostgresInsightCache(URL, schema=schema)
@@ -152,7 +156,7 @@ def bench_postgres(all_keys: list[CacheKey]) -> None:
             ) as copy:
                 for number, key in enumerate(all_keys):
                     value = Jsonb(report_value(key.tenant_id, number))
-                    copy.write_row((key.tenant_id, key.digest, key.template, value, "infinity"))
+                    copy.write_row((key.tenant_id, key.digest, key.template, value, NEVER))
             connection.execute(f"ALTER TABLE {schema}.insight_cache FORCE ROW LEVEL SECURITY")
             connection.execute(f"ANALYZE {schema}.insight_cache")
         cache = PostgresInsightCache(app_url, schema=schema)

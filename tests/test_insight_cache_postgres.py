@@ -67,6 +67,24 @@ def test_migrations_are_recorded_and_run_once(postgres_url: str, schema: str) ->
     assert forced == (True, True)
 
 
+def test_an_entry_python_cannot_decode_is_a_miss_not_an_outage(
+    postgres_url: str, schema: str
+) -> None:
+    """An expiry of 'infinity' (as a bulk load may write) is past Python's year 9999: the fast read
+    said the whole cache was unavailable (issue 18); it is now a miss. The locked read of
+    `get_or_compute` decodes it (no expiry) and serves the stored value."""
+    cache = PostgresInsightCache(postgres_url, schema=schema)
+    try:
+        cache.put(A, {"report": 1})
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(f"UPDATE {schema}.insight_cache SET expires_at = 'infinity'")
+        assert cache.get(A) is None
+        found = cache.get_or_compute(A, lambda: {"report": 2})
+        assert (found.value, found.hit, found.expires_at) == ({"report": 1}, True, None)
+    finally:
+        cache.close()
+
+
 def test_a_bad_schema_name_is_refused_before_any_sql(postgres_url: str) -> None:
     with pytest.raises(CacheConfigError, match="not a plain identifier"):
         PostgresInsightCache(postgres_url, schema="x; DROP TABLE y")

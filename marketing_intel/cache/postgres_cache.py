@@ -136,6 +136,11 @@ class PostgresInsightCache(SingleFlightCache):
         except psycopg.OperationalError as error:
             pooled.invalidate(error)
             raise
+        except psycopg.DataError as error:
+            # A stored row Python cannot decode (an expiry of 'infinity' is past datetime's year
+            # 9999) is a miss, never an outage: the value is computed again and stored over it.
+            _log.warning("Insight cache: a stored entry cannot be read (%s); a miss", error)
+            return None
         finally:
             pooled.close()  # back to the pool (an invalidated one is discarded)
         return None if row is None else StoredEntry(row[0], row[1], row[2])
