@@ -80,22 +80,24 @@ def sources_add(
 @sources_app.command("platforms")
 def sources_platforms(as_json: JsonOption = False) -> None:
     """List the platforms a source can be added for, and the headers each signs with."""
-    found = [
-        {
-            "platform": p.name,
-            "title": p.title,
-            "signature_headers": sorted(p.signature_headers),
-            "handshake": p.handshake,
-        }
-        for p in discover_platforms().values()
-    ]
+    found = list(discover_platforms().values())
     if as_json:
-        _print_json(found)
+        _print_json(
+            [
+                {
+                    "platform": p.name,
+                    "title": p.title,
+                    "signature_headers": sorted(p.signature_headers),
+                    "handshake": p.handshake,
+                }
+                for p in found
+            ]
+        )
         return
     table = Table("platform", "name", "signature headers", "GET handshake")
-    for row in found:
-        headers = ", ".join(row["signature_headers"]) or "(a key in the body)"
-        table.add_row(row["platform"], row["title"], headers, "yes" if row["handshake"] else "")
+    for p in found:
+        headers = ", ".join(sorted(p.signature_headers)) or "(a key in the body)"
+        table.add_row(p.name, p.title, headers, "yes" if p.handshake else "")
     console.print(table)
 
 
