@@ -28,6 +28,7 @@ from marketing_intel.cli import app
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.lake import DuckDBLake
 from marketing_intel.webhooks import (
+    InboundEvent,
     SourceSecrets,
     WebhookPlatform,
     WebhookRejected,
@@ -145,6 +146,19 @@ def test_the_new_platform_verifies_splits_and_normalizes_with_the_shared_rules(
     assert facts["occurred_at"] == dt.datetime.fromtimestamp(NOW, tz=dt.UTC)
     assert facts["customer_key"] is not None and "9007199254740994" not in facts["customer_key"]
     assert "member1@example.com" not in json.dumps(rows.raw, default=str)
+
+
+def test_a_platform_s_secret_field_never_lands_whichever_platform_carries_it() -> None:
+    # A relay may forward a Google lead, google_key included, as a Standard Webhooks event.
+    body = b'{"type": "lead.relayed", "google_key": "relayed-s3cr3t", "lead_id": "L1"}'
+    event = InboundEvent("msg_1", "lead.relayed", None, body)
+    received = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+
+    rows = normalize(
+        "standard", event, tenant_id="t1", raw_id="r1", received_at=received, salt=b"s"
+    )
+
+    assert json.loads(rows.raw["body"]) == {"type": "lead.relayed", "lead_id": "L1"}
 
 
 def test_the_bridge_accepts_a_signed_delivery_and_refuses_a_bad_signature(

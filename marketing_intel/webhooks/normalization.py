@@ -40,7 +40,7 @@ from marketing_intel.webhooks.headers import HeaderView
 from marketing_intel.webhooks.json_text import dumps, parse_object
 from marketing_intel.webhooks.personal_data import Pseudonymizer
 from marketing_intel.webhooks.platform_time import to_datetime
-from marketing_intel.webhooks.registry import webhook_platform
+from marketing_intel.webhooks.registry import secret_field_names, webhook_platform
 from marketing_intel.webhooks.storable_text import storable_document, storable_text
 
 STATUSES = ("ok", "failed", "pending", "cancelled", "test")
@@ -90,7 +90,7 @@ def normalize(
     Raises `WebhookRejected` (`unknown_platform`, `malformed_body`) for an event that
     `split_events` would not have produced.
     """
-    reader = webhook_platform(platform)  # raises unknown_platform first
+    reader = webhook_platform(platform)
     pseudonyms = _pseudonymizer(salt)
     # Text no store can hold is replaced, and the event flagged (see `storable_text` for why).
     document, text_replaced = storable_document(parse_object(event.body))
@@ -121,7 +121,7 @@ def normalize(
         "topic": storable_text(event.topic),
         "received_at": received_at,
         "headers": dumps(HeaderView(event.headers).storable()),
-        "body": dumps(reader.stored_body(document, pseudonyms)),
+        "body": dumps(reader.stored_body(_without_secret_fields(document), pseudonyms)),
         "body_sha256": sha256_hex(event.body),
         "verified": True,
     }
@@ -132,6 +132,11 @@ def normalize(
 def _pseudonymizer(salt: bytes) -> Pseudonymizer:
     """One per tenant salt, kept: its HMAC key schedule is computed once."""
     return Pseudonymizer(salt)
+
+
+def _without_secret_fields(document: dict[str, Any]) -> dict[str, Any]:
+    secret = secret_field_names()
+    return {name: value for name, value in document.items() if name not in secret}
 
 
 def id_text(value: Any) -> str | None:

@@ -47,6 +47,9 @@ class WebhookPlatform(Protocol):
     signature_headers: frozenset[str]
     """Lower-cased headers that carry its signature: read to verify, never stored (on any
     platform's events: a stray signature is a secret wherever it arrives)."""
+    secret_fields: frozenset[str] = frozenset()
+    """Top-level body fields that carry a credential (Google's `google_key`): never stored in the
+    lake, whichever platform's event carries them (a relay may forward such a body as is)."""
     order: int = 100
     """Where it appears in lists (error messages, `mi sources platforms`, benches); the built-ins
     keep the order they were added in, a new platform comes after them unless it says so."""
@@ -98,7 +101,7 @@ class WebhookPlatform(Protocol):
 
     def stored_body(self, document: dict[str, Any], pseudonyms: Pseudonymizer) -> Any:
         """The event's document as `integration_raw_data.body` keeps it: personal data hashed
-        or dropped, no secrets."""
+        or dropped (every platform's `secret_fields` are already gone)."""
         return pseudonyms.redact(document)
 
     def answer_handshake(self, query: Mapping[str, str], secrets: SourceSecrets) -> str:

@@ -61,7 +61,14 @@ def signature_header_names() -> frozenset[str]:
     return frozenset().union(*(p.signature_headers for p in discover_platforms().values()))
 
 
+@cache
+def secret_field_names() -> frozenset[str]:
+    """Every platform's secret body fields (never stored, whichever platform they arrive at)."""
+    return frozenset().union(*(p.secret_fields for p in discover_platforms().values()))
+
+
 def rediscover_platforms() -> None:
     """Forget the platforms found so far: the next use looks in the package again."""
     discover_platforms.cache_clear()
     signature_header_names.cache_clear()
+    secret_field_names.cache_clear()

@@ -40,6 +40,7 @@ class GoogleAds(WebhookPlatform):
     name = "google_ads"
     title = "Google Ads"
     signature_headers: frozenset[str] = frozenset()
+    secret_fields = frozenset({_KEY_FIELD})
     order = 3
 
     def verify(self, headers: HeaderView, body: bytes, keys: tuple[str, ...], now: float) -> None:
@@ -84,10 +85,6 @@ class GoogleAds(WebhookPlatform):
                 "api_version": doc.get("api_version"),
             },
         )
-
-    def stored_body(self, document: dict[str, Any], pseudonyms: Pseudonymizer) -> Any:
-        """The lead redacted, without its key (a secret)."""
-        return pseudonyms.redact(_without_key(document))
 
     def sign(self, body: bytes, secret: str, *, timestamp: int, delivery_id: str) -> SignedRequest:
         """No header: the key is set in the body."""
