@@ -9,6 +9,7 @@ inbox and DuckDB lake, as in tests/test_bridge_api.py.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import json
@@ -50,27 +51,29 @@ NOW = 1_763_654_500
 EXAMPLE = Path(__file__).parent / "webhook_platform_example" / f"{NAME}.py"
 
 
-def _add_platform_directory(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        platforms_package, "__path__", [*platforms_package.__path__, str(directory)]
-    )
-    importlib.invalidate_caches()
+@contextlib.contextmanager
+def platforms_in(directory: Path) -> Iterator[None]:
+    """The modules of `directory` discoverable as platforms inside the block, forgotten after."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(platforms_package, "__path__", [*platforms_package.__path__, str(directory)])
+        importlib.invalidate_caches()
+        rediscover_platforms()
+        try:
+            yield
+        finally:
+            for module in directory.glob("*.py"):
+                sys.modules.pop(f"{platforms_package.__name__}.{module.stem}", None)
     rediscover_platforms()
 
 
 @pytest.fixture
-def acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookPlatform]:
-    """The throwaway platform, discoverable while the test runs; forgotten afterwards."""
+def acme(tmp_path: Path) -> Iterator[WebhookPlatform]:
+    """The throwaway platform, in a temporary directory, discoverable while the test runs."""
     directory = tmp_path / "more_platforms"
     directory.mkdir()
     shutil.copy(EXAMPLE, directory)
-    _add_platform_directory(directory, monkeypatch)
-    try:
+    with platforms_in(directory):
         yield webhook_platform(NAME)
-    finally:
-        monkeypatch.undo()
-        sys.modules.pop(f"{platforms_package.__name__}.{NAME}", None)
-        rediscover_platforms()
 
 
 @pytest.fixture
@@ -84,18 +87,11 @@ def test_the_built_in_platforms_are_found_in_their_order() -> None:
     assert all(isinstance(webhook_platform(name), WebhookPlatform) for name in BUILT_IN)
 
 
-def test_a_new_module_joins_the_catalog_and_leaves_with_its_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with pytest.MonkeyPatch.context() as scoped:
-        directory = tmp_path / "more_platforms"
-        directory.mkdir()
-        shutil.copy(EXAMPLE, directory)
-        _add_platform_directory(directory, scoped)
+def test_a_new_module_joins_the_catalog_and_leaves_with_its_directory(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path)
+    with platforms_in(tmp_path):
         assert platform_names() == (*BUILT_IN, NAME)
         assert webhook_platform(NAME).title == "Acme Loyalty"
-    sys.modules.pop(f"{platforms_package.__name__}.{NAME}", None)
-    rediscover_platforms()
 
     with pytest.raises(WebhookRejected) as unknown:
         webhook_platform(NAME)
@@ -106,18 +102,13 @@ def test_a_new_module_joins_the_catalog_and_leaves_with_its_directory(
     )
 
 
-def test_a_module_without_a_platform_is_refused_by_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_module_without_a_platform_is_refused_by_name(tmp_path: Path) -> None:
     (tmp_path / "half_done.py").write_text("PLATFORM = None\n")
-    _add_platform_directory(tmp_path, monkeypatch)
-    try:
-        with pytest.raises(TypeError, match=r"platforms\.half_done must export PLATFORM"):
-            platform_names()
-    finally:
-        monkeypatch.undo()
-        sys.modules.pop(f"{platforms_package.__name__}.half_done", None)
-        rediscover_platforms()
+    with platforms_in(tmp_path), pytest.raises(TypeError) as refused:
+        platform_names()
+    assert str(refused.value) == (
+        "marketing_intel.webhooks.platforms.half_done must export PLATFORM, a WebhookPlatform."
+    )
 
 
 def test_the_new_platform_verifies_splits_and_normalizes_with_the_shared_rules(
