@@ -96,7 +96,7 @@ def check_fresh(timestamp: str, now: float, header: str) -> None:
         )
 
 
-def key_value_pairs(header_value: str, header: str) -> dict[str, list[str]]:
+def _key_value_pairs(header_value: str, header: str) -> dict[str, list[str]]:
     """`k=v,k=v` pairs (Stripe, TikTok) grouped by key; malformed when a part has no `=`."""
     pairs: dict[str, list[str]] = {}
     for part in header_value.split(","):
@@ -109,7 +109,7 @@ def key_value_pairs(header_value: str, header: str) -> dict[str, list[str]]:
     return pairs
 
 
-def one_timestamp(pairs: dict[str, list[str]], header: str) -> str:
+def _one_timestamp(pairs: dict[str, list[str]], header: str) -> str:
     """The one numeric `t=` of a `k=v,k=v` signature header; malformed otherwise."""
     stamps = pairs.get("t", [])
     if len(stamps) != 1 or not is_unix_seconds(stamps[0]):
@@ -117,3 +117,17 @@ def one_timestamp(pairs: dict[str, list[str]], header: str) -> str:
             "malformed_signature_header", f"The {header} header needs exactly one numeric t=."
         )
     return stamps[0]
+
+
+def timestamped_signatures(
+    headers: HeaderView, header: str, scheme: str, now: float, missing: str
+) -> tuple[str, list[str]]:
+    """The fresh `t=` and the lower-cased `<scheme>=` signatures of a `t=..,<scheme>=..` header
+    (Stripe, TikTok); `malformed_signature_header` (with `missing` when no signature of `scheme`
+    is there) or `stale_timestamp` otherwise."""
+    pairs = _key_value_pairs(headers.require(header.lower()), header)
+    stamp = _one_timestamp(pairs, header)
+    if scheme not in pairs:
+        raise WebhookRejected("malformed_signature_header", missing)
+    check_fresh(stamp, now, header)
+    return stamp, [signature.lower() for signature in pairs[scheme]]

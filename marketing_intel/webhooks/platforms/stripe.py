@@ -31,15 +31,9 @@ from marketing_intel.webhooks.normalization import (
 )
 from marketing_intel.webhooks.personal_data import Pseudonymizer
 from marketing_intel.webhooks.platform import SignedRequest, WebhookPlatform
-from marketing_intel.webhooks.rejections import WebhookRejected
 from marketing_intel.webhooks.samples import sample_body
 from marketing_intel.webhooks.signing import hmac_sha256, unix_time_text
-from marketing_intel.webhooks.verification import (
-    check_fresh,
-    check_signature,
-    key_value_pairs,
-    one_timestamp,
-)
+from marketing_intel.webhooks.verification import check_signature, timestamped_signatures
 
 STRIPE_TYPES = {
     "payment_intent.created": "payment_started",
@@ -128,14 +122,9 @@ class Stripe(WebhookPlatform):
 
     def verify(self, headers: HeaderView, body: bytes, keys: tuple[str, ...], now: float) -> None:
         """One fresh `t=` and any `v1=` equal to the HMAC of `t.body` by one of `keys`."""
-        pairs = key_value_pairs(headers.require("stripe-signature"), _HEADER)
-        stamp = one_timestamp(pairs, _HEADER)
-        if "v1" not in pairs:
-            raise WebhookRejected(
-                "malformed_signature_header", "Stripe-Signature has no v1= scheme."
-            )
-        check_fresh(stamp, now, _HEADER)
-        received = [s.lower() for s in pairs["v1"]]
+        stamp, received = timestamped_signatures(
+            headers, _HEADER, "v1", now, "Stripe-Signature has no v1= scheme."
+        )
         check_signature(received, (stripe_signature(k, stamp, body) for k in keys), "Stripe")
 
     def split(

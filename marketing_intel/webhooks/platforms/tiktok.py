@@ -36,12 +36,7 @@ from marketing_intel.webhooks.rejections import WebhookRejected
 from marketing_intel.webhooks.samples import SAMPLE_FIRST_ID, sample_body
 from marketing_intel.webhooks.signing import hmac_sha256, unix_time_text
 from marketing_intel.webhooks.storable_text import storable_document
-from marketing_intel.webhooks.verification import (
-    check_fresh,
-    check_signature,
-    key_value_pairs,
-    one_timestamp,
-)
+from marketing_intel.webhooks.verification import check_signature, timestamped_signatures
 
 TIKTOK_TYPES = {
     "video.publish.complete": "video_published",
@@ -84,12 +79,9 @@ class TikTok(WebhookPlatform):
 
     def verify(self, headers: HeaderView, body: bytes, keys: tuple[str, ...], now: float) -> None:
         """One fresh `t=` and an `s=` equal to the HMAC of `t.body` by one of `keys`."""
-        pairs = key_value_pairs(headers.require("tiktok-signature"), _HEADER)
-        stamp = one_timestamp(pairs, _HEADER)
-        if "s" not in pairs:
-            raise WebhookRejected("malformed_signature_header", "TikTok-Signature has no s=.")
-        check_fresh(stamp, now, _HEADER)
-        received = [s.lower() for s in pairs["s"]]
+        stamp, received = timestamped_signatures(
+            headers, _HEADER, "s", now, "TikTok-Signature has no s=."
+        )
         check_signature(received, (tiktok_signature(k, stamp, body) for k in keys), "TikTok")
 
     def split(
