@@ -40,7 +40,7 @@ from marketing_intel.bridge.flusher import Flusher, raw_id
 from marketing_intel.bridge.inbox import InboxEntry
 from marketing_intel.config import load_settings
 from marketing_intel.webhooks import InboundEvent, normalize
-from marketing_intel.webhooks.signing import sign_standard
+from marketing_intel.webhooks.platforms.standard import sign_standard
 
 REPO = Path(__file__).resolve().parents[1]
 SATURATION_REQUESTS = 40_000

@@ -17,25 +17,26 @@ import time
 
 from bench.timing import median_seconds
 from marketing_intel.webhooks import (
-    PLATFORMS,
     InboundEvent,
+    SignedRequest,
     SourceSecrets,
     normalize,
+    platform_names,
     split_events,
     verify,
 )
-from marketing_intel.webhooks.samples import SampleRequest, sample_request, sample_secret
+from marketing_intel.webhooks.samples import sample_request, sample_secret
 
 EVENTS = 2000
 
 
-def _receive(platform: str, requests: list[SampleRequest], secrets: SourceSecrets) -> None:
+def _receive(platform: str, requests: list[SignedRequest], secrets: SourceSecrets) -> None:
     for request in requests:
         verify(platform, request.headers, request.body, secrets)
         split_events(platform, request.headers, request.body)
 
 
-def _bare_receive(requests: list[SampleRequest], key: bytes) -> None:
+def _bare_receive(requests: list[SignedRequest], key: bytes) -> None:
     for request in requests:
         hmac.new(key, request.body, hashlib.sha256).digest()
         json.loads(request.body)
@@ -78,7 +79,7 @@ def main() -> None:
         f"{'platform':<11} {'receive':>8} {'bare':>6} {'ratio':>6}   {'normalize':>9} "
         f"{'bare':>6} {'ratio':>6}"
     )
-    for platform in PLATFORMS:
+    for platform in platform_names():
         print(_platform_line(platform))
 
 

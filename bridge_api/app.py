@@ -50,7 +50,7 @@ from marketing_intel.errors import MarketingIntelError
 from marketing_intel.jobs import FlowRunQueue, open_flow_run_queue
 from marketing_intel.jobs import metrics as job_metrics
 from marketing_intel.jobs.worker import processor_from_settings
-from marketing_intel.webhooks import WebhookRejected, meta_challenge
+from marketing_intel.webhooks import WebhookRejected, webhook_platform
 
 _log = logging.getLogger(__name__)
 
@@ -206,13 +206,15 @@ def _webhook_routes(
         responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
         tags=["webhooks"],
     )
-    async def meta_handshake(platform: str, source_id: str, request: Request) -> str:
-        """Meta's subscription check: echo `hub.challenge` when `hub.verify_token` matches."""
+    async def subscription_handshake(platform: str, source_id: str, request: Request) -> str:
+        """A platform's subscription check (Meta's: echo `hub.challenge` when `hub.verify_token`
+        matches); 405 for a platform without one."""
         source = await _source(bridge, platform, source_id)
-        if platform != "meta":
+        sender = webhook_platform(platform)
+        if not sender.handshake:
             raise ApiError(405, "method_not_allowed", f"{platform} webhooks are POSTed only.")
         try:
-            return meta_challenge(request.query_params, source.secrets)
+            return sender.answer_handshake(request.query_params, source.secrets)
         except WebhookRejected as rejected:
             metrics.rejections.labels(platform, rejected.reason).inc()
             raise

@@ -25,7 +25,7 @@ from psycopg import sql
 
 from marketing_intel.bridge.flusher import raw_id
 from marketing_intel.lake import DuckDBLake, QueryLimits
-from marketing_intel.webhooks.signing import sign_standard
+from marketing_intel.webhooks.platforms.standard import sign_standard
 
 REPO = Path(__file__).resolve().parents[1]
 

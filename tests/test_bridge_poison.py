@@ -30,7 +30,8 @@ from marketing_intel.cli import app
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.lake import DuckDBLake, QueryLimits
 from marketing_intel.webhooks import InboundEvent
-from marketing_intel.webhooks.signing import shopify_signature, stripe_signature
+from marketing_intel.webhooks.platforms.shopify import shopify_signature
+from marketing_intel.webhooks.platforms.stripe import stripe_signature
 from tests.bridge_support import landed_raw_ids, postgres_database, standard_webhook
 
 POISON = b'{"id": "\\ud800", "created_at": "2026-12-01T00:00:00Z"}'  # the exact body

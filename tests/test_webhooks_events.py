@@ -26,12 +26,17 @@ from marketing_intel.webhooks import (
     SourceSecrets,
     WebhookRejected,
     normalize,
-    signing,
     split_events,
     verify,
 )
 from marketing_intel.webhooks.normalization import STATUSES, event_id_for
 from marketing_intel.webhooks.personal_data import Pseudonymizer
+from marketing_intel.webhooks.platforms.klaviyo import sign_klaviyo
+from marketing_intel.webhooks.platforms.meta import sign_meta
+from marketing_intel.webhooks.platforms.shopify import sign_shopify
+from marketing_intel.webhooks.platforms.standard import sign_standard
+from marketing_intel.webhooks.platforms.stripe import sign_stripe
+from marketing_intel.webhooks.platforms.tiktok import sign_tiktok
 from marketing_intel.webhooks.samples import sample_request, sample_secret
 
 PAYLOADS = Path(__file__).parent / "webhook_payloads"
@@ -72,7 +77,7 @@ def signed_headers(platform: str, body: bytes) -> tuple[dict[str, str], SourceSe
     secrets = SourceSecrets((SECRET,))
     if platform == "shopify":
         headers = {
-            **signing.sign_shopify(body, SECRET),
+            **sign_shopify(body, SECRET),
             "X-Shopify-Topic": "orders/create",
             "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
             "X-Shopify-Event-Id": "98880550-7158-44d4-b7cd-2c97c8a091b5",
@@ -80,19 +85,17 @@ def signed_headers(platform: str, body: bytes) -> tuple[dict[str, str], SourceSe
             "X-Shopify-Triggered-At": "2026-11-20T20:57:12.000Z",
         }
     elif platform == "meta":
-        headers = signing.sign_meta(body, SECRET)
+        headers = sign_meta(body, SECRET)
     elif platform == "google_ads":
         headers, secrets = {}, SourceSecrets(("shared-google-key-s3cr3t",))
     elif platform == "tiktok":
-        headers = signing.sign_tiktok(body, SECRET, timestamp=NOW)
+        headers = sign_tiktok(body, SECRET, timestamp=NOW)
     elif platform == "klaviyo":
-        headers = signing.sign_klaviyo(
-            body, SECRET, webhook_id=KLAVIYO_WEBHOOK_ID, timestamp=str(NOW)
-        )
+        headers = sign_klaviyo(body, SECRET, webhook_id=KLAVIYO_WEBHOOK_ID, timestamp=str(NOW))
     elif platform == "stripe":
-        headers = signing.sign_stripe(body, SECRET, timestamp=NOW)
+        headers = sign_stripe(body, SECRET, timestamp=NOW)
     else:
-        headers = signing.sign_standard(body, SECRET, webhook_id="msg_2x9Ltest", timestamp=NOW)
+        headers = sign_standard(body, SECRET, webhook_id="msg_2x9Ltest", timestamp=NOW)
     headers = {**headers, "Content-Type": "application/json", "X-Forwarded-For": "203.0.113.77"}
     return headers, secrets
 

@@ -12,7 +12,9 @@ import pytest
 import standardwebhooks
 from stripe import SignatureVerificationError, WebhookSignature
 
-from marketing_intel.webhooks import SourceSecrets, WebhookRejected, signing, verify
+from marketing_intel.webhooks import SourceSecrets, WebhookRejected, verify
+from marketing_intel.webhooks.platforms.standard import sign_standard
+from marketing_intel.webhooks.platforms.stripe import sign_stripe
 
 BODIES = [
     b'{"type":"order.created","data":{"id":9007199254740993,"total":"19.99"}}',
@@ -49,7 +51,7 @@ def test_standard_webhooks_signed_by_the_reference_library_verify_here(
 def test_standard_webhooks_signed_here_verify_with_the_reference_library(
     secret: str, body: bytes
 ) -> None:
-    headers = signing.sign_standard(body, "whsec_QUJDREVG", secret, webhook_id="msg_ref2")
+    headers = sign_standard(body, "whsec_QUJDREVG", secret, webhook_id="msg_ref2")
     assert standardwebhooks.Webhook(secret).verify(body, headers, json_parse=False) is None
     with pytest.raises(standardwebhooks.WebhookVerificationError):
         standardwebhooks.Webhook(secret).verify(body + b" ", headers, json_parse=False)
@@ -67,7 +69,7 @@ def test_stripe_signed_by_the_stripe_sdk_verifies_here(body: bytes) -> None:
 @pytest.mark.parametrize("body", BODIES)
 def test_stripe_signed_here_verifies_with_the_stripe_sdk(body: bytes) -> None:
     secret = "whsec_test_0123456789abcdef"
-    headers = signing.sign_stripe(body, "whsec_rolled_new", secret)
+    headers = sign_stripe(body, "whsec_rolled_new", secret)
     assert WebhookSignature.verify_header(body, headers["Stripe-Signature"], secret, 300)
     with pytest.raises(SignatureVerificationError):
         WebhookSignature.verify_header(body, headers["Stripe-Signature"], "whsec_wrong", 300)

@@ -1,5 +1,5 @@
 """Webhook verifiers: the published vectors of Standard Webhooks and Shopify, and signatures
-computed here (with the senders' schemes in `marketing_intel.webhooks.signing`) for the others.
+computed here (with the senders' schemes in `marketing_intel.webhooks.platforms`) for the others.
 Every rejection reason has a case in `REJECTIONS`, and a test checks none is left out."""
 
 from __future__ import annotations
@@ -16,9 +16,15 @@ from marketing_intel.webhooks import (
     SourceSecrets,
     WebhookRejected,
     meta_challenge,
-    signing,
     verify,
 )
+from marketing_intel.webhooks.platforms.google_ads import google_ads_body
+from marketing_intel.webhooks.platforms.klaviyo import sign_klaviyo
+from marketing_intel.webhooks.platforms.meta import sign_meta
+from marketing_intel.webhooks.platforms.shopify import shopify_signature, sign_shopify
+from marketing_intel.webhooks.platforms.standard import standard_signature
+from marketing_intel.webhooks.platforms.stripe import sign_stripe
+from marketing_intel.webhooks.platforms.tiktok import sign_tiktok
 
 NOW = 1_700_000_000
 STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -63,7 +69,7 @@ def test_standard_webhooks_published_vector_verifies() -> None:
         secrets(STANDARD_SECRET),
         now=STANDARD_TIMESTAMP,
     )
-    assert signing.standard_signature(
+    assert standard_signature(
         STANDARD_SECRET, STANDARD_ID, str(STANDARD_TIMESTAMP), STANDARD_BODY
     ) == (STANDARD_SIGNATURE)
 
@@ -71,7 +77,7 @@ def test_standard_webhooks_published_vector_verifies() -> None:
 def test_shopify_published_vector_verifies() -> None:
     headers = {"X-Shopify-Hmac-Sha256": SHOPIFY_SIGNATURE}
     verify("shopify", headers, SHOPIFY_BODY, secrets("test_secret_key"), now=NOW)
-    assert signing.shopify_signature("test_secret_key", SHOPIFY_BODY) == SHOPIFY_SIGNATURE
+    assert shopify_signature("test_secret_key", SHOPIFY_BODY) == SHOPIFY_SIGNATURE
 
 
 def test_a_changed_byte_of_the_body_fails_the_published_vectors() -> None:
@@ -107,7 +113,7 @@ def test_header_names_match_in_any_case(name: str) -> None:
 
 
 def test_shopify_accepts_the_old_secret_during_rotation() -> None:
-    headers = signing.sign_shopify(SHOPIFY_BODY, "old-secret")
+    headers = sign_shopify(SHOPIFY_BODY, "old-secret")
     verify("shopify", headers, SHOPIFY_BODY, secrets("new-secret", "old-secret"))
     after_grace = rejection(lambda: verify("shopify", headers, SHOPIFY_BODY, secrets("new-secret")))
     assert after_grace.reason == "bad_signature"
@@ -156,20 +162,20 @@ def test_standard_webhooks_refuses_outside_the_window(skew: int) -> None:
 
 def test_meta_signature_verifies_with_either_hex_case() -> None:
     body = b'{"object":"page","entry":[]}'
-    headers = signing.sign_meta(body, "app-secret")
+    headers = sign_meta(body, "app-secret")
     verify("meta", headers, body, secrets("app-secret"))
     upper = {"X-Hub-Signature-256": "sha256=" + headers["X-Hub-Signature-256"][7:].upper()}
     verify("meta", upper, body, secrets("app-secret"))
 
 
 def test_google_ads_key_in_the_body_verifies() -> None:
-    body = signing.google_ads_body({"lead_id": "abc", "form_id": 40000000000}, "shared-key")
+    body = google_ads_body({"lead_id": "abc", "form_id": 40000000000}, "shared-key")
     verify("google_ads", {}, body, secrets("other-key", "shared-key"))
 
 
 def test_tiktok_signature_verifies_and_expires() -> None:
     body = b'{"event":"video.publish.complete","content":"{}"}'
-    headers = signing.sign_tiktok(body, "client-secret", timestamp=NOW)
+    headers = sign_tiktok(body, "client-secret", timestamp=NOW)
     verify("tiktok", headers, body, secrets("client-secret"), now=NOW + 300)
     late = rejection(
         lambda: verify("tiktok", headers, body, secrets("client-secret"), now=NOW + 301)
@@ -179,16 +185,12 @@ def test_tiktok_signature_verifies_and_expires() -> None:
 
 @pytest.mark.parametrize("stamp", [str(NOW), "2023-11-14T22:13:20+00:00", "2023-11-14T22:13:20Z"])
 def test_klaviyo_signature_verifies_with_unix_or_iso_timestamp(stamp: str) -> None:
-    headers = signing.sign_klaviyo(
-        KLAVIYO_BODY, "klaviyo-secret", webhook_id="wh_1", timestamp=stamp
-    )
+    headers = sign_klaviyo(KLAVIYO_BODY, "klaviyo-secret", webhook_id="wh_1", timestamp=stamp)
     verify("klaviyo", headers, KLAVIYO_BODY, secrets("klaviyo-secret"), now=NOW)
 
 
 def test_klaviyo_timestamp_is_signed() -> None:
-    headers = signing.sign_klaviyo(
-        KLAVIYO_BODY, "klaviyo-secret", webhook_id="wh_1", timestamp=str(NOW)
-    )
+    headers = sign_klaviyo(KLAVIYO_BODY, "klaviyo-secret", webhook_id="wh_1", timestamp=str(NOW))
     headers["Klaviyo-Timestamp"] = str(NOW + 1)
     error = rejection(
         lambda: verify("klaviyo", headers, KLAVIYO_BODY, secrets("klaviyo-secret"), now=NOW)
@@ -198,7 +200,7 @@ def test_klaviyo_timestamp_is_signed() -> None:
 
 def test_stripe_any_v1_may_match_during_a_secret_roll() -> None:
     body = b'{"id":"evt_1","type":"payment_intent.succeeded"}'
-    headers = signing.sign_stripe(body, "whsec_old", "whsec_new", timestamp=NOW)
+    headers = sign_stripe(body, "whsec_old", "whsec_new", timestamp=NOW)
     assert headers["Stripe-Signature"].count("v1=") == 2
     verify("stripe", headers, body, secrets("whsec_new"), now=NOW)
     verify("stripe", headers, body, secrets("whsec_old"), now=NOW)
@@ -226,7 +228,7 @@ def test_a_rejection_is_a_user_facing_error_without_the_secret() -> None:
     error = rejection(
         lambda: verify(
             "shopify",
-            signing.sign_shopify(SHOPIFY_BODY, "wrong"),
+            sign_shopify(SHOPIFY_BODY, "wrong"),
             SHOPIFY_BODY,
             secrets("super-secret-value"),
         )
@@ -250,7 +252,7 @@ def _stripe(header: str, now: int = NOW) -> Callable[[], object]:
 
 
 def _klaviyo_other_id() -> None:
-    headers = signing.sign_klaviyo(KLAVIYO_BODY, "k", webhook_id="wh_2", timestamp=str(NOW))
+    headers = sign_klaviyo(KLAVIYO_BODY, "k", webhook_id="wh_2", timestamp=str(NOW))
     verify("klaviyo", headers, KLAVIYO_BODY, secrets("k"), now=NOW)
 
 
@@ -267,7 +269,7 @@ def _duplicated_by_case() -> None:
     verify("shopify", headers, SHOPIFY_BODY, secrets("test_secret_key"))
 
 
-STRIPE_OK = signing.sign_stripe(b"{}", "whsec_x", timestamp=NOW)["Stripe-Signature"]
+STRIPE_OK = sign_stripe(b"{}", "whsec_x", timestamp=NOW)["Stripe-Signature"]
 HANDSHAKE = {"hub.mode": "subscribe", "hub.verify_token": "tok", "hub.challenge": "42"}
 
 REJECTIONS: list[tuple[str, str, Callable[[], object]]] = [
@@ -342,7 +344,7 @@ REJECTIONS: list[tuple[str, str, Callable[[], object]]] = [
         "klaviyo timestamp not a time",
         lambda: verify(
             "klaviyo",
-            signing.sign_klaviyo(KLAVIYO_BODY, "k", webhook_id="wh_1", timestamp="yesterday"),
+            sign_klaviyo(KLAVIYO_BODY, "k", webhook_id="wh_1", timestamp="yesterday"),
             KLAVIYO_BODY,
             secrets("k"),
         ),
@@ -350,19 +352,19 @@ REJECTIONS: list[tuple[str, str, Callable[[], object]]] = [
     (
         "bad_signature",
         "meta",
-        lambda: verify("meta", signing.sign_meta(b"{}", "other"), b"{}", secrets("s")),
+        lambda: verify("meta", sign_meta(b"{}", "other"), b"{}", secrets("s")),
     ),
     (
         "bad_signature",
         "google_ads",
-        lambda: verify("google_ads", {}, signing.google_ads_body({}, "guess"), secrets("k")),
+        lambda: verify("google_ads", {}, google_ads_body({}, "guess"), secrets("k")),
     ),
     (
         "bad_signature",
         "tiktok",
         lambda: verify(
             "tiktok",
-            signing.sign_tiktok(b"{}", "other", timestamp=NOW),
+            sign_tiktok(b"{}", "other", timestamp=NOW),
             b"{}",
             secrets("s"),
             now=NOW,
@@ -392,7 +394,7 @@ REJECTIONS: list[tuple[str, str, Callable[[], object]]] = [
         "klaviyo",
         lambda: verify(
             "klaviyo",
-            signing.sign_klaviyo(KLAVIYO_BODY, "k", webhook_id="wh_1", timestamp=str(NOW)),
+            sign_klaviyo(KLAVIYO_BODY, "k", webhook_id="wh_1", timestamp=str(NOW)),
             KLAVIYO_BODY,
             secrets("k"),
             now=NOW - 301,
@@ -450,7 +452,7 @@ REJECTIONS: list[tuple[str, str, Callable[[], object]]] = [
     (
         "misconfigured_source",
         "no secrets",
-        lambda: verify("shopify", signing.sign_shopify(b"{}", ""), b"{}", secrets()),
+        lambda: verify("shopify", sign_shopify(b"{}", ""), b"{}", secrets()),
     ),
     (
         "misconfigured_source",

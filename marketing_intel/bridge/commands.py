@@ -16,6 +16,7 @@ from marketing_intel.bridge.service import Bridge, open_bridge
 from marketing_intel.bridge.sources import NewSecret
 from marketing_intel.config import load_settings
 from marketing_intel.terminal import console, user_errors
+from marketing_intel.webhooks.registry import discover_platforms
 
 sources_app = typer.Typer(help="Webhook sources: where each platform posts, and its secrets.")
 api_keys_app = typer.Typer(
@@ -58,7 +59,9 @@ def _print_new_secret(created: NewSecret, as_json: bool) -> None:
 
 @sources_app.command("add")
 def sources_add(
-    platform: Annotated[str, typer.Option(help="shopify, meta, google_ads, tiktok, klaviyo, ...")],
+    platform: Annotated[
+        str, typer.Option(help="shopify, meta, google_ads, ... (`mi sources platforms` lists all).")
+    ],
     tenant: Annotated[str, typer.Option(help="The tenant whose events this source brings.")],
     secret: Annotated[
         str | None, typer.Option(help="The platform's signing secret; generated when left out.")
@@ -72,6 +75,30 @@ def sources_add(
     with user_errors():
         created = _bridge().sources.add(platform, tenant, secret=secret, verify_token=verify_token)
     _print_new_secret(created, as_json)
+
+
+@sources_app.command("platforms")
+def sources_platforms(as_json: JsonOption = False) -> None:
+    """List the platforms a source can be added for, and the headers each signs with."""
+    found = list(discover_platforms().values())
+    if as_json:
+        _print_json(
+            [
+                {
+                    "platform": p.name,
+                    "title": p.title,
+                    "signature_headers": sorted(p.signature_headers),
+                    "handshake": p.handshake,
+                }
+                for p in found
+            ]
+        )
+        return
+    table = Table("platform", "name", "signature headers", "GET handshake")
+    for p in found:
+        headers = ", ".join(sorted(p.signature_headers)) or "(a key in the body)"
+        table.add_row(p.name, p.title, headers, "yes" if p.handshake else "")
+    console.print(table)
 
 
 @sources_app.command("list")

@@ -8,7 +8,6 @@ stored encrypted (`SecretBox`). Rotating a secret keeps the previous one valid f
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import secrets
@@ -24,7 +23,7 @@ from marketing_intel.bridge.database import insert_new_only, sources, tenant_sal
 from marketing_intel.bridge.errors import BridgeError, UnknownSource
 from marketing_intel.bridge.secret_box import SecretBox
 from marketing_intel.tenants import check_tenant_id
-from marketing_intel.webhooks import PLATFORMS, SourceSecrets
+from marketing_intel.webhooks import SourceSecrets, platform_names, webhook_platform
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,7 @@ def _now() -> dt.datetime:
 
 def generated_secret(platform: str) -> str:
     """A new random signing secret in the form the platform's scheme expects."""
-    if platform == "standard":  # Standard Webhooks: whsec_ + base64 of the key bytes
-        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    return secrets.token_urlsafe(32)
+    return webhook_platform(platform).new_secret()
 
 
 class SourceRegistry:
@@ -95,13 +92,15 @@ class SourceRegistry:
         verify_token: str | None = None,
     ) -> NewSecret:
         """Register a source; a secret (and a Meta verify token) is generated when not given."""
-        if platform not in PLATFORMS:
-            raise BridgeError(f"Unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}.")
+        known = platform_names()
+        if platform not in known:
+            raise BridgeError(f"Unknown platform {platform!r}; use one of {', '.join(known)}.")
         if not tenant_id.strip():
             raise BridgeError("The tenant id is empty; pass --tenant.")
         check_tenant_id(tenant_id)
         new_secret = None if secret else generated_secret(platform)
-        if platform == "meta" and not verify_token:
+        handshake = webhook_platform(platform).handshake
+        if handshake and not verify_token:
             verify_token = secrets.token_urlsafe(24)
         row = {
             "source_id": "src_" + secrets.token_hex(16),
@@ -116,7 +115,7 @@ class SourceRegistry:
             connection.execute(insert(sources).values(row))
             self._ensure_salt(connection, tenant_id)
         source = _source(row)
-        return NewSecret(source, new_secret, verify_token if platform == "meta" else None)
+        return NewSecret(source, new_secret, verify_token if handshake else None)
 
     def all_sources(self, tenant_id: str | None = None) -> list[Source]:
         """All sources (of one tenant when given), oldest first."""

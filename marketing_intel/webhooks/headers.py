@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from marketing_intel.webhooks.registry import signature_header_names
 from marketing_intel.webhooks.rejections import WebhookRejected
 
-# Headers never stored: signatures, credentials, cookies and client IP addresses (personal data).
+# Headers never stored: credentials, cookies and client IP addresses (personal data), and every
+# platform's signature headers (`WebhookPlatform.signature_headers`).
 _SECRET_HEADERS = frozenset(
     {
         "authorization",
@@ -23,13 +25,6 @@ _SECRET_HEADERS = frozenset(
         "cookie",
         "set-cookie",
         "x-api-key",
-        "x-shopify-hmac-sha256",
-        "x-hub-signature",
-        "x-hub-signature-256",
-        "tiktok-signature",
-        "klaviyo-signature",
-        "stripe-signature",
-        "webhook-signature",
         "x-forwarded-for",
         "x-real-ip",
         "forwarded",
@@ -70,8 +65,11 @@ class HeaderView:
 
     def storable(self) -> dict[str, str]:
         """Lower-cased headers fit to store: no signature, credential, cookie or client IP."""
+        signatures = signature_header_names()
         return {
             name: values[0]
             for name, values in self._values.items()
-            if name not in _SECRET_HEADERS and not any(word in name for word in _SECRET_WORDS)
+            if name not in _SECRET_HEADERS
+            and name not in signatures
+            and not any(word in name for word in _SECRET_WORDS)
         }
