@@ -1,0 +1,43 @@
+"""Where a secret setting comes from, told without reading its value into any output.
+
+pydantic-settings reads a field from the environment first, then from the `.env` file(s) the
+settings name; doctor looks in the same places, in the same order, by the `MI_` variable name
+(names outlive any regrouping of the settings class).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from marketing_intel.config import Settings
+from marketing_intel.doctor.report import SecretSource
+
+
+def secret_source(variable: str) -> SecretSource:
+    """Where `variable` (e.g. `MI_CACHE_URL`) is set: the environment, a `.env` file, or
+    nowhere (`missing`). Names compare case-insensitively, as the settings read them."""
+    wanted = variable.upper()
+    if any(name.upper() == wanted and value for name, value in os.environ.items()):
+        return SecretSource(setting=variable, source="environment")
+    for env_file in _env_files():
+        values = dotenv_values(env_file)
+        if any(name.upper() == wanted and value for name, value in values.items()):
+            return SecretSource(setting=variable, source=f".env file {env_file}")
+    return SecretSource(setting=variable, source="missing")
+
+
+def file_source(variable: str, path: Path) -> SecretSource:
+    """A secret kept in a file the settings point at (its path is not a secret)."""
+    return SecretSource(setting=variable, source=f"file {path}")
+
+
+def _env_files() -> Iterable[Path]:
+    configured = Settings.model_config.get("env_file")
+    if configured is None:
+        return []
+    names = [configured] if isinstance(configured, str | os.PathLike) else list(configured)
+    return [Path(name) for name in names if Path(name).is_file()]
