@@ -103,7 +103,7 @@ def _check_postgres(settings: Settings, report: LayerReport, timeout_s: float) -
         psycopg_url(settings.cache_url.get_secret_value()),
         poolclass=NullPool,
         connect_args={
-            "connect_timeout": max(1, round(timeout_s)),
+            "connect_timeout": max(2, round(timeout_s)),  # libpq's least
             "options": f"-c statement_timeout={milliseconds}",
         },
     )

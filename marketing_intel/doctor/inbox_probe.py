@@ -122,7 +122,7 @@ def _read_engine(url: str, timeout_s: float) -> Engine:
         url,
         poolclass=NullPool,
         connect_args={
-            "connect_timeout": max(1, round(timeout_s)),
+            "connect_timeout": max(2, round(timeout_s)),  # libpq's least
             "options": f"-c statement_timeout={milliseconds}",
         },
     )
