@@ -370,3 +370,16 @@ def test_invalid_settings_exit_1_with_the_setting_to_fix(monkeypatch: pytest.Mon
     code, found = report()
     assert code == 1 and found.status == Status.ERROR and found.layers == []
     assert found.settings_error is not None and "MI_BIGQUERY_PROJECT" in found.settings_error
+
+
+def test_the_names_doctor_keeps_to_stay_light_match_the_stores_own() -> None:
+    """Doctor names a few constants itself rather than importing the stores (langchain,
+    onnxruntime, the bridge): they must stay what the stores use."""
+    from marketing_intel.brand_voice.local_index import COLLECTION as BRAND_VOICE_COLLECTION
+    from marketing_intel.bridge.secret_box import KEY_FILE_NAME
+    from marketing_intel.doctor import brand_voice_probe, inbox_probe, memory_probe
+    from marketing_intel.memory.local_store import COLLECTION as MEMORY_COLLECTION
+
+    assert memory_probe.COLLECTION == MEMORY_COLLECTION
+    assert brand_voice_probe.COLLECTION == BRAND_VOICE_COLLECTION
+    assert inbox_probe.KEY_FILE_NAME == KEY_FILE_NAME

@@ -292,4 +292,7 @@ def pinecone_errors(action: str) -> Iterator[None]:
             "MI_PINECONE_INDEX_HOST."
         ) from None
     except PineconeException as error:
-        raise BrandVoiceBackendError(f"Pinecone failed while {action}: {error}") from None
+        raise BrandVoiceBackendError(
+            f"Pinecone failed while {action}: {error}; check the network and "
+            "MI_PINECONE_INDEX_HOST (or MI_PINECONE_CONTROL_HOST), then try again."
+        ) from None

@@ -54,29 +54,42 @@ def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
         created_by = "the first `mi brand-voice index` (or a Brand Index node)"
         check_collection(settings.local_vectors_path, COLLECTION, report, timeout_s, created_by)
         return
-    from pinecone import Pinecone
+    from pinecone.exceptions import ForbiddenException, NotFoundException, UnauthorizedException
 
     from marketing_intel.brand_voice.pinecone_index import pinecone_errors
 
-    assert settings.pinecone_api_key is not None  # validated by the settings
+    report.reachable = False  # until the index answers
     with pinecone_errors("reaching the index"):
-        client = Pinecone(
-            api_key=settings.pinecone_api_key.get_secret_value(),
-            host=settings.pinecone_control_host,
-            timeout=timeout_s,
-        )
-        host = settings.pinecone_index_host
-        if not host:
-            description = client.describe_index(str(settings.pinecone_index))
-            host = str(description.host)
-            report.details["metric"] = str(description.metric)
-        index = client.Index(host=host)
         try:
-            stats = index.describe_index_stats()
-        finally:
-            _close(index)
+            stats, metric = _describe_index(settings, timeout_s)
+        except (UnauthorizedException, ForbiddenException, NotFoundException):
+            report.reachable = True  # it answered, with a refusal (said by pinecone_errors)
+            raise
+    if metric is not None:
+        report.details["metric"] = metric
     report.reachable = True
     _index_stats(report, stats)
+
+
+def _describe_index(settings: Settings, timeout_s: float) -> tuple[Any, str | None]:
+    """The index's statistics, and its metric when it is looked up by name."""
+    from pinecone import Pinecone
+
+    assert settings.pinecone_api_key is not None  # validated by the settings
+    client = Pinecone(
+        api_key=settings.pinecone_api_key.get_secret_value(),
+        host=settings.pinecone_control_host,
+        timeout=timeout_s,
+    )
+    host, metric = settings.pinecone_index_host, None
+    if not host:
+        description = client.describe_index(str(settings.pinecone_index))
+        host, metric = str(description.host), str(description.metric)
+    index = client.Index(host=host)
+    try:
+        return index.describe_index_stats(), metric
+    finally:
+        _close(index)
 
 
 def _index_stats(report: LayerReport, stats: Any) -> None:

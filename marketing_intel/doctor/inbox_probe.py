@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from marketing_intel.config import Settings
 from marketing_intel.doctor.embedded_files import embedded_isolation
 from marketing_intel.doctor.report import LayerReport, SecretSource
-from marketing_intel.doctor.secret_sources import secret_source
+from marketing_intel.doctor.secret_sources import secret_source, server_location
+from marketing_intel.errors import MarketingIntelError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -34,7 +35,7 @@ def describe(settings: Settings) -> LayerReport:
             layer="bridge inbox",
             engine="PostgreSQL",
             production=True,
-            location="MI_BRIDGE_DATABASE_URL",
+            location=server_location(settings.bridge_database_url.get_secret_value(), 5432),
             tenant_isolation=f"{ISOLATION}; the bridge's role reads every tenant's rows",
             isolation_in_force=True,
             secrets=[secret_source("MI_BRIDGE_DATABASE_URL"), key],
@@ -79,13 +80,7 @@ def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
             f"no file yet; the first `mi bridge serve` or `mi sources add` creates {path}"
         )
         return
-    url = database_url(settings)
-    if settings.bridge_database_url is not None:
-        from sqlalchemy.engine import make_url
-
-        parsed = make_url(url)
-        report.location = f"{parsed.host}:{parsed.port or 5432}/{parsed.database}"
-    engine = _read_engine(url, timeout_s)
+    engine = _read_engine(database_url(settings), timeout_s)
     try:
         _check_tables(engine, report)
     finally:
@@ -96,7 +91,6 @@ def _check_key(settings: Settings, report: LayerReport) -> None:
     """The configured key must be Fernet keys; a generated key file must be private."""
     if settings.bridge_secret_key is not None:
         from marketing_intel.bridge.secret_box import secret_box
-        from marketing_intel.errors import MarketingIntelError
 
         try:
             secret_box(settings)  # parses the configured keys; touches no file

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from marketing_intel.config import Settings
 from marketing_intel.doctor.report import LayerReport, SecretSource
-from marketing_intel.doctor.secret_sources import secret_source
+from marketing_intel.doctor.secret_sources import secret_source, server_location
 
 ISOLATION = (
     "each job names its tenant, checked when it is enqueued; the bridge shows a tenant's key "
@@ -43,7 +42,7 @@ def describe(settings: Settings) -> LayerReport:
         layer="jobs",
         engine="Redis (BullMQ)",
         production=True,
-        location=f"{_server(settings.redis_url.get_secret_value())}, queue "
+        location=f"{server_location(settings.redis_url.get_secret_value(), 6379)}, queue "
         f"{settings.jobs_prefix}:{settings.jobs_queue}",
         tenant_isolation=f"{ISOLATION}; MI_REDIS_URL's user can read every tenant's jobs",
         isolation_in_force=True,
@@ -102,12 +101,6 @@ def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
         return
     report.last_write = _stream_time(newest[0][0]) if newest else None
     report.last_write_note = "newest queue event" if newest else "no queue events kept"
-
-
-def _server(url: str) -> str:
-    """host:port/db of a Redis URL, without its credentials."""
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or 6379}{parts.path or '/0'}"
 
 
 def _stream_time(entry_id: bytes | str) -> dt.datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -41,3 +42,9 @@ def _env_files() -> Iterable[Path]:
         return []
     names = [configured] if isinstance(configured, str | os.PathLike) else list(configured)
     return [Path(name) for name in names if Path(name).is_file()]
+
+
+def server_location(url: str, default_port: int) -> str:
+    """host:port/path of a server URL, without its user or password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or default_port}{parts.path}"
