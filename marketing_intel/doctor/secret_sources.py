@@ -47,4 +47,8 @@ def _env_files() -> Iterable[Path]:
 def server_location(url: str, default_port: int) -> str:
     """host:port/path of a server URL, without its user or password."""
     parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or default_port}{parts.path}"
+    try:
+        port = parts.port or default_port
+    except ValueError:  # a port that is not a number: the check will say so
+        return f"{parts.hostname} (a URL whose port is not a number)"
+    return f"{parts.hostname}:{port}{parts.path}"
