@@ -383,3 +383,24 @@ def test_the_names_doctor_keeps_to_stay_light_match_the_stores_own() -> None:
     assert memory_probe.COLLECTION == MEMORY_COLLECTION
     assert brand_voice_probe.COLLECTION == BRAND_VOICE_COLLECTION
     assert inbox_probe.KEY_FILE_NAME == KEY_FILE_NAME
+
+
+def test_secret_sources_follow_the_settings_order_and_never_hold_a_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from marketing_intel.config import Settings
+    from marketing_intel.doctor.secret_sources import secret_source
+
+    secrets = tmp_path / "run-secrets"
+    secrets.mkdir()
+    (secrets / "MI_ZERODB_API_KEY").write_text(PASSWORD)
+    monkeypatch.setitem(Settings.model_config, "secrets_dir", str(secrets))
+    assert load_settings(memory_backend="zerodb", zerodb_project_id="p").zerodb_api_key
+    found = secret_source("MI_ZERODB_API_KEY")
+    assert found.source == f"secret file in {secrets}"
+    (tmp_path / ".env").write_text(f"mi_zerodb_api_key={PASSWORD}\n")  # any case, as read
+    assert secret_source("MI_ZERODB_API_KEY").source == ".env file .env"
+    monkeypatch.setenv("MI_ZERODB_API_KEY", PASSWORD)
+    assert secret_source("MI_ZERODB_API_KEY").source == "environment"
+    assert secret_source("MI_PINECONE_API_KEY").source == "missing"
+    assert PASSWORD not in found.model_dump_json()
