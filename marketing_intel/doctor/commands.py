@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from marketing_intel.doctor.deployment import DEFAULT_TIMEOUT_S
 from marketing_intel.doctor.report import DoctorReport, LayerReport, Status
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 _STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.ERROR: "red"}
 
@@ -41,10 +44,12 @@ def doctor(
 
 
 def _print(report: DoctorReport) -> None:
+    from rich.markup import escape
+
     from marketing_intel.terminal import console, errors
 
-    if report.settings_error is not None:
-        errors.print(report.settings_error, markup=False, highlight=False)
+    if report.settings_error is not None:  # said as every `mi` command says its errors
+        errors.print(f"[bold red]error:[/] {escape(report.settings_error)}", highlight=False)
         return
     for layer in report.layers:
         console.print(_table(layer))
@@ -52,7 +57,7 @@ def _print(report: DoctorReport) -> None:
     console.print(f"[{style}]Overall: {report.status.value}[/{style}]")
 
 
-def _table(layer: LayerReport) -> object:
+def _table(layer: LayerReport) -> Table:
     from rich.table import Table
     from rich.text import Text
 
