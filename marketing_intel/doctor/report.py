@@ -56,7 +56,9 @@ class LayerReport(BaseModel):
     last_write_note: str = Field("", description="How the last write was told, or why not.")
     details: dict[str, str | int] = Field(default_factory=dict)
     problems: list[Problem] = Field(default_factory=list)
-    elapsed_ms: float | None = None
+    elapsed_ms: float | None = Field(
+        None, description="How long the check took once its client was imported."
+    )
 
     def warn(self, message: str) -> None:
         """Record a finding that leaves the layer working."""
