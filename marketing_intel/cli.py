@@ -66,6 +66,10 @@ class MiCommands(LazyTyperGroup):
             "marketing_intel.jobs.commands:jobs_app",
             "Flow-run jobs on the Redis queue: list, show, retry, enqueue.",
         ),
+        "doctor": LazyCommand(
+            "marketing_intel.doctor.commands:doctor",
+            "Check each layer the settings deploy: engine, reachable, schema, isolation, secrets.",
+        ),
         "worker": LazyCommand(
             "marketing_intel.jobs.commands:worker",
             "Run flow-run jobs from the Redis queue until SIGTERM (running jobs finish first).",

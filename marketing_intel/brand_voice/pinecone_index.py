@@ -46,7 +46,7 @@ class PineconeInferenceEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """One vector per text, in batches of the API's limit."""
         vectors: list[list[float]] = []
-        with _pinecone_errors(f"embedding with {self.model}"):
+        with pinecone_errors(f"embedding with {self.model}"):
             for start in range(0, len(texts), RECORDS_BATCH):
                 result = self._client.inference.embed(
                     model=self.model,
@@ -111,7 +111,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
             )
         from pinecone import Pinecone
 
-        with _pinecone_errors("connecting to Pinecone"):
+        with pinecone_errors("connecting to Pinecone"):
             client = Pinecone(api_key=api_key, host=control_host, timeout=timeout_s)
             host = index_host
             if not host:
@@ -138,7 +138,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
         self._check_dimension()
 
     def _check_dimension(self) -> None:
-        with _pinecone_errors("reading the index's statistics"):
+        with pinecone_errors("reading the index's statistics"):
             dimension = self._index.describe_index_stats().dimension
         if dimension is not None and dimension != self.embedder.dimension:
             raise EmbedderMismatchError(
@@ -151,7 +151,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
         """Refuse a namespace whose records were embedded by another model (checked once)."""
         if namespace in self._checked:
             return
-        with _pinecone_errors(f"listing namespace {namespace}"):
+        with pinecone_errors(f"listing namespace {namespace}"):
             first = next(iter(self._index.list(namespace=namespace, limit=1)), None)
             ids = [str(item.id) for item in first.vectors if item.id] if first else []
             stored = self._index.fetch(ids=ids, namespace=namespace).vectors if ids else {}
@@ -176,7 +176,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
                 {**m, "_id": i, self.text_field: t}
                 for i, t, m in zip(ids, texts, metadata, strict=True)
             ]
-            with _pinecone_errors(f"upserting records into namespace {namespace}"):
+            with pinecone_errors(f"upserting records into namespace {namespace}"):
                 for start in range(0, len(records), RECORDS_BATCH):
                     batch = records[start : start + RECORDS_BATCH]
                     self._index.upsert_records(records=batch, namespace=namespace)
@@ -186,7 +186,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
             {"id": i, "values": v.tolist(), "metadata": m}
             for i, v, m in zip(ids, vectors, metadata, strict=True)
         ]
-        with _pinecone_errors(f"upserting into namespace {namespace}"):
+        with pinecone_errors(f"upserting into namespace {namespace}"):
             for start in range(0, len(items), UPSERT_BATCH):
                 batch = items[start : start + UPSERT_BATCH]
                 self._index.upsert(vectors=batch, namespace=namespace, show_progress=False)
@@ -200,7 +200,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
     ) -> list[ExemplarMatch]:
         namespace = namespace_of(brand)
         self._check_embedder(namespace)
-        with _pinecone_errors(f"querying namespace {namespace}"):
+        with pinecone_errors(f"querying namespace {namespace}"):
             response = self._index.query(
                 vector=vector.tolist(),
                 top_k=k,
@@ -220,7 +220,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
             return super()._search_text(brand, text, k, filter)
         namespace = namespace_of(brand)
         self._check_embedder(namespace)
-        with _pinecone_errors(f"searching namespace {namespace}"):
+        with pinecone_errors(f"searching namespace {namespace}"):
             response = self._index.search(
                 namespace=namespace,
                 top_k=k,
@@ -238,7 +238,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
         self._check_embedder(namespace)
         rows: list[list[float]] = []
         texts: list[str] = []
-        with _pinecone_errors(f"reading namespace {namespace}"):
+        with pinecone_errors(f"reading namespace {namespace}"):
             pages = self._index.list(namespace=namespace)
             ids = [str(item.id) for page in pages for item in page.vectors if item.id]
             for start in range(0, len(ids), FETCH_BATCH):
@@ -256,7 +256,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
         self, brand: Brand, ids: Sequence[str] | None, filter: Mapping[str, Any] | None
     ) -> None:
         namespace = namespace_of(brand)
-        with _pinecone_errors(f"deleting from namespace {namespace}"):
+        with pinecone_errors(f"deleting from namespace {namespace}"):
             if ids is not None:
                 if ids:
                     self._index.delete(ids=list(ids), namespace=namespace)
@@ -271,7 +271,7 @@ class PineconeBrandVoiceIndex(EmbeddedBrandVoiceIndex):
 
 
 @contextmanager
-def _pinecone_errors(action: str) -> Iterator[None]:
+def pinecone_errors(action: str) -> Iterator[None]:
     """Turn the SDK's exceptions into one sentence that says what to check."""
     from pinecone.exceptions import (
         ForbiddenException,
@@ -292,4 +292,7 @@ def _pinecone_errors(action: str) -> Iterator[None]:
             "MI_PINECONE_INDEX_HOST."
         ) from None
     except PineconeException as error:
-        raise BrandVoiceBackendError(f"Pinecone failed while {action}: {error}") from None
+        raise BrandVoiceBackendError(
+            f"Pinecone failed while {action}: {error}; check the network and "
+            "MI_PINECONE_INDEX_HOST (or MI_PINECONE_CONTROL_HOST), then try again."
+        ) from None

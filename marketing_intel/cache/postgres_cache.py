@@ -37,7 +37,7 @@ from marketing_intel.cache.postgres_schema import (
     checked_schema,
     grant_runtime,
     migrate,
-    policy_bypasses,
+    policy_warnings,
 )
 from marketing_intel.cache.protocol import CacheStats
 from marketing_intel.cache.single_flight import (
@@ -71,7 +71,7 @@ class PostgresInsightCache(SingleFlightCache):
         self.schema = checked_schema(schema)
         self.default_ttl_s = default_ttl_s
         self.counters = Counters()
-        target = _psycopg_url(url)
+        target = psycopg_url(url)
         self.location = f"{target.host}:{target.port or 5432}/{target.database} (schema {schema})"
         connect_args = {"connect_timeout": max(1, round(connect_timeout_s))}
         self._reads = create_engine(
@@ -101,13 +101,7 @@ class PostgresInsightCache(SingleFlightCache):
     def policy_warnings(self) -> list[str]:
         """One sentence per way the runtime role could get past row security (none: [])."""
         with self._transaction(None, "check its role") as connection:
-            reasons = policy_bypasses(connection, self.schema)
-        return [
-            f"The insight cache's runtime role could bypass tenant isolation: {reason}; give "
-            "MI_CACHE_URL a role that owns nothing, with only the grants `mi cache migrate` makes "
-            "(run it as the owner, MI_CACHE_MIGRATE_URL)."
-            for reason in reasons
-        ]
+            return policy_warnings(connection, self.schema)
 
     def _read(self, key: CacheKey) -> StoredEntry | None:
         # One retry: after a server restart every pooled connection is dead; the first failure
@@ -301,8 +295,8 @@ def migrate_cache(owner_url: str, runtime_url: str, schema: str) -> list[int]:
     """Create or upgrade the cache schema as `owner_url`'s role and grant `runtime_url`'s role
     what the cache needs (unless it is the same role); the migration versions applied."""
     schema = checked_schema(schema)
-    runtime = _psycopg_url(runtime_url)
-    target = _psycopg_url(owner_url)
+    runtime = psycopg_url(runtime_url)
+    target = psycopg_url(owner_url)
     engine = create_engine(target, poolclass=NullPool, connect_args={"connect_timeout": 5})
     where = f"{target.host}:{target.port or 5432}/{target.database}"
     try:
@@ -326,7 +320,7 @@ def migrate_cache(owner_url: str, runtime_url: str, schema: str) -> list[int]:
         engine.dispose()
 
 
-def _psycopg_url(url: str) -> URL:
+def psycopg_url(url: str) -> URL:
     """The URL with SQLAlchemy's psycopg 3 driver (people write postgresql://...)."""
     try:
         parsed = make_url(url)

@@ -184,6 +184,16 @@ def policy_bypasses(connection: Connection, schema: str) -> list[str]:
     return [reason for holds, reason in reasons if holds]
 
 
+def policy_warnings(connection: Connection, schema: str) -> list[str]:
+    """`policy_bypasses` as sentences that say what to do, one per way (none: [])."""
+    return [
+        f"The insight cache's runtime role could bypass tenant isolation: {reason}; give "
+        "MI_CACHE_URL a role that owns nothing, with only the grants `mi cache migrate` makes "
+        "(run it as the owner, MI_CACHE_MIGRATE_URL)."
+        for reason in policy_bypasses(connection, schema)
+    ]
+
+
 def _quoted(dialect: Dialect, role: str) -> str:
     """The role name as an SQL identifier (it is written into GRANT, which takes no parameters)."""
     return str(dialect.identifier_preparer.quote_identifier(role))
