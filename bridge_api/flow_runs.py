@@ -28,6 +28,7 @@ from bridge_api.metrics import BridgeMetrics
 from bridge_api.schemas import ErrorBody, FlowRunAccepted, FlowRunIn, FlowRunOut, InsightOut
 from marketing_intel.analysis import TEMPLATES, Window
 from marketing_intel.analysis.cached import CachedReport, cached_report, stored_report
+from marketing_intel.analysis_templates import RegistryView
 from marketing_intel.bridge import Bridge
 from marketing_intel.cache import CacheError, open_cache
 from marketing_intel.jobs import (
@@ -45,13 +46,10 @@ _log = logging.getLogger(__name__)
 QUEUE_TIMEOUT_S = 10.0
 # Window fields of the template nodes, set through the run's `parameters.inputs`.
 WINDOW_INPUTS = ("days", "start_date", "end_date")
-# The exported flow that runs each template (flows/*.json).
-TEMPLATE_FLOWS = {
-    "campaign_insights": "campaign-insights",
-    "platform_events": "platform-events-analysis",
-    "audience_trends": "audience-trends",
-    "roi_optimization": "roi-optimization",
-}
+# The exported flow that runs each template (flows/*.json), from the templates' specs.
+TEMPLATE_FLOWS: RegistryView[str, str] = RegistryView(
+    lambda specs: {name: spec.flow.endpoint for name, spec in specs.items()}
+)
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}

@@ -1,6 +1,11 @@
-"""The shape every analysis flow shares: tenant in, cached template node, memory, outputs."""
+"""The shape every analysis flow shares: tenant in, cached template node, memory, outputs.
+
+One flow per registered template (`marketing_intel.analysis_templates`): its spec names the
+flow and the node class that runs it."""
 
 from __future__ import annotations
+
+import importlib
 
 from lfx.components.input_output import ChatInput, ChatOutput
 from lfx.custom.custom_component.component import Component
@@ -17,6 +22,7 @@ from marketing_intel.flows import (
     TENANT_NODE,
     WINDOW_FIELDS,
 )
+from marketing_intel.template_spec import TemplateSpec
 
 # Fields a caller may set with run-API tweaks: the tenant and the window.
 API_EDITABLE = {TENANT_NODE: ("input_value",), TEMPLATE_NODE: WINDOW_FIELDS}
@@ -51,3 +57,20 @@ def analysis_graph(template: type[Component]) -> Graph:
         graph.add_component(component)
     graph.prepare(start_component_id=tenant.get_id())
     return graph
+
+
+def node_class(spec: TemplateSpec) -> type[Component]:
+    """The template's node: the class `spec.node.class_name` in `spec.node.module`."""
+    found = getattr(importlib.import_module(spec.node.module), spec.node.class_name, None)
+    if not (isinstance(found, type) and issubclass(found, Component)):
+        raise TypeError(
+            f"The template {spec.name!r} needs a node: a Component class "
+            f"{spec.node.class_name} in {spec.node.module}."
+        )
+    runs = (getattr(found, "template_name", None), getattr(found, "name", None))
+    if runs != (spec.name, spec.node.name):
+        raise TypeError(
+            f"{spec.node.module}.{spec.node.class_name} must set template_name = {spec.name!r} "
+            f"and name = {spec.node.name!r} (it sets {runs[0]!r} and {runs[1]!r})."
+        )
+    return found

@@ -2,14 +2,17 @@
 (a stable id, tags, node positions, the fields a caller may set over the API, tool mode, secrets
 as global-variable names).
 
-Each builder module has `SPEC` (its catalogue entry), `graph()`, `API_EDITABLE` (node id ->
-fields a caller may tweak) and may have `VARIABLES` (node id -> {secret field: variable name})."""
+Every registered analysis template gets one flow of the shared analysis shape
+(`analysis_flow`). Each other builder module has `SPEC` (its catalogue entry), `graph()`,
+`API_EDITABLE` (node id -> fields a caller may tweak) and may have `VARIABLES` (node id ->
+{secret field: variable name})."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +20,13 @@ from lfx.base.tools.constants import TOOL_OUTPUT_NAME
 from lfx.graph import Graph
 from lfx.graph.flow_builder.connect import add_connection
 
-from marketing_intel.flows import FlowSpec
+from marketing_intel.analysis_templates import template_specs
+from marketing_intel.flows import AnalysisFlowSpec, FlowSpec
 from starter_projects import (
-    audience_trends,
+    analysis_flow,
     brand_voice_check,
-    campaign_insights,
     canvas_layout,
     marketing_analyst_agent,
-    platform_events_analysis,
-    roi_optimization,
 )
 
 
@@ -39,22 +40,24 @@ class Builder:
     variables: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
-BUILDERS: list[Builder] = [
-    Builder(
-        module.SPEC,
-        module.graph,
-        module.API_EDITABLE,
-        getattr(module, "VARIABLES", {}),
-    )
-    for module in (
-        campaign_insights,
-        platform_events_analysis,
-        audience_trends,
-        roi_optimization,
-        brand_voice_check,
-        marketing_analyst_agent,
-    )
-]
+def builders() -> list[Builder]:
+    """Every exported flow: one per registered analysis template, then the chat flows."""
+    return [
+        *(
+            Builder(
+                AnalysisFlowSpec.of(spec),
+                partial(analysis_flow.analysis_graph, analysis_flow.node_class(spec)),
+                analysis_flow.API_EDITABLE,
+            )
+            for spec in template_specs().values()
+        ),
+        *(
+            Builder(
+                module.SPEC, module.graph, module.API_EDITABLE, getattr(module, "VARIABLES", {})
+            )
+            for module in (brand_voice_check, marketing_analyst_agent)
+        ),
+    ]
 
 
 def flow_document(builder: Builder) -> dict[str, Any]:
@@ -196,7 +199,7 @@ def render(flow: dict[str, Any]) -> str:
 
 def exported_flows() -> dict[str, str]:
     """File name -> text of every flow, freshly built."""
-    return {builder.spec.file_name: render(flow_document(builder)) for builder in BUILDERS}
+    return {builder.spec.file_name: render(flow_document(builder)) for builder in builders()}
 
 
 def export_flows(folder: Path) -> list[Path]:

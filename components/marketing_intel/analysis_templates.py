@@ -5,7 +5,8 @@ Thin adapters over `marketing_intel.analysis.run_template`: a tenant and a windo
 report as Data (and as JSON text, to pass on), its evidence table as a DataFrame and its
 narrative as a Message out. They share
 one base, `_AnalysisTemplateComponent`, kept in this file so a flow that embeds this file's
-code runs on its own.
+code runs on its own. Each node's sidebar card (display name, description, icon) is its
+template's spec (`marketing_intel.analysis_templates`); a new template adds its class here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from lfx.io import DictInput, HandleInput, IntInput, MessageTextInput, Output, S
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+
+from marketing_intel.analysis_templates import template_spec
 
 
 # An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
@@ -169,6 +172,12 @@ class _AnalysisTemplateComponent(ABC):
         return report
 
 
+def _card(template: str) -> tuple[str, str, str]:
+    """The node's display name, description and icon: its template's spec says them once."""
+    node = template_spec(template).node
+    return node.display_name, node.description, node.icon
+
+
 def _source(found: Any) -> str:
     """Where a cached-path report came from, for the node's status."""
     if found.hit:
@@ -181,50 +190,30 @@ def _source(found: Any) -> str:
 class CampaignInsightsComponent(_AnalysisTemplateComponent, Component):
     """Campaign KPIs against the previous window, top and bottom performers, anomalies, actions."""
 
-    display_name = "Campaign KPIs"
-    description = (
-        "Per-campaign CTR, CVR, CPA and ROAS against the previous window, top and bottom "
-        "performers, day-level anomalies and actions (pause, cap, scale) with their evidence."
-    )
-    icon = "chart-line"
     name = "CampaignInsights"
     template_name = "campaign_insights"
+    display_name, description, icon = _card(template_name)
 
 
 class PlatformEventsAnalysisComponent(_AnalysisTemplateComponent, Component):
     """Event volumes, failure rates, delivery lag, silent integrations, spikes, duplicates."""
 
-    display_name = "Platform Events"
-    description = (
-        "Event volume by platform and type, failure rates, delivery lag p50/p95, integrations "
-        "that went silent, spikes and duplicate rates."
-    )
-    icon = "activity"
     name = "PlatformEventsAnalysis"
     template_name = "platform_events"
+    display_name, description, icon = _card(template_name)
 
 
 class AudienceTrendsComponent(_AnalysisTemplateComponent, Component):
     """Segment growth and engagement trends with confidence, conversion and revenue per segment."""
 
-    display_name = "Audience Trends"
-    description = (
-        "Segment size and engagement trends as slopes with confidence intervals, fastest rising "
-        "and declining segments, conversion and revenue per segment."
-    )
-    icon = "users"
     name = "AudienceTrends"
     template_name = "audience_trends"
+    display_name, description, icon = _card(template_name)
 
 
 class ROIOptimizerComponent(_AnalysisTemplateComponent, Component):
     """Response curves, marginal ROAS and a budget reallocation at the same total spend."""
 
-    display_name = "ROI Optimizer"
-    description = (
-        "Per-campaign response curves with diminishing returns, marginal ROAS, and a "
-        "reallocation of the same budget within bounds, with the predicted uplift."
-    )
-    icon = "trending-up"
     name = "ROIOptimizer"
     template_name = "roi_optimization"
+    display_name, description, icon = _card(template_name)

@@ -13,18 +13,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from marketing_intel.analysis import TEMPLATES, InsightReport, Window, run_template
+from marketing_intel.analysis import InsightReport, Window, run_template
+from marketing_intel.analysis_templates import RegistryView, template_spec
 from marketing_intel.cache import CacheKey, InsightCache
 from marketing_intel.lake import Lake, QueryLimits
 
-# Each template's lake table and the column that says when a row arrived.
-WATERMARK_SOURCES: dict[str, tuple[str, str]] = {
-    "campaign_insights": ("campaign_metrics", "updated_at"),
-    "roi_optimization": ("campaign_metrics", "updated_at"),
-    "platform_events": ("platform_events", "received_at"),
-    # audience_insights has no arrival time: its latest day and row count stand in.
-    "audience_trends": ("audience_insights", "date"),
-}
+# Each template's lake table and the column that says when a row arrived (from its spec).
+WATERMARK_SOURCES: RegistryView[str, tuple[str, str]] = RegistryView(
+    lambda specs: {
+        name: (spec.watermark.table, spec.watermark.column) for name, spec in specs.items()
+    }
+)
 _WATERMARK_LIMITS = QueryLimits(row_limit=1, timeout_s=30)
 
 
@@ -46,7 +45,8 @@ class CachedReport:
 def data_watermark(lake: Lake, template: str, tenant_id: str) -> str:
     """What the tenant's data for `template` looks like now: the latest row time and the row
     count of its table, as text (it changes whenever rows land or are restated with a new time)."""
-    table, column = WATERMARK_SOURCES[_checked(template)]
+    source = template_spec(template).watermark
+    table, column = source.table, source.column
     result = lake.query(
         f"SELECT MAX({column}) AS latest, COUNT(*) AS row_count FROM {table}",
         tenant_id=tenant_id,
@@ -122,9 +122,3 @@ def stored_report(
     if found is None:
         return None
     return CachedReport(found.value, True, found.stored_at, expires_at=found.expires_at)
-
-
-def _checked(template: str) -> str:
-    if template not in TEMPLATES:
-        raise ValueError(f"unknown template {template!r}; choose one of {', '.join(TEMPLATES)}")
-    return template

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from marketing_intel.analysis.report import Insight, InsightReport
+from marketing_intel.analysis_templates import template_specs
 
-_TEMPLATE_TITLES = {
-    "campaign_insights": "Campaign insights",
-    "platform_events": "Platform events analysis",
-    "audience_trends": "Audience trends",
-    "roi_optimization": "ROI optimization",
-}
 _BADGES = {"critical": "🔴", "warning": "🟠", "notice": "🟡", "info": "🔵"}
 
 
 def render_narrative(report: InsightReport) -> str:
     """A markdown summary: a heading, the window, then each insight with its numbers."""
-    title = _TEMPLATE_TITLES.get(report.template, report.template)
+    # A stored report may outlive its template's registration: its name is heading enough.
+    spec = template_specs().get(report.template)
+    title = spec.title if spec else report.template
     lines = [
         f"## {title} for {report.tenant_id}",
         f"{report.window.start} to {report.window.end} ({report.window.days} days).",

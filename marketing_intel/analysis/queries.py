@@ -1,16 +1,16 @@
-"""Running a template's SQL: one `.sql` file per query under `sql/<template>/`, BigQuery SQL with
-named parameters, through the lake's tenant guard like every other query."""
+"""Running a template's SQL: the queries of its spec (the built-in templates keep one `.sql` file
+per query under `sql/<template>/`), BigQuery SQL with named parameters, through the lake's tenant
+guard like every other query."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import pyarrow as pa
 
 from marketing_intel.analysis.report import Window
+from marketing_intel.analysis_templates import template_spec
 from marketing_intel.lake import Lake, QueryLimits, QueryParameter
 
 # Aggregates come back per campaign/day/segment: far below this, but a cap keeps a bad join
@@ -18,11 +18,9 @@ from marketing_intel.lake import Lake, QueryLimits, QueryParameter
 TEMPLATE_LIMITS = QueryLimits(row_limit=200_000, timeout_s=120)
 
 
-@cache
 def template_sql(template: str, name: str) -> str:
-    """The text of `sql/<template>/<name>.sql`."""
-    path = resources.files(__package__).joinpath("sql", template, f"{name}.sql")
-    return path.read_text(encoding="utf-8")
+    """The SQL of the query `name` of the registered template `template`."""
+    return template_spec(template).query(name)
 
 
 def query_table(

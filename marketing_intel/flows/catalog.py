@@ -2,8 +2,9 @@
 caller of Langflow's run API. `FlowSpec` is what every flow has (endpoint, gallery card, the
 Chat Output a headless run answers with); `AnalysisFlowSpec` adds an analysis template.
 
+Every registered analysis template (`marketing_intel.analysis_templates`) has one analysis flow.
 Every analysis flow has the same shape and the same node ids, so a caller sets the tenant and
-the window the same way for all four (`AnalysisFlowSpec.tweaks`):
+the window the same way for all of them (`AnalysisFlowSpec.tweaks`):
 
     ChatInput-tenant -> <template node> -> ZeroDBMemoryStore-memory -> ChatOutput-report
     InsightCache-cache ->               -> ChatOutput-narrative  (the report as markdown)
@@ -30,7 +31,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from marketing_intel.analysis_templates import RegistryView
 from marketing_intel.errors import MarketingIntelError
+from marketing_intel.template_spec import TemplateSpec
 
 # Node ids (Langflow's "<Type>-<suffix>" convention; stable, so API tweaks can name them).
 TENANT_NODE = "ChatInput-tenant"
@@ -122,56 +125,23 @@ class AnalysisFlowSpec(FlowSpec):
         """Langflow run-API tweaks that set the tenant and the window."""
         return {TENANT_NODE: {"input_value": tenant}, TEMPLATE_NODE: window.fields()}
 
+    @classmethod
+    def of(cls, spec: TemplateSpec) -> AnalysisFlowSpec:
+        """The flow of the registered template `spec`."""
+        return cls(
+            endpoint=spec.flow.endpoint,
+            title=spec.flow.title,
+            description=spec.flow.description,
+            tags=spec.flow.tags,
+            template=spec.name,
+            component=spec.node.name,
+        )
 
-ANALYSIS_FLOWS: dict[str, AnalysisFlowSpec] = {
-    spec.endpoint: spec
-    for spec in (
-        AnalysisFlowSpec(
-            endpoint="campaign-insights",
-            template="campaign_insights",
-            component="CampaignInsights",
-            title="Campaign Insights",
-            description=(
-                "Per-campaign CTR, CVR, CPA and ROAS against the previous window, top and bottom "
-                "performers, day-level anomalies and actions. Type a tenant id."
-            ),
-            tags=("marketing", "analysis", "campaigns"),
-        ),
-        AnalysisFlowSpec(
-            endpoint="platform-events-analysis",
-            template="platform_events",
-            component="PlatformEventsAnalysis",
-            title="Platform Events Analysis",
-            description=(
-                "Webhook volumes by platform and type, failure rates, delivery lag, silent "
-                "integrations and spikes. Type a tenant id."
-            ),
-            tags=("marketing", "analysis", "integrations"),
-        ),
-        AnalysisFlowSpec(
-            endpoint="audience-trends",
-            template="audience_trends",
-            component="AudienceTrends",
-            title="Audience Trends",
-            description=(
-                "Segment growth and engagement trends with confidence, the fastest rising and "
-                "declining segments, conversion per segment. Type a tenant id."
-            ),
-            tags=("marketing", "analysis", "audiences"),
-        ),
-        AnalysisFlowSpec(
-            endpoint="roi-optimization",
-            template="roi_optimization",
-            component="ROIOptimizer",
-            title="ROI Optimization",
-            description=(
-                "Per-campaign response curves, marginal ROAS and a reallocation of the same "
-                "budget within bounds, with the predicted uplift. Type a tenant id."
-            ),
-            tags=("marketing", "analysis", "budget"),
-        ),
-    )
-}
+
+# One flow per registered template (see `marketing_intel.analysis_templates`), by endpoint.
+ANALYSIS_FLOWS: RegistryView[str, AnalysisFlowSpec] = RegistryView(
+    lambda specs: {spec.flow.endpoint: AnalysisFlowSpec.of(spec) for spec in specs.values()}
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,11 +191,13 @@ AGENT_FLOW = ChatFlowSpec(
     brand_nodes=(BRAND_TOOL_NODE,),
 )
 # Every flow, analysis flows first.
-FLOWS: dict[str, FlowSpec] = {
-    **ANALYSIS_FLOWS,
-    BRAND_VOICE_FLOW.endpoint: BRAND_VOICE_FLOW,
-    AGENT_FLOW.endpoint: AGENT_FLOW,
-}
+FLOWS: RegistryView[str, FlowSpec] = RegistryView(
+    lambda specs: {
+        **ANALYSIS_FLOWS,
+        BRAND_VOICE_FLOW.endpoint: BRAND_VOICE_FLOW,
+        AGENT_FLOW.endpoint: AGENT_FLOW,
+    }
+)
 
 
 def flow_spec(name: str) -> FlowSpec:
