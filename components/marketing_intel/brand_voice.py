@@ -17,26 +17,30 @@ from typing import Any
 
 from lfx.custom.custom_component.component import Component
 from lfx.io import (
-    DropdownInput,
     FileInput,
     HandleInput,
     IntInput,
     MessageTextInput,
     MultilineInput,
     Output,
-    SecretStrInput,
     StrInput,
 )
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+from lfx_marketing_intel.marketing_intel._node_errors import node_errors
+from lfx_marketing_intel.marketing_intel._run_once import run_once
+from lfx_marketing_intel.marketing_intel._shared_inputs import (
+    FROM_SETTINGS,
+    chosen_engine,
+    embeddings_input,
+    engine_input,
+    global_variable_input,
+    tenant_input,
+)
 
-# Index choices in the node -> MI_BRAND_VOICE_BACKEND (None: keep the server's setting).
-BACKENDS: dict[str, str | None] = {
-    "From settings": None,
-    "Pinecone": "pinecone",
-    "Embedded (sqlite-vec)": "local",
-}
+# Index choices in the node -> MI_BRAND_VOICE_BACKEND.
+BACKENDS = {"Pinecone": "pinecone", "Embedded (sqlite-vec)": "local"}
 
 
 # An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
@@ -45,12 +49,7 @@ class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
     """Tenant, brand, embedder and backend inputs, and the index they open."""
 
     scope_inputs: list[Any] = [
-        MessageTextInput(
-            name="tenant_id",
-            display_name="Tenant ID",
-            info="The tenant whose brand this is. Agents cannot change it.",
-            required=True,
-        ),
+        tenant_input("The tenant whose brand this is. Agents cannot change it."),
         MessageTextInput(
             name="brand",
             display_name="Brand",
@@ -59,30 +58,20 @@ class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
         ),
     ]
     backend_inputs: list[Any] = [
-        HandleInput(
-            name="embeddings",
-            display_name="Embeddings",
-            info=(
-                "Any embeddings model; empty: the offline all-MiniLM-L6-v2 (Local Embeddings). "
-                "An index keeps the embedder it was built with and refuses another."
-            ),
-            input_types=["Embeddings"],
-            required=False,
+        embeddings_input(
+            "Any embeddings model; empty: the offline all-MiniLM-L6-v2 (Local Embeddings). "
+            "An index keeps the embedder it was built with and refuses another."
         ),
-        DropdownInput(
-            name="backend",
-            display_name="Index",
-            info="Where exemplars live: as the server's MI_ settings say, Pinecone, or embedded.",
-            options=list(BACKENDS),
-            value="From settings",
-            advanced=True,
+        engine_input(
+            "backend",
+            "Index",
+            "Where exemplars live: as the server's MI_ settings say, Pinecone, or embedded.",
+            BACKENDS,
         ),
-        SecretStrInput(
-            name="pinecone_api_key",
-            display_name="Pinecone API Key",
-            info="A global variable holding the key. Empty: MI_PINECONE_API_KEY.",
-            required=False,
-            advanced=True,
+        global_variable_input(
+            "pinecone_api_key",
+            "Pinecone API Key",
+            "A global variable holding the key. Empty: MI_PINECONE_API_KEY.",
         ),
         StrInput(
             name="pinecone_index",
@@ -109,7 +98,7 @@ class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
 
         host = getattr(self, "pinecone_index_host", None)
         settings = current_settings(
-            brand_voice_backend=BACKENDS[getattr(self, "backend", "From settings")],
+            brand_voice_backend=chosen_engine(BACKENDS, getattr(self, "backend", FROM_SETTINGS)),
             pinecone_api_key=secret_input(self, "pinecone_api_key"),
             pinecone_index=getattr(self, "pinecone_index", None),
             pinecone_index_host=node_url(host, "Pinecone Index Host"),
@@ -126,11 +115,6 @@ class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
 
     def _scope(self) -> tuple[str, str]:
         return str(getattr(self, "tenant_id", "")).strip(), str(getattr(self, "brand", "")).strip()
-
-
-def _user_message(error: Exception) -> ValueError:
-    """Our errors as the one sentence Langflow shows on the node."""
-    return ValueError(str(error))
 
 
 class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
@@ -181,18 +165,13 @@ class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
 
     def index_exemplars(self) -> Data:
         """Upsert the exemplars; the report counts them per brand and names the embedder."""
-        from marketing_intel.brand_voice import BrandVoiceError
-        from marketing_intel.config import ConfigError
-
         tenant, brand = self._scope()
-        try:
+        with node_errors():
             exemplars = self._exemplars(tenant, brand)
             if not exemplars:
                 raise ValueError("No exemplars given: type copy, connect rows or choose a file.")
             with self._index() as index:
                 report = index.upsert(exemplars)
-        except (BrandVoiceError, ConfigError) as error:
-            raise _user_message(error) from None
         self.status = f"{report.written} exemplars indexed for {tenant}/{brand}"
         return Data(data=report.model_dump())
 
@@ -279,8 +258,6 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
         ),
     ]
 
-    _scorings: dict[str, Any] | None = None
-
     def score_draft(self) -> Data:
         """The whole score: value, label, reliability, nearest exemplars and differences."""
         return Data(data=self._score().model_dump(mode="json"))
@@ -299,22 +276,11 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
         lines += [f"- closest approved copy ({m.score:.2f}): {m.text}" for m in result.nearest]
         return Message(text="\n".join(lines))
 
+    @run_once
     def _score(self) -> Any:
-        # The three outputs come from one scoring; an agent may call again with another draft.
-        key = repr([getattr(self, field.name or "", None) for field in self.inputs])
-        if self._scorings is None or key not in self._scorings:
-            self._scorings = {key: self._compute()}
-        return self._scorings[key]
-
-    def _compute(self) -> Any:
-        from marketing_intel.brand_voice import BrandVoiceError
-        from marketing_intel.config import ConfigError
-
+        """The three outputs come from one scoring; an agent may call again with another draft."""
         tenant, brand = self._scope()
-        try:
-            with self._index() as index:
-                result = index.score(str(self.draft or ""), tenant=tenant, brand=brand, k=self.k)
-        except (BrandVoiceError, ConfigError, ValueError) as error:
-            raise _user_message(error) from None
+        with node_errors(), self._index() as index:
+            result = index.score(str(self.draft or ""), tenant=tenant, brand=brand, k=self.k)
         self.status = result.summary
         return result

@@ -11,8 +11,6 @@ that embeds this file's code runs on its own.
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 
 from lfx.base.memory.model import LCChatMemoryComponent
@@ -26,49 +24,38 @@ from lfx.io import (
     IntInput,
     MessageTextInput,
     Output,
-    SecretStrInput,
     StrInput,
 )
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+from lfx_marketing_intel.marketing_intel._node_errors import node_errors
+from lfx_marketing_intel.marketing_intel._run_once import run_once
+from lfx_marketing_intel.marketing_intel._shared_inputs import (
+    chosen_engine,
+    embeddings_input,
+    engine_input,
+    global_variable_input,
+    tenant_input,
+)
 
-# Memory choices in the node -> MI_MEMORY_BACKEND (None: keep the server's setting).
-ENGINES: dict[str, str | None] = {
-    "From settings": None,
-    "ZeroDB": "zerodb",
-    "Embedded (SQLite)": "local",
-}
+# Memory choices in the node -> MI_MEMORY_BACKEND.
+ENGINES = {"ZeroDB": "zerodb", "Embedded (SQLite)": "local"}
 ANY_KIND = "Any"
 
 _CONNECTION_INPUTS: list[InputTypes] = [
-    MessageTextInput(
-        name="tenant_id",
-        display_name="Tenant ID",
-        info="The tenant whose memory this is. Agents cannot change it.",
-        required=True,
+    tenant_input("The tenant whose memory this is. Agents cannot change it."),
+    embeddings_input("Embeds memories and queries. Empty: the offline all-MiniLM-L6-v2 model."),
+    engine_input(
+        "engine",
+        "Memory",
+        "Where memories live: as the server's MI_ settings say, ZeroDB, or embedded.",
+        ENGINES,
     ),
-    HandleInput(
-        name="embeddings",
-        display_name="Embeddings",
-        input_types=["Embeddings"],
-        info="Embeds memories and queries. Empty: the offline all-MiniLM-L6-v2 model.",
-        required=False,
-    ),
-    DropdownInput(
-        name="engine",
-        display_name="Memory",
-        info="Where memories live: as the server's MI_ settings say, ZeroDB, or embedded.",
-        options=list(ENGINES),
-        value="From settings",
-        advanced=True,
-    ),
-    SecretStrInput(
-        name="api_key",
-        display_name="ZeroDB API Key",
-        info="A global variable holding the ZeroDB API key. Empty: MI_ZERODB_API_KEY.",
-        required=False,
-        advanced=True,
+    global_variable_input(
+        "api_key",
+        "ZeroDB API Key",
+        "A global variable holding the ZeroDB API key. Empty: MI_ZERODB_API_KEY.",
     ),
     StrInput(
         name="project_id",
@@ -113,9 +100,9 @@ class _MemoryNodeComponent(ABC):
             from marketing_intel.node_urls import node_url
             from marketing_intel.secret_inputs import secret_input
 
-            with _user_errors():
+            with node_errors():
                 settings = current_settings(
-                    memory_backend=ENGINES.get(self.engine),
+                    memory_backend=chosen_engine(ENGINES, self.engine),
                     zerodb_api_key=secret_input(self, "api_key"),
                     zerodb_project_id=self.project_id,
                     zerodb_base_url=node_url(self.base_url, "ZeroDB URL"),
@@ -188,8 +175,6 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         ),
     ]
 
-    _remembered: tuple[str, Any, list[Any], list[str]] | None = None
-
     def store_memories(self) -> DataFrame:
         """Remember the input; the stored memories (id, kind, content, tags)."""
         from marketing_intel.memory import record_row
@@ -216,19 +201,14 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         rows = value.to_dict(orient="records") if isinstance(value, DataFrame) else value.data
         return Message(text=fence_json(orjson.dumps(rows, default=str).decode()))
 
+    @run_once
     def _remember(self) -> tuple[list[Any], list[str]]:
         """The input's records and their stored ids, stored once for both outputs."""
-        inputs = (self.tenant_id, self.kind, self.tags, self.agent, self.session_id)
-        key = repr((*inputs, self.importance, self.ttl_days))
-        # The value itself is kept with the key: compared by identity, never element-wise.
-        remembered = self._remembered
-        if remembered is None or remembered[0] != key or remembered[1] is not self.value:
-            records = self._records()
-            with _user_errors():
-                ids = self._memory_store().remember_many(records)
-            remembered = self._remembered = (key, self.value, records, ids)
-            self.status = f"{len(ids)} memories stored: {', '.join(ids)}"
-        return remembered[2], remembered[3]
+        records = self._records()
+        with node_errors():
+            ids = self._memory_store().remember_many(records)
+        self.status = f"{len(ids)} memories stored: {', '.join(ids)}"
+        return records, ids
 
     def _records(self) -> list[Any]:
         import datetime as dt
@@ -241,7 +221,7 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         )
 
         value = self.value
-        with _user_errors():
+        with node_errors():
             defaults = RecordDefaults(
                 tenant=self.tenant_id,
                 kind=self.kind,
@@ -307,8 +287,6 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
         Output(display_name="Context", name="context", method="recall_context"),
     ]
 
-    _recalls: dict[str, Any] | None = None
-
     def recall_memories(self) -> DataFrame:
         """The recalled memories as a table, closest first, with their scores."""
         return DataFrame([memory.as_row() for memory in self._recalled()])
@@ -321,23 +299,21 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
         ]
         return Message(text="\n".join(lines) if lines else "No memories found.")
 
+    @run_once
     def _recalled(self) -> list[Any]:
-        # Both outputs come from one recall; an agent may call the tool again with a new query.
+        """Both outputs come from one recall; an agent may call the tool again with a new query."""
         from marketing_intel.memory import MemoryFilter
 
-        key = repr((self.tenant_id, self.query, self.k, self.kind, self.tags, self.agent))
-        if self._recalls is None or key not in self._recalls:
-            with _user_errors():
-                filters = MemoryFilter(
-                    tenant=self.tenant_id,
-                    agent=self.agent or None,
-                    kind=None if self.kind == ANY_KIND else self.kind,
-                    tags=tuple(tag for tag in self.tags or () if tag),
-                )
-                memories = self._memory_store().recall(self.query, max(1, self.k), filters)
-            self._recalls = {key: memories}
-            self.status = f"{len(memories)} memories"
-        return self._recalls[key]
+        with node_errors():
+            filters = MemoryFilter(
+                tenant=self.tenant_id,
+                agent=self.agent or None,
+                kind=None if self.kind == ANY_KIND else self.kind,
+                tags=tuple(tag for tag in self.tags or () if tag),
+            )
+            memories = self._memory_store().recall(self.query, max(1, self.k), filters)
+        self.status = f"{len(memories)} memories"
+        return memories
 
 
 class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
@@ -371,7 +347,7 @@ class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
         session = self.session_id or _graph_session(self)
         if not session:
             raise ValueError("no session id: set Session ID, or run the flow with a session")
-        with _user_errors():
+        with node_errors():
             history = MemoryChatHistory(
                 self._memory_store(),
                 tenant=self.tenant_id,
@@ -391,19 +367,3 @@ def _graph_session(component: Component) -> str | None:
 def _message_session(value: Any) -> str | None:
     session = getattr(value, "session_id", None) if isinstance(value, Message) else None
     return str(session) if session else None
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn our errors and bad input into a one-sentence ValueError for the node's message."""
-    from pydantic import ValidationError
-
-    from marketing_intel.errors import MarketingIntelError
-
-    try:
-        yield
-    except ValidationError as error:
-        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-        raise ValueError(f"Invalid input: {problems}") from None
-    except MarketingIntelError as error:
-        raise ValueError(str(error)) from None
