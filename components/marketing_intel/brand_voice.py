@@ -9,9 +9,6 @@ the offline all-MiniLM-L6-v2 (the "Local Embedder" node).
 
 from __future__ import annotations
 
-from abc import ABC
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,101 +20,16 @@ from lfx.io import (
     MessageTextInput,
     MultilineInput,
     Output,
-    StrInput,
 )
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+from lfx_marketing_intel.marketing_intel._brand_voice_node import BrandVoiceNodeMixin
 from lfx_marketing_intel.marketing_intel._node_errors import node_errors
 from lfx_marketing_intel.marketing_intel._run_once import run_once
-from lfx_marketing_intel.marketing_intel._shared_inputs import (
-    FROM_SETTINGS,
-    chosen_engine,
-    embeddings_input,
-    engine_input,
-    global_variable_input,
-    tenant_input,
-)
-
-# Index choices in the node -> MI_BRAND_VOICE_BACKEND.
-BACKENDS = {"Pinecone": "pinecone", "Embedded (sqlite-vec)": "local"}
 
 
-# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
-# up, and `object` has none (Langflow logged a traceback per node at start-up).
-class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
-    """Tenant, brand, embedder and backend inputs, and the index they open."""
-
-    scope_inputs: list[Any] = [
-        tenant_input("The tenant whose brand this is. Agents cannot change it."),
-        MessageTextInput(
-            name="brand",
-            display_name="Brand",
-            info="The brand (letters, digits, '_', '.', '-'); each brand has its own exemplars.",
-            required=True,
-        ),
-    ]
-    backend_inputs: list[Any] = [
-        embeddings_input(
-            "Any embeddings model; empty: the offline all-MiniLM-L6-v2 (Local Embeddings). "
-            "An index keeps the embedder it was built with and refuses another."
-        ),
-        engine_input(
-            "backend",
-            "Index",
-            "Where exemplars live: as the server's MI_ settings say, Pinecone, or embedded.",
-            BACKENDS,
-        ),
-        global_variable_input(
-            "pinecone_api_key",
-            "Pinecone API Key",
-            "A global variable holding the key. Empty: MI_PINECONE_API_KEY.",
-        ),
-        StrInput(
-            name="pinecone_index",
-            display_name="Pinecone Index",
-            info="The index name. Empty: MI_PINECONE_INDEX.",
-            advanced=True,
-        ),
-        StrInput(
-            name="pinecone_index_host",
-            display_name="Pinecone Index Host",
-            info="The index data-plane URL (no name lookup). Empty: MI_PINECONE_INDEX_HOST.",
-            advanced=True,
-        ),
-    ]
-
-    @contextmanager
-    def _index(self) -> Iterator[Any]:
-        """The brand-voice index of the server's settings with this node's inputs on top: the
-        process's shared one with the offline embedder, else one opened for this run."""
-        from marketing_intel.brand_voice import open_brand_voice_index, shared_brand_voice_index
-        from marketing_intel.config import current_settings
-        from marketing_intel.node_urls import node_url
-        from marketing_intel.secret_inputs import secret_input
-
-        host = getattr(self, "pinecone_index_host", None)
-        settings = current_settings(
-            brand_voice_backend=chosen_engine(BACKENDS, getattr(self, "backend", FROM_SETTINGS)),
-            pinecone_api_key=secret_input(self, "pinecone_api_key"),
-            pinecone_index=getattr(self, "pinecone_index", None),
-            pinecone_index_host=node_url(host, "Pinecone Index Host"),
-        )
-        embeddings = getattr(self, "embeddings", None) or None
-        if embeddings is None:
-            yield shared_brand_voice_index(settings)
-            return
-        index = open_brand_voice_index(settings, embeddings)
-        try:
-            yield index
-        finally:
-            index.close()
-
-    def _scope(self) -> tuple[str, str]:
-        return str(getattr(self, "tenant_id", "")).strip(), str(getattr(self, "brand", "")).strip()
-
-
-class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
+class BrandVoiceIndexComponent(BrandVoiceNodeMixin, Component):
     """Indexes exemplars of one tenant's brand and reports how many were written."""
 
     display_name = "Brand Index"
@@ -131,7 +43,7 @@ class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
     metadata = {"keywords": ["brand voice", "pinecone", "exemplars", "copy", "index"]}
 
     inputs = [
-        *_BrandVoiceBackendMixin.scope_inputs,
+        *BrandVoiceNodeMixin.scope_inputs,
         MultilineInput(
             name="exemplar_text",
             display_name="Exemplars",
@@ -158,7 +70,7 @@ class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
             info="Where this copy ran (email, ads, push ...); empty: from the rows, else 'any'.",
             advanced=True,
         ),
-        *_BrandVoiceBackendMixin.backend_inputs,
+        *BrandVoiceNodeMixin.backend_inputs,
     ]
 
     outputs = [Output(display_name="Report", name="report", method="index_exemplars")]
@@ -207,7 +119,7 @@ def _rows_of(item: Any) -> list[dict[str, Any]]:
     return [{"text": text}] if text else []
 
 
-class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
+class BrandVoiceSearchComponent(BrandVoiceNodeMixin, Component):
     """Scores a draft (0-100, on brand / borderline / off brand) with its reasons."""
 
     display_name = "Brand Search"
@@ -227,14 +139,14 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
             required=True,
             tool_mode=True,
         ),
-        *_BrandVoiceBackendMixin.scope_inputs,
+        *BrandVoiceNodeMixin.scope_inputs,
         IntInput(
             name="k",
             display_name="Nearest Exemplars",
             info="How many of the closest approved exemplars to return.",
             value=3,
         ),
-        *_BrandVoiceBackendMixin.backend_inputs,
+        *BrandVoiceNodeMixin.backend_inputs,
     ]
 
     # Verdict first: what an analyst reads first. group_outputs: all three handles show at once,

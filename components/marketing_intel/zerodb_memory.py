@@ -4,19 +4,17 @@ Thin adapters over `marketing_intel.memory`: inputs -> a `MemoryStore` -> DataFr
 LangChain chat history. The store is ZeroDB or the embedded SQLite store, as the server's `MI_`
 settings say unless the node's Memory dropdown overrides them; the ZeroDB API key is a Langflow
 global variable, never a literal. Text is embedded with the connected Embeddings, else the offline
-MiniLM model. The three nodes share one base, `_MemoryNodeComponent`, kept in this file so a flow
-that embeds this file's code runs on its own.
+MiniLM model. The three nodes share their connection inputs and store through
+`_memory_node.MemoryNodeComponent`.
 """
 
 from __future__ import annotations
 
-from abc import ABC
 from typing import Any, cast
 
 from lfx.base.memory.model import LCChatMemoryComponent
 from lfx.custom.custom_component.component import Component
 from lfx.field_typing.constants import Memory
-from lfx.inputs.inputs import InputTypes
 from lfx.io import (
     DropdownInput,
     FloatInput,
@@ -29,94 +27,14 @@ from lfx.io import (
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+from lfx_marketing_intel.marketing_intel._memory_node import CONNECTION_INPUTS, MemoryNodeComponent
 from lfx_marketing_intel.marketing_intel._node_errors import node_errors
 from lfx_marketing_intel.marketing_intel._run_once import run_once
-from lfx_marketing_intel.marketing_intel._shared_inputs import (
-    chosen_engine,
-    embeddings_input,
-    engine_input,
-    global_variable_input,
-    tenant_input,
-)
 
-# Memory choices in the node -> MI_MEMORY_BACKEND.
-ENGINES = {"ZeroDB": "zerodb", "Embedded (SQLite)": "local"}
 ANY_KIND = "Any"
 
-_CONNECTION_INPUTS: list[InputTypes] = [
-    tenant_input("The tenant whose memory this is. Agents cannot change it."),
-    embeddings_input("Embeds memories and queries. Empty: the offline all-MiniLM-L6-v2 model."),
-    engine_input(
-        "engine",
-        "Memory",
-        "Where memories live: as the server's MI_ settings say, ZeroDB, or embedded.",
-        ENGINES,
-    ),
-    global_variable_input(
-        "api_key",
-        "ZeroDB API Key",
-        "A global variable holding the ZeroDB API key. Empty: MI_ZERODB_API_KEY.",
-    ),
-    StrInput(
-        name="project_id",
-        display_name="ZeroDB Project ID",
-        info="Empty: MI_ZERODB_PROJECT_ID.",
-        advanced=True,
-    ),
-    StrInput(
-        name="base_url",
-        display_name="ZeroDB URL",
-        info="Empty: MI_ZERODB_BASE_URL (https://api.ainative.studio).",
-        advanced=True,
-    ),
-]
 
-
-# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
-# up, and `object` has none (Langflow logged a traceback per node at start-up).
-class _MemoryNodeComponent(ABC):
-    """What the memory nodes share: the connection inputs and opening the store.
-
-    Not a Component itself (no Component base), so Langflow registers only the three nodes;
-    its name ends in "Component" so Langflow's bundle validator sees the nodes' inherited
-    entry points.
-    """
-
-    tenant_id: str
-    embeddings: Any
-    engine: str
-    api_key: str
-    project_id: str
-    base_url: str
-    status: Any
-    _store: Any = None
-
-    def _memory_store(self) -> Any:
-        """The store these inputs select (opened once per node, or shared by the process's
-        nodes when they embed with the offline model)."""
-        if self._store is None:
-            from marketing_intel.config import current_settings
-            from marketing_intel.memory import open_memory_store, shared_memory_store
-            from marketing_intel.node_urls import node_url
-            from marketing_intel.secret_inputs import secret_input
-
-            with node_errors():
-                settings = current_settings(
-                    memory_backend=chosen_engine(ENGINES, self.engine),
-                    zerodb_api_key=secret_input(self, "api_key"),
-                    zerodb_project_id=self.project_id,
-                    zerodb_base_url=node_url(self.base_url, "ZeroDB URL"),
-                )
-                # With the offline embedder, every run of the process shares one store.
-                self._store = (
-                    open_memory_store(settings, self.embeddings)
-                    if self.embeddings
-                    else shared_memory_store(settings)
-                )
-        return self._store
-
-
-class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
+class ZeroDBMemoryStoreComponent(MemoryNodeComponent, Component):
     """Remembers an analysis report, JSON, table rows or a message for one tenant."""
 
     display_name = "Memory Store"
@@ -160,7 +78,7 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
             value=0,
             advanced=True,
         ),
-        *_CONNECTION_INPUTS,
+        *CONNECTION_INPUTS,
     ]
     # group_outputs: both handles show at once. An analysis flow chains its report through
     # "Remembered" to its Chat Output (the issue's lake -> template -> memory -> outputs), so
@@ -243,7 +161,7 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         )
 
 
-class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
+class ZeroDBMemoryRecallComponent(MemoryNodeComponent, Component):
     """Finds the tenant's memories closest in meaning to a query; an agent can use it as a tool."""
 
     display_name = "Memory Recall"
@@ -279,7 +197,7 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
             advanced=True,
         ),
         MessageTextInput(name="agent", display_name="Agent", advanced=True),
-        *_CONNECTION_INPUTS,
+        *CONNECTION_INPUTS,
     ]
     outputs = [
         # Agents get the text (a table would reach them truncated); one tool per recall.
@@ -316,7 +234,7 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
         return memories
 
 
-class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
+class ZeroDBChatMemoryComponent(MemoryNodeComponent, LCChatMemoryComponent):
     """A chat history per session for Message History and agents, kept in agent memory."""
 
     display_name = "Chat Memory"
@@ -336,7 +254,7 @@ class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
             advanced=True,
         ),
         MessageTextInput(name="agent", display_name="Agent", advanced=True),
-        *_CONNECTION_INPUTS,
+        *CONNECTION_INPUTS,
     ]
     outputs = [Output(display_name="Memory", name="memory", method="build_message_history")]
 
