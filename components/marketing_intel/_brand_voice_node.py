@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# Before `lfx.io`: see `_shared_inputs` (lfx 1.13 import order).
+import lfx.custom  # noqa: F401
 from lfx.io import MessageTextInput, StrInput
 from lfx_marketing_intel.marketing_intel._shared_inputs import (
     FROM_SETTINGS,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from abc import ABC
 from typing import Any
 
+# Before `lfx.io`: see `_shared_inputs` (lfx 1.13 import order).
+import lfx.custom  # noqa: F401
 from lfx.inputs.inputs import InputTypes
 from lfx.io import StrInput
 from lfx_marketing_intel.marketing_intel._node_errors import node_errors

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+# Before `lfx.io`: in lfx 1.13 an import of its inputs while `lfx.custom` is not loaded yet leaves
+# it half-imported, and a later `from lfx.custom.custom_component.component import Component`
+# then fails as circular (`lfx extension validate --execute-imports` imports this file first).
+import lfx.custom  # noqa: F401
 from lfx.io import DropdownInput, HandleInput, MessageTextInput, SecretStrInput
 
 # The first choice of every engine dropdown: the server's MI_ setting decides.
