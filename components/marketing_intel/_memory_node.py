@@ -2,12 +2,12 @@
 project and URL) and the store they open.
 
 A private helper beside the nodes, so each node's code (which flows embed) stays small; see
-`_node_errors` for how node files import it.
+`_node_errors` for how node files import it. Functions, not a base class: Langflow's
+`LANGFLOW_COMPONENTS_PATH` scan logs an error for a file whose classes are not Components.
 """
 
 from __future__ import annotations
 
-from abc import ABC
 from typing import Any
 
 # Before `lfx.io`: see `_shared_inputs` (lfx 1.13 import order).
@@ -55,45 +55,28 @@ CONNECTION_INPUTS: list[InputTypes] = [
 ]
 
 
-# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
-# up, and `object` has none (Langflow logged a traceback per node at start-up).
-class MemoryNodeComponent(ABC):
-    """What the memory nodes share: the connection inputs and opening the store.
+def memory_store(node: Any) -> Any:
+    """The store a memory node's connection inputs select, opened once per node (or shared by the
+    process's nodes when they embed with the offline model)."""
+    store = vars(node).get("_opened_memory_store")
+    if store is None:
+        from marketing_intel.config import current_settings
+        from marketing_intel.memory import open_memory_store, shared_memory_store
+        from marketing_intel.node_urls import node_url
+        from marketing_intel.secret_inputs import secret_input
 
-    Not a Component itself (no Component base), so Langflow registers only the three nodes;
-    its name ends in "Component" so Langflow's bundle validator sees the nodes' inherited
-    entry points.
-    """
-
-    tenant_id: str
-    embeddings: Any
-    engine: str
-    api_key: str
-    project_id: str
-    base_url: str
-    status: Any
-    _store: Any = None
-
-    def _memory_store(self) -> Any:
-        """The store these inputs select (opened once per node, or shared by the process's
-        nodes when they embed with the offline model)."""
-        if self._store is None:
-            from marketing_intel.config import current_settings
-            from marketing_intel.memory import open_memory_store, shared_memory_store
-            from marketing_intel.node_urls import node_url
-            from marketing_intel.secret_inputs import secret_input
-
-            with node_errors():
-                settings = current_settings(
-                    memory_backend=chosen_engine(ENGINES, self.engine),
-                    zerodb_api_key=secret_input(self, "api_key"),
-                    zerodb_project_id=self.project_id,
-                    zerodb_base_url=node_url(self.base_url, "ZeroDB URL"),
-                )
-                # With the offline embedder, every run of the process shares one store.
-                self._store = (
-                    open_memory_store(settings, self.embeddings)
-                    if self.embeddings
-                    else shared_memory_store(settings)
-                )
-        return self._store
+        with node_errors():
+            settings = current_settings(
+                memory_backend=chosen_engine(ENGINES, node.engine),
+                zerodb_api_key=secret_input(node, "api_key"),
+                zerodb_project_id=node.project_id,
+                zerodb_base_url=node_url(node.base_url, "ZeroDB URL"),
+            )
+            # With the offline embedder, every run of the process shares one store.
+            store = (
+                open_memory_store(settings, node.embeddings)
+                if node.embeddings
+                else shared_memory_store(settings)
+            )
+        node._opened_memory_store = store
+    return store

@@ -24,12 +24,17 @@ from lfx.io import (
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
-from lfx_marketing_intel.marketing_intel._brand_voice_node import BrandVoiceNodeMixin
+from lfx_marketing_intel.marketing_intel._brand_voice_node import (
+    INDEX_INPUTS,
+    SCOPE_INPUTS,
+    brand_scope,
+    brand_voice_index,
+)
 from lfx_marketing_intel.marketing_intel._node_errors import node_errors
 from lfx_marketing_intel.marketing_intel._run_once import run_once
 
 
-class BrandVoiceIndexComponent(BrandVoiceNodeMixin, Component):
+class BrandVoiceIndexComponent(Component):
     """Indexes exemplars of one tenant's brand and reports how many were written."""
 
     display_name = "Brand Index"
@@ -43,7 +48,7 @@ class BrandVoiceIndexComponent(BrandVoiceNodeMixin, Component):
     metadata = {"keywords": ["brand voice", "pinecone", "exemplars", "copy", "index"]}
 
     inputs = [
-        *BrandVoiceNodeMixin.scope_inputs,
+        *SCOPE_INPUTS,
         MultilineInput(
             name="exemplar_text",
             display_name="Exemplars",
@@ -70,19 +75,19 @@ class BrandVoiceIndexComponent(BrandVoiceNodeMixin, Component):
             info="Where this copy ran (email, ads, push ...); empty: from the rows, else 'any'.",
             advanced=True,
         ),
-        *BrandVoiceNodeMixin.backend_inputs,
+        *INDEX_INPUTS,
     ]
 
     outputs = [Output(display_name="Report", name="report", method="index_exemplars")]
 
     def index_exemplars(self) -> Data:
         """Upsert the exemplars; the report counts them per brand and names the embedder."""
-        tenant, brand = self._scope()
+        tenant, brand = brand_scope(self)
         with node_errors():
             exemplars = self._exemplars(tenant, brand)
             if not exemplars:
                 raise ValueError("No exemplars given: type copy, connect rows or choose a file.")
-            with self._index() as index:
+            with brand_voice_index(self) as index:
                 report = index.upsert(exemplars)
         self.status = f"{report.written} exemplars indexed for {tenant}/{brand}"
         return Data(data=report.model_dump())
@@ -119,7 +124,7 @@ def _rows_of(item: Any) -> list[dict[str, Any]]:
     return [{"text": text}] if text else []
 
 
-class BrandVoiceSearchComponent(BrandVoiceNodeMixin, Component):
+class BrandVoiceSearchComponent(Component):
     """Scores a draft (0-100, on brand / borderline / off brand) with its reasons."""
 
     display_name = "Brand Search"
@@ -139,14 +144,14 @@ class BrandVoiceSearchComponent(BrandVoiceNodeMixin, Component):
             required=True,
             tool_mode=True,
         ),
-        *BrandVoiceNodeMixin.scope_inputs,
+        *SCOPE_INPUTS,
         IntInput(
             name="k",
             display_name="Nearest Exemplars",
             info="How many of the closest approved exemplars to return.",
             value=3,
         ),
-        *BrandVoiceNodeMixin.backend_inputs,
+        *INDEX_INPUTS,
     ]
 
     # Verdict first: what an analyst reads first. group_outputs: all three handles show at once,
@@ -191,8 +196,8 @@ class BrandVoiceSearchComponent(BrandVoiceNodeMixin, Component):
     @run_once
     def _score(self) -> Any:
         """The three outputs come from one scoring; an agent may call again with another draft."""
-        tenant, brand = self._scope()
-        with node_errors(), self._index() as index:
+        tenant, brand = brand_scope(self)
+        with node_errors(), brand_voice_index(self) as index:
             result = index.score(str(self.draft or ""), tenant=tenant, brand=brand, k=self.k)
         self.status = result.summary
         return result

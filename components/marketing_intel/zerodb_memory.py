@@ -4,8 +4,7 @@ Thin adapters over `marketing_intel.memory`: inputs -> a `MemoryStore` -> DataFr
 LangChain chat history. The store is ZeroDB or the embedded SQLite store, as the server's `MI_`
 settings say unless the node's Memory dropdown overrides them; the ZeroDB API key is a Langflow
 global variable, never a literal. Text is embedded with the connected Embeddings, else the offline
-MiniLM model. The three nodes share their connection inputs and store through
-`_memory_node.MemoryNodeComponent`.
+MiniLM model. The three nodes share their connection inputs and store (`_memory_node`).
 """
 
 from __future__ import annotations
@@ -27,14 +26,14 @@ from lfx.io import (
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
-from lfx_marketing_intel.marketing_intel._memory_node import CONNECTION_INPUTS, MemoryNodeComponent
+from lfx_marketing_intel.marketing_intel._memory_node import CONNECTION_INPUTS, memory_store
 from lfx_marketing_intel.marketing_intel._node_errors import node_errors
 from lfx_marketing_intel.marketing_intel._run_once import run_once
 
 ANY_KIND = "Any"
 
 
-class ZeroDBMemoryStoreComponent(MemoryNodeComponent, Component):
+class ZeroDBMemoryStoreComponent(Component):
     """Remembers an analysis report, JSON, table rows or a message for one tenant."""
 
     display_name = "Memory Store"
@@ -124,7 +123,7 @@ class ZeroDBMemoryStoreComponent(MemoryNodeComponent, Component):
         """The input's records and their stored ids, stored once for both outputs."""
         records = self._records()
         with node_errors():
-            ids = self._memory_store().remember_many(records)
+            ids = memory_store(self).remember_many(records)
         self.status = f"{len(ids)} memories stored: {', '.join(ids)}"
         return records, ids
 
@@ -161,7 +160,7 @@ class ZeroDBMemoryStoreComponent(MemoryNodeComponent, Component):
         )
 
 
-class ZeroDBMemoryRecallComponent(MemoryNodeComponent, Component):
+class ZeroDBMemoryRecallComponent(Component):
     """Finds the tenant's memories closest in meaning to a query; an agent can use it as a tool."""
 
     display_name = "Memory Recall"
@@ -229,12 +228,12 @@ class ZeroDBMemoryRecallComponent(MemoryNodeComponent, Component):
                 kind=None if self.kind == ANY_KIND else self.kind,
                 tags=tuple(tag for tag in self.tags or () if tag),
             )
-            memories = self._memory_store().recall(self.query, max(1, self.k), filters)
+            memories = memory_store(self).recall(self.query, max(1, self.k), filters)
         self.status = f"{len(memories)} memories"
         return memories
 
 
-class ZeroDBChatMemoryComponent(MemoryNodeComponent, LCChatMemoryComponent):
+class ZeroDBChatMemoryComponent(LCChatMemoryComponent):
     """A chat history per session for Message History and agents, kept in agent memory."""
 
     display_name = "Chat Memory"
@@ -267,7 +266,7 @@ class ZeroDBChatMemoryComponent(MemoryNodeComponent, LCChatMemoryComponent):
             raise ValueError("no session id: set Session ID, or run the flow with a session")
         with node_errors():
             history = MemoryChatHistory(
-                self._memory_store(),
+                memory_store(self),
                 tenant=self.tenant_id,
                 session_id=str(session),
                 agent=self.agent or None,
