@@ -31,6 +31,7 @@ from marketing_intel.analysis.cached import CachedReport, cached_report, stored_
 from marketing_intel.analysis_templates import RegistryView
 from marketing_intel.bridge import Bridge
 from marketing_intel.cache import CacheError, open_cache
+from marketing_intel.errors import validation_problems
 from marketing_intel.jobs import (
     BadJobError,
     FlowRunQueue,
@@ -172,11 +173,7 @@ def _window(days: int | None, start: str | None, end: str | None) -> Window:
             days=days, start=start, end=end, today=dt.datetime.now(dt.UTC).date()
         )
     except (ValueError, ValidationError) as error:
-        message = (
-            "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-            if isinstance(error, ValidationError)
-            else str(error)
-        )
+        message = validation_problems(error) if isinstance(error, ValidationError) else str(error)
         raise ApiError(422, "invalid_window", f"Bad window: {message}.") from None
 
 

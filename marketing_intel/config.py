@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import ByteSize, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from marketing_intel.errors import MarketingIntelError
+from marketing_intel.errors import MarketingIntelError, problem_text
 from marketing_intel.node_urls import IPNetwork, allowed_networks
 
 
@@ -284,7 +284,7 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for item in error.errors():
             field = "_".join(str(part) for part in item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
+            message = problem_text(item)
             problems.append(f"MI_{field.upper()}: {message}" if field else message)
         raise ConfigError("Invalid settings. " + "; ".join(problems)) from None
 

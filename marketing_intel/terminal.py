@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from marketing_intel.errors import MarketingIntelError
+from marketing_intel.errors import MarketingIntelError, validation_problems
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # one line per error, for scripts
@@ -28,5 +28,5 @@ def user_errors() -> Iterator[None]:
 def error_message(error: Exception) -> str:
     """The sentence to show for `error` (pydantic's validation errors, joined)."""
     if isinstance(error, ValidationError):
-        return "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
+        return validation_problems(error)
     return str(error)

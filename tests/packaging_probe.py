@@ -9,7 +9,8 @@ everything it touches comes from the venv's site-packages. It drives Langflow's 
 - `load_starter_projects` + `filter_starter_projects_by_available_components`, the start-up code
   that fills the "Starter Projects" folder that `GET /api/v1/flows/basic_examples/` serves;
 - an import of every `marketing_intel...` module the installed bundle files import (lazily, inside
-  methods), proving the core package and its dependencies are in the wheel.
+  methods), proving the core package and its dependencies are in the wheel, and of every private
+  helper (`lfx_marketing_intel.marketing_intel._...`) they import, proving the helpers ship too.
 
 Usage: `python packaging_probe.py OUT.json`. The report is written to OUT.json (Langflow's logs go
 to stdout/stderr, which the test shows when an assertion fails).
@@ -28,6 +29,7 @@ from typing import Any
 
 BUNDLE = "marketing_intel"
 CORE_PACKAGE = "marketing_intel"
+BUNDLE_ROOT_PACKAGE = "lfx_marketing_intel"
 
 
 def _error_dict(error: Any) -> dict[str, Any]:
@@ -56,7 +58,8 @@ def _load_result_dict(result: Any) -> dict[str, Any]:
 
 
 def _core_imports(bundle_dir: Path) -> list[str]:
-    """Every `marketing_intel...` module the installed bundle files import, anywhere in the file."""
+    """Every `marketing_intel...` and `lfx_marketing_intel...` module the installed bundle files
+    import, anywhere in the file."""
     modules: set[str] = set()
     for path in bundle_dir.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -69,7 +72,8 @@ def _core_imports(bundle_dir: Path) -> list[str]:
             modules.update(
                 name
                 for name in names
-                if name == CORE_PACKAGE or name.startswith(CORE_PACKAGE + ".")
+                if name == CORE_PACKAGE
+                or name.startswith((CORE_PACKAGE + ".", BUNDLE_ROOT_PACKAGE + "."))
             )
     return sorted(modules)
 

@@ -17,6 +17,7 @@ from lfx.graph import Graph
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+from lfx_marketing_intel.marketing_intel._memory_node import memory_store
 
 from components.marketing_intel.zerodb_memory import (
     ZeroDBChatMemoryComponent,
@@ -145,7 +146,7 @@ def test_the_remembered_output_passes_the_input_on_once_it_is_stored() -> None:
     ids = store.store_memories()["id"].tolist()
     assert len(ids) == 2
     assert store.status == f"2 memories stored: {', '.join(ids)}"
-    stored = store._memory_store().list(MemoryFilter(tenant="initech")).records
+    stored = memory_store(store).list(MemoryFilter(tenant="initech")).records
     assert sorted(memory.id for memory in stored) == sorted(ids)
 
     # A template's Report JSON (text) is remembered insight by insight, and passed on as is: the
@@ -288,9 +289,9 @@ def test_runs_with_the_offline_embedder_share_one_store_per_configuration() -> N
         first, second = node(), node(engine="Embedded (SQLite)")
         first.store_memories()
         second.store_memories()
-        assert first._memory_store() is second._memory_store()
+        assert memory_store(first) is memory_store(second)
         connected = node(embeddings=local_embeddings())
-        assert connected._memory_store() is not first._memory_store()
-        connected._memory_store().close()
+        assert memory_store(connected) is not memory_store(first)
+        memory_store(connected).close()
     finally:
         close_shared_memory_stores()

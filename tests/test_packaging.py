@@ -371,9 +371,12 @@ def test_api_all_lists_the_installed_bundle(packaged: PackagedLangflow, probe: P
 
 
 def test_node_core_imports_come_from_the_wheel(packaged: PackagedLangflow, probe: ProbeRun) -> None:
-    """The core modules the nodes import lazily (inside methods) import from the wheel."""
+    """The core modules the nodes import lazily (inside methods), and the private helpers beside
+    them, import from the wheel."""
     imports: dict[str, str | None] = probe.report["core_imports"]
     assert imports, probe.explain("the bundle imports nothing from marketing_intel?")
+    helpers = {module for module in imports if module.startswith(f"{ROOT_PACKAGE}.{BUNDLE}._")}
+    assert helpers, probe.explain("the nodes import none of the bundle's private helpers?")
     site_packages = packaged.package_dir.parent
     bad = {
         module: origin

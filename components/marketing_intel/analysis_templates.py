@@ -16,10 +16,13 @@ from typing import Any
 
 from lfx.custom.custom_component.component import Component
 from lfx.inputs.inputs import InputTypes
-from lfx.io import DictInput, HandleInput, IntInput, MessageTextInput, Output, StrInput
+from lfx.io import DictInput, HandleInput, IntInput, Output, StrInput
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+from lfx_marketing_intel.marketing_intel._node_errors import node_errors
+from lfx_marketing_intel.marketing_intel._run_once import run_once
+from lfx_marketing_intel.marketing_intel._shared_inputs import tenant_input
 
 from marketing_intel.analysis_templates import template_spec
 
@@ -35,12 +38,7 @@ class _AnalysisTemplateComponent(ABC):
     """
 
     inputs: list[InputTypes] = [
-        MessageTextInput(
-            name="tenant_id",
-            display_name="Tenant ID",
-            info="The tenant whose data the report reads.",
-            required=True,
-        ),
+        tenant_input("The tenant whose data the report reads."),
         IntInput(
             name="days",
             display_name="Last N Days",
@@ -101,7 +99,6 @@ class _AnalysisTemplateComponent(ABC):
     options: dict[str, Any]
     insight_cache: Any
     status: Any
-    _reports: dict[str, Any] | None = None
 
     def build_report(self) -> Data:
         """The whole report (insights with their evidence, the table, the narrative)."""
@@ -122,26 +119,18 @@ class _AnalysisTemplateComponent(ABC):
         """The report as markdown, rendered from its insights."""
         return Message(text=self._report().narrative)
 
+    @run_once
     def _report(self) -> Any:
-        # The outputs come from one run of the template.
-        key = repr((self.tenant_id, self.days, self.start_date, self.end_date, self.options))
-        if self._reports is None or key not in self._reports:
-            self._reports = {key: self._analyze()}
-        return self._reports[key]
-
-    def _analyze(self) -> Any:
+        """The outputs come from one run of the template."""
         import datetime as dt
-
-        from pydantic import ValidationError
 
         from marketing_intel.analysis import Window, run_template
         from marketing_intel.analysis.cached import cached_report
-        from marketing_intel.cache import CacheError
-        from marketing_intel.config import ConfigError, current_settings
-        from marketing_intel.lake import LakeError, shared_lake
+        from marketing_intel.config import current_settings
+        from marketing_intel.lake import shared_lake
 
         now = dt.datetime.now(dt.UTC)
-        try:
+        with node_errors():
             window = Window.from_inputs(
                 days=self.days, start=self.start_date, end=self.end_date, today=now.date()
             )
@@ -163,11 +152,6 @@ class _AnalysisTemplateComponent(ABC):
                     self.template_name, lake, self.tenant_id, window, self.options or {}, now=now
                 )
                 source = ""
-        except ValidationError as error:
-            problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-            raise ValueError(f"Invalid input: {problems}") from None
-        except (ConfigError, LakeError, CacheError) as error:
-            raise ValueError(str(error)) from None
         self.status = f"{source}{len(report.insights)} insights, {len(report.table)} rows"
         return report
 

@@ -10,27 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from lfx.custom.custom_component.component import Component
-from lfx.io import (
-    BoolInput,
-    DictInput,
-    DropdownInput,
-    FloatInput,
-    IntInput,
-    MessageTextInput,
-    MultilineInput,
-    Output,
-    SecretStrInput,
-    StrInput,
-)
+from lfx.io import BoolInput, DictInput, FloatInput, IntInput, MultilineInput, Output, StrInput
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
+from lfx_marketing_intel.marketing_intel._node_errors import node_errors
+from lfx_marketing_intel.marketing_intel._run_once import run_once
+from lfx_marketing_intel.marketing_intel._shared_inputs import (
+    chosen_engine,
+    engine_input,
+    global_variable_input,
+    tenant_input,
+)
 
-# Lake choices in the node -> MI_LAKE_BACKEND (None: keep the server's setting).
-ENGINES: dict[str, str | None] = {
-    "From settings": None,
-    "BigQuery": "bigquery",
-    "Embedded (DuckDB)": "duckdb",
-}
+# Lake choices in the node -> MI_LAKE_BACKEND.
+ENGINES = {"BigQuery": "bigquery", "Embedded (DuckDB)": "duckdb"}
 
 
 class BigQueryQueryComponent(Component):
@@ -67,12 +60,7 @@ class BigQueryQueryComponent(Component):
             ),
             is_list=True,
         ),
-        MessageTextInput(
-            name="tenant_id",
-            display_name="Tenant ID",
-            info="The tenant whose rows the query may read. Agents cannot change it.",
-            required=True,
-        ),
+        tenant_input("The tenant whose rows the query may read. Agents cannot change it."),
         IntInput(
             name="row_limit",
             display_name="Row Limit",
@@ -87,23 +75,17 @@ class BigQueryQueryComponent(Component):
             value=60.0,
             advanced=True,
         ),
-        DropdownInput(
-            name="engine",
-            display_name="Lake",
-            info="Where the lake is: as the server's MI_ settings say, BigQuery, or embedded.",
-            options=list(ENGINES),
-            value="From settings",
-            advanced=True,
+        engine_input(
+            "engine",
+            "Lake",
+            "Where the lake is: as the server's MI_ settings say, BigQuery, or embedded.",
+            ENGINES,
         ),
-        SecretStrInput(
-            name="credentials_json",
-            display_name="BigQuery Credentials",
-            info=(
-                "A global variable holding a service-account key (JSON). Empty: "
-                "MI_BIGQUERY_CREDENTIALS_JSON / _FILE, else Application Default Credentials."
-            ),
-            required=False,
-            advanced=True,
+        global_variable_input(
+            "credentials_json",
+            "BigQuery Credentials",
+            "A global variable holding a service-account key (JSON). Empty: "
+            "MI_BIGQUERY_CREDENTIALS_JSON / _FILE, else Application Default Credentials.",
         ),
         StrInput(
             name="project",
@@ -152,8 +134,6 @@ class BigQueryQueryComponent(Component):
         ),
     ]
 
-    _runs: dict[str, Any] | None = None
-
     def run_query(self) -> DataFrame:
         """The query's rows as a table (no rows for a dry run)."""
         rows, statistics = self._query_result()
@@ -165,21 +145,13 @@ class BigQueryQueryComponent(Component):
         _, statistics = self._query_result()
         return Data(data=statistics)
 
+    @run_once
     def _query_result(self) -> tuple[Any, dict[str, Any]]:
-        # Both outputs come from one run; an agent may call the tool again with other SQL.
-        key = repr([getattr(self, field.name or "", None) for field in self.inputs])
-        if self._runs is None or key not in self._runs:
-            self._runs = {key: self._execute()}
-        return self._runs[key]
-
-    def _execute(self) -> tuple[Any, dict[str, Any]]:
-        from pydantic import ValidationError
-
-        from marketing_intel.config import ConfigError
-        from marketing_intel.lake import LakeError, QueryLimits, shared_lake
+        """Both outputs come from one run; an agent may call the tool again with other SQL."""
+        from marketing_intel.lake import QueryLimits, shared_lake
         from marketing_intel.lake.parameters import from_mapping_item
 
-        try:
+        with node_errors(invalid="parameter"):
             params = [from_mapping_item(k, v) for k, v in (self.parameters or {}).items()]
             lake = shared_lake(self._settings(), component="langflow-bigquery-query")
             if self.dry_run_only:
@@ -188,11 +160,6 @@ class BigQueryQueryComponent(Component):
                 return None, {"tenant_id": self.tenant_id, "dry_run": True, **statistics}
             limits = QueryLimits(row_limit=self.row_limit, timeout_s=self.timeout_s)
             result = lake.query(self.sql, params, tenant_id=self.tenant_id, limits=limits)
-        except ValidationError as error:
-            problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-            raise ValueError(f"Invalid parameter: {problems}") from None
-        except (ConfigError, LakeError) as error:
-            raise ValueError(str(error)) from None
         statistics = {"tenant_id": self.tenant_id, "dry_run": False, **vars(result.statistics)}
         return result.table.to_pandas(), statistics
 
@@ -202,7 +169,7 @@ class BigQueryQueryComponent(Component):
         from marketing_intel.secret_inputs import secret_input
 
         return current_settings(
-            lake_backend=ENGINES[self.engine],
+            lake_backend=chosen_engine(ENGINES, self.engine),
             bigquery_project=self.project,
             lake_dataset=self.dataset,
             bigquery_location=self.location,

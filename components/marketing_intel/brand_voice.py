@@ -9,131 +9,32 @@ the offline all-MiniLM-L6-v2 (the "Local Embedder" node).
 
 from __future__ import annotations
 
-from abc import ABC
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from lfx.custom.custom_component.component import Component
 from lfx.io import (
-    DropdownInput,
     FileInput,
     HandleInput,
     IntInput,
     MessageTextInput,
     MultilineInput,
     Output,
-    SecretStrInput,
-    StrInput,
 )
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
-
-# Index choices in the node -> MI_BRAND_VOICE_BACKEND (None: keep the server's setting).
-BACKENDS: dict[str, str | None] = {
-    "From settings": None,
-    "Pinecone": "pinecone",
-    "Embedded (sqlite-vec)": "local",
-}
-
-
-# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
-# up, and `object` has none (Langflow logged a traceback per node at start-up).
-class _BrandVoiceBackendMixin(ABC):  # noqa: B024 (no abstract methods)
-    """Tenant, brand, embedder and backend inputs, and the index they open."""
-
-    scope_inputs: list[Any] = [
-        MessageTextInput(
-            name="tenant_id",
-            display_name="Tenant ID",
-            info="The tenant whose brand this is. Agents cannot change it.",
-            required=True,
-        ),
-        MessageTextInput(
-            name="brand",
-            display_name="Brand",
-            info="The brand (letters, digits, '_', '.', '-'); each brand has its own exemplars.",
-            required=True,
-        ),
-    ]
-    backend_inputs: list[Any] = [
-        HandleInput(
-            name="embeddings",
-            display_name="Embeddings",
-            info=(
-                "Any embeddings model; empty: the offline all-MiniLM-L6-v2 (Local Embeddings). "
-                "An index keeps the embedder it was built with and refuses another."
-            ),
-            input_types=["Embeddings"],
-            required=False,
-        ),
-        DropdownInput(
-            name="backend",
-            display_name="Index",
-            info="Where exemplars live: as the server's MI_ settings say, Pinecone, or embedded.",
-            options=list(BACKENDS),
-            value="From settings",
-            advanced=True,
-        ),
-        SecretStrInput(
-            name="pinecone_api_key",
-            display_name="Pinecone API Key",
-            info="A global variable holding the key. Empty: MI_PINECONE_API_KEY.",
-            required=False,
-            advanced=True,
-        ),
-        StrInput(
-            name="pinecone_index",
-            display_name="Pinecone Index",
-            info="The index name. Empty: MI_PINECONE_INDEX.",
-            advanced=True,
-        ),
-        StrInput(
-            name="pinecone_index_host",
-            display_name="Pinecone Index Host",
-            info="The index data-plane URL (no name lookup). Empty: MI_PINECONE_INDEX_HOST.",
-            advanced=True,
-        ),
-    ]
-
-    @contextmanager
-    def _index(self) -> Iterator[Any]:
-        """The brand-voice index of the server's settings with this node's inputs on top: the
-        process's shared one with the offline embedder, else one opened for this run."""
-        from marketing_intel.brand_voice import open_brand_voice_index, shared_brand_voice_index
-        from marketing_intel.config import current_settings
-        from marketing_intel.node_urls import node_url
-        from marketing_intel.secret_inputs import secret_input
-
-        host = getattr(self, "pinecone_index_host", None)
-        settings = current_settings(
-            brand_voice_backend=BACKENDS[getattr(self, "backend", "From settings")],
-            pinecone_api_key=secret_input(self, "pinecone_api_key"),
-            pinecone_index=getattr(self, "pinecone_index", None),
-            pinecone_index_host=node_url(host, "Pinecone Index Host"),
-        )
-        embeddings = getattr(self, "embeddings", None) or None
-        if embeddings is None:
-            yield shared_brand_voice_index(settings)
-            return
-        index = open_brand_voice_index(settings, embeddings)
-        try:
-            yield index
-        finally:
-            index.close()
-
-    def _scope(self) -> tuple[str, str]:
-        return str(getattr(self, "tenant_id", "")).strip(), str(getattr(self, "brand", "")).strip()
+from lfx_marketing_intel.marketing_intel._brand_voice_node import (
+    INDEX_INPUTS,
+    SCOPE_INPUTS,
+    brand_scope,
+    brand_voice_index,
+)
+from lfx_marketing_intel.marketing_intel._node_errors import node_errors
+from lfx_marketing_intel.marketing_intel._run_once import run_once
 
 
-def _user_message(error: Exception) -> ValueError:
-    """Our errors as the one sentence Langflow shows on the node."""
-    return ValueError(str(error))
-
-
-class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
+class BrandVoiceIndexComponent(Component):
     """Indexes exemplars of one tenant's brand and reports how many were written."""
 
     display_name = "Brand Index"
@@ -147,7 +48,7 @@ class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
     metadata = {"keywords": ["brand voice", "pinecone", "exemplars", "copy", "index"]}
 
     inputs = [
-        *_BrandVoiceBackendMixin.scope_inputs,
+        *SCOPE_INPUTS,
         MultilineInput(
             name="exemplar_text",
             display_name="Exemplars",
@@ -174,25 +75,20 @@ class BrandVoiceIndexComponent(_BrandVoiceBackendMixin, Component):
             info="Where this copy ran (email, ads, push ...); empty: from the rows, else 'any'.",
             advanced=True,
         ),
-        *_BrandVoiceBackendMixin.backend_inputs,
+        *INDEX_INPUTS,
     ]
 
     outputs = [Output(display_name="Report", name="report", method="index_exemplars")]
 
     def index_exemplars(self) -> Data:
         """Upsert the exemplars; the report counts them per brand and names the embedder."""
-        from marketing_intel.brand_voice import BrandVoiceError
-        from marketing_intel.config import ConfigError
-
-        tenant, brand = self._scope()
-        try:
+        tenant, brand = brand_scope(self)
+        with node_errors():
             exemplars = self._exemplars(tenant, brand)
             if not exemplars:
                 raise ValueError("No exemplars given: type copy, connect rows or choose a file.")
-            with self._index() as index:
+            with brand_voice_index(self) as index:
                 report = index.upsert(exemplars)
-        except (BrandVoiceError, ConfigError) as error:
-            raise _user_message(error) from None
         self.status = f"{report.written} exemplars indexed for {tenant}/{brand}"
         return Data(data=report.model_dump())
 
@@ -228,7 +124,7 @@ def _rows_of(item: Any) -> list[dict[str, Any]]:
     return [{"text": text}] if text else []
 
 
-class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
+class BrandVoiceSearchComponent(Component):
     """Scores a draft (0-100, on brand / borderline / off brand) with its reasons."""
 
     display_name = "Brand Search"
@@ -248,14 +144,14 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
             required=True,
             tool_mode=True,
         ),
-        *_BrandVoiceBackendMixin.scope_inputs,
+        *SCOPE_INPUTS,
         IntInput(
             name="k",
             display_name="Nearest Exemplars",
             info="How many of the closest approved exemplars to return.",
             value=3,
         ),
-        *_BrandVoiceBackendMixin.backend_inputs,
+        *INDEX_INPUTS,
     ]
 
     # Verdict first: what an analyst reads first. group_outputs: all three handles show at once,
@@ -279,8 +175,6 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
         ),
     ]
 
-    _scorings: dict[str, Any] | None = None
-
     def score_draft(self) -> Data:
         """The whole score: value, label, reliability, nearest exemplars and differences."""
         return Data(data=self._score().model_dump(mode="json"))
@@ -299,22 +193,11 @@ class BrandVoiceSearchComponent(_BrandVoiceBackendMixin, Component):
         lines += [f"- closest approved copy ({m.score:.2f}): {m.text}" for m in result.nearest]
         return Message(text="\n".join(lines))
 
+    @run_once
     def _score(self) -> Any:
-        # The three outputs come from one scoring; an agent may call again with another draft.
-        key = repr([getattr(self, field.name or "", None) for field in self.inputs])
-        if self._scorings is None or key not in self._scorings:
-            self._scorings = {key: self._compute()}
-        return self._scorings[key]
-
-    def _compute(self) -> Any:
-        from marketing_intel.brand_voice import BrandVoiceError
-        from marketing_intel.config import ConfigError
-
-        tenant, brand = self._scope()
-        try:
-            with self._index() as index:
-                result = index.score(str(self.draft or ""), tenant=tenant, brand=brand, k=self.k)
-        except (BrandVoiceError, ConfigError, ValueError) as error:
-            raise _user_message(error) from None
+        """The three outputs come from one scoring; an agent may call again with another draft."""
+        tenant, brand = brand_scope(self)
+        with node_errors(), brand_voice_index(self) as index:
+            result = index.score(str(self.draft or ""), tenant=tenant, brand=brand, k=self.k)
         self.status = result.summary
         return result

@@ -11,16 +11,18 @@ shared by every run in the process.
 from __future__ import annotations
 
 from lfx.custom.custom_component.component import Component
-from lfx.io import DropdownInput, IntInput, Output, SecretStrInput
+from lfx.io import IntInput, Output
+from lfx_marketing_intel.marketing_intel._node_errors import node_errors
+from lfx_marketing_intel.marketing_intel._shared_inputs import (
+    chosen_engine,
+    engine_input,
+    global_variable_input,
+)
 
 from marketing_intel.cache import InsightCacheHandle
 
-# Cache choices in the node -> MI_CACHE_BACKEND (None: keep the server's setting).
-ENGINES: dict[str, str | None] = {
-    "From settings": None,
-    "PostgreSQL": "postgres",
-    "Embedded (SQLite)": "sqlite",
-}
+# Cache choices in the node -> MI_CACHE_BACKEND.
+ENGINES = {"PostgreSQL": "postgres", "Embedded (SQLite)": "sqlite"}
 
 
 class InsightCacheComponent(Component):
@@ -38,20 +40,20 @@ class InsightCacheComponent(Component):
     metadata = {"keywords": ["cache", "postgres", "postgresql", "sqlite", "insights"]}
 
     inputs = [
-        DropdownInput(
-            name="engine",
-            display_name="Cache",
-            info="Where reports are kept: as the server's MI_ settings say, PostgreSQL, or "
+        engine_input(
+            "engine",
+            "Cache",
+            "Where reports are kept: as the server's MI_ settings say, PostgreSQL, or "
             "embedded (a SQLite file under MI_HOME).",
-            options=list(ENGINES),
-            value="From settings",
+            ENGINES,
+            advanced=False,
         ),
-        SecretStrInput(
-            name="url",
-            display_name="PostgreSQL URL",
-            info="A global variable holding the database URL (postgresql://, with user and "
+        global_variable_input(
+            "url",
+            "PostgreSQL URL",
+            "A global variable holding the database URL (postgresql://, with user and "
             "password). Empty: MI_CACHE_URL.",
-            required=False,
+            advanced=False,
         ),
         IntInput(
             name="ttl_s",
@@ -66,19 +68,17 @@ class InsightCacheComponent(Component):
 
     def build_cache(self) -> InsightCacheHandle:
         """The opened cache and the TTL the template nodes store reports with."""
-        from marketing_intel.cache import CacheError, open_cache
-        from marketing_intel.config import ConfigError, current_settings
+        from marketing_intel.cache import open_cache
+        from marketing_intel.config import current_settings
         from marketing_intel.secret_inputs import secret_input
 
-        try:
+        with node_errors():
             settings = current_settings(
-                cache_backend=ENGINES[self.engine],
+                cache_backend=chosen_engine(ENGINES, self.engine),
                 cache_url=secret_input(self, "url"),
                 cache_ttl_s=self.ttl_s or None,
             )
             cache = open_cache(settings)
-        except (ConfigError, CacheError) as error:
-            raise ValueError(str(error)) from None
         where = "PostgreSQL" if cache.backend == "postgres" else "embedded SQLite"
         self.status = f"{where} insight cache, TTL {settings.cache_ttl_s} s"
         return InsightCacheHandle(cache, settings.cache_ttl_s)

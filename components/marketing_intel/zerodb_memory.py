@@ -4,21 +4,16 @@ Thin adapters over `marketing_intel.memory`: inputs -> a `MemoryStore` -> DataFr
 LangChain chat history. The store is ZeroDB or the embedded SQLite store, as the server's `MI_`
 settings say unless the node's Memory dropdown overrides them; the ZeroDB API key is a Langflow
 global variable, never a literal. Text is embedded with the connected Embeddings, else the offline
-MiniLM model. The three nodes share one base, `_MemoryNodeComponent`, kept in this file so a flow
-that embeds this file's code runs on its own.
+MiniLM model. The three nodes share their connection inputs and store (`_memory_node`).
 """
 
 from __future__ import annotations
 
-from abc import ABC
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, cast
 
 from lfx.base.memory.model import LCChatMemoryComponent
 from lfx.custom.custom_component.component import Component
 from lfx.field_typing.constants import Memory
-from lfx.inputs.inputs import InputTypes
 from lfx.io import (
     DropdownInput,
     FloatInput,
@@ -26,110 +21,19 @@ from lfx.io import (
     IntInput,
     MessageTextInput,
     Output,
-    SecretStrInput,
     StrInput,
 )
 from lfx.schema.data import Data
 from lfx.schema.dataframe import DataFrame
 from lfx.schema.message import Message
+from lfx_marketing_intel.marketing_intel._memory_node import CONNECTION_INPUTS, memory_store
+from lfx_marketing_intel.marketing_intel._node_errors import node_errors
+from lfx_marketing_intel.marketing_intel._run_once import run_once
 
-# Memory choices in the node -> MI_MEMORY_BACKEND (None: keep the server's setting).
-ENGINES: dict[str, str | None] = {
-    "From settings": None,
-    "ZeroDB": "zerodb",
-    "Embedded (SQLite)": "local",
-}
 ANY_KIND = "Any"
 
-_CONNECTION_INPUTS: list[InputTypes] = [
-    MessageTextInput(
-        name="tenant_id",
-        display_name="Tenant ID",
-        info="The tenant whose memory this is. Agents cannot change it.",
-        required=True,
-    ),
-    HandleInput(
-        name="embeddings",
-        display_name="Embeddings",
-        input_types=["Embeddings"],
-        info="Embeds memories and queries. Empty: the offline all-MiniLM-L6-v2 model.",
-        required=False,
-    ),
-    DropdownInput(
-        name="engine",
-        display_name="Memory",
-        info="Where memories live: as the server's MI_ settings say, ZeroDB, or embedded.",
-        options=list(ENGINES),
-        value="From settings",
-        advanced=True,
-    ),
-    SecretStrInput(
-        name="api_key",
-        display_name="ZeroDB API Key",
-        info="A global variable holding the ZeroDB API key. Empty: MI_ZERODB_API_KEY.",
-        required=False,
-        advanced=True,
-    ),
-    StrInput(
-        name="project_id",
-        display_name="ZeroDB Project ID",
-        info="Empty: MI_ZERODB_PROJECT_ID.",
-        advanced=True,
-    ),
-    StrInput(
-        name="base_url",
-        display_name="ZeroDB URL",
-        info="Empty: MI_ZERODB_BASE_URL (https://api.ainative.studio).",
-        advanced=True,
-    ),
-]
 
-
-# An ABC, not a bare class: lfx's code parser reads the source of each node's bases two levels
-# up, and `object` has none (Langflow logged a traceback per node at start-up).
-class _MemoryNodeComponent(ABC):
-    """What the memory nodes share: the connection inputs and opening the store.
-
-    Not a Component itself (no Component base), so Langflow registers only the three nodes;
-    its name ends in "Component" so Langflow's bundle validator sees the nodes' inherited
-    entry points.
-    """
-
-    tenant_id: str
-    embeddings: Any
-    engine: str
-    api_key: str
-    project_id: str
-    base_url: str
-    status: Any
-    _store: Any = None
-
-    def _memory_store(self) -> Any:
-        """The store these inputs select (opened once per node, or shared by the process's
-        nodes when they embed with the offline model)."""
-        if self._store is None:
-            from marketing_intel.config import current_settings
-            from marketing_intel.memory import open_memory_store, shared_memory_store
-            from marketing_intel.node_urls import node_url
-            from marketing_intel.secret_inputs import secret_input
-
-            with _user_errors():
-                settings = current_settings(
-                    memory_backend=ENGINES.get(self.engine),
-                    zerodb_api_key=secret_input(self, "api_key"),
-                    zerodb_project_id=self.project_id,
-                    zerodb_base_url=node_url(self.base_url, "ZeroDB URL"),
-                )
-                # With the offline embedder, every run of the process shares one store.
-                self._store = (
-                    open_memory_store(settings, self.embeddings)
-                    if self.embeddings
-                    else shared_memory_store(settings)
-                )
-        return self._store
-
-
-class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
+class ZeroDBMemoryStoreComponent(Component):
     """Remembers an analysis report, JSON, table rows or a message for one tenant."""
 
     display_name = "Memory Store"
@@ -173,7 +77,7 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
             value=0,
             advanced=True,
         ),
-        *_CONNECTION_INPUTS,
+        *CONNECTION_INPUTS,
     ]
     # group_outputs: both handles show at once. An analysis flow chains its report through
     # "Remembered" to its Chat Output (the issue's lake -> template -> memory -> outputs), so
@@ -187,8 +91,6 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
             group_outputs=True,
         ),
     ]
-
-    _remembered: tuple[str, Any, list[Any], list[str]] | None = None
 
     def store_memories(self) -> DataFrame:
         """Remember the input; the stored memories (id, kind, content, tags)."""
@@ -216,19 +118,14 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         rows = value.to_dict(orient="records") if isinstance(value, DataFrame) else value.data
         return Message(text=fence_json(orjson.dumps(rows, default=str).decode()))
 
+    @run_once
     def _remember(self) -> tuple[list[Any], list[str]]:
         """The input's records and their stored ids, stored once for both outputs."""
-        inputs = (self.tenant_id, self.kind, self.tags, self.agent, self.session_id)
-        key = repr((*inputs, self.importance, self.ttl_days))
-        # The value itself is kept with the key: compared by identity, never element-wise.
-        remembered = self._remembered
-        if remembered is None or remembered[0] != key or remembered[1] is not self.value:
-            records = self._records()
-            with _user_errors():
-                ids = self._memory_store().remember_many(records)
-            remembered = self._remembered = (key, self.value, records, ids)
-            self.status = f"{len(ids)} memories stored: {', '.join(ids)}"
-        return remembered[2], remembered[3]
+        records = self._records()
+        with node_errors():
+            ids = memory_store(self).remember_many(records)
+        self.status = f"{len(ids)} memories stored: {', '.join(ids)}"
+        return records, ids
 
     def _records(self) -> list[Any]:
         import datetime as dt
@@ -241,7 +138,7 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         )
 
         value = self.value
-        with _user_errors():
+        with node_errors():
             defaults = RecordDefaults(
                 tenant=self.tenant_id,
                 kind=self.kind,
@@ -263,7 +160,7 @@ class ZeroDBMemoryStoreComponent(_MemoryNodeComponent, Component):
         )
 
 
-class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
+class ZeroDBMemoryRecallComponent(Component):
     """Finds the tenant's memories closest in meaning to a query; an agent can use it as a tool."""
 
     display_name = "Memory Recall"
@@ -299,15 +196,13 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
             advanced=True,
         ),
         MessageTextInput(name="agent", display_name="Agent", advanced=True),
-        *_CONNECTION_INPUTS,
+        *CONNECTION_INPUTS,
     ]
     outputs = [
         # Agents get the text (a table would reach them truncated); one tool per recall.
         Output(display_name="Memories", name="memories", method="recall_memories", tool_mode=False),
         Output(display_name="Context", name="context", method="recall_context"),
     ]
-
-    _recalls: dict[str, Any] | None = None
 
     def recall_memories(self) -> DataFrame:
         """The recalled memories as a table, closest first, with their scores."""
@@ -321,26 +216,24 @@ class ZeroDBMemoryRecallComponent(_MemoryNodeComponent, Component):
         ]
         return Message(text="\n".join(lines) if lines else "No memories found.")
 
+    @run_once
     def _recalled(self) -> list[Any]:
-        # Both outputs come from one recall; an agent may call the tool again with a new query.
+        """Both outputs come from one recall; an agent may call the tool again with a new query."""
         from marketing_intel.memory import MemoryFilter
 
-        key = repr((self.tenant_id, self.query, self.k, self.kind, self.tags, self.agent))
-        if self._recalls is None or key not in self._recalls:
-            with _user_errors():
-                filters = MemoryFilter(
-                    tenant=self.tenant_id,
-                    agent=self.agent or None,
-                    kind=None if self.kind == ANY_KIND else self.kind,
-                    tags=tuple(tag for tag in self.tags or () if tag),
-                )
-                memories = self._memory_store().recall(self.query, max(1, self.k), filters)
-            self._recalls = {key: memories}
-            self.status = f"{len(memories)} memories"
-        return self._recalls[key]
+        with node_errors():
+            filters = MemoryFilter(
+                tenant=self.tenant_id,
+                agent=self.agent or None,
+                kind=None if self.kind == ANY_KIND else self.kind,
+                tags=tuple(tag for tag in self.tags or () if tag),
+            )
+            memories = memory_store(self).recall(self.query, max(1, self.k), filters)
+        self.status = f"{len(memories)} memories"
+        return memories
 
 
-class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
+class ZeroDBChatMemoryComponent(LCChatMemoryComponent):
     """A chat history per session for Message History and agents, kept in agent memory."""
 
     display_name = "Chat Memory"
@@ -360,7 +253,7 @@ class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
             advanced=True,
         ),
         MessageTextInput(name="agent", display_name="Agent", advanced=True),
-        *_CONNECTION_INPUTS,
+        *CONNECTION_INPUTS,
     ]
     outputs = [Output(display_name="Memory", name="memory", method="build_message_history")]
 
@@ -371,9 +264,9 @@ class ZeroDBChatMemoryComponent(_MemoryNodeComponent, LCChatMemoryComponent):
         session = self.session_id or _graph_session(self)
         if not session:
             raise ValueError("no session id: set Session ID, or run the flow with a session")
-        with _user_errors():
+        with node_errors():
             history = MemoryChatHistory(
-                self._memory_store(),
+                memory_store(self),
                 tenant=self.tenant_id,
                 session_id=str(session),
                 agent=self.agent or None,
@@ -391,19 +284,3 @@ def _graph_session(component: Component) -> str | None:
 def _message_session(value: Any) -> str | None:
     session = getattr(value, "session_id", None) if isinstance(value, Message) else None
     return str(session) if session else None
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn our errors and bad input into a one-sentence ValueError for the node's message."""
-    from pydantic import ValidationError
-
-    from marketing_intel.errors import MarketingIntelError
-
-    try:
-        yield
-    except ValidationError as error:
-        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-        raise ValueError(f"Invalid input: {problems}") from None
-    except MarketingIntelError as error:
-        raise ValueError(str(error)) from None

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from marketing_intel.errors import problem_text
+
 Severity = Literal["info", "notice", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "notice": 2, "info": 3}
 
@@ -66,7 +68,7 @@ class Window(BaseModel):
             try:
                 window = cls(start=first, end=last)
             except ValidationError as error:  # as one plain sentence, like the errors above
-                raise ValueError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+                raise ValueError(problem_text(error.errors()[0])) from None
             return window.within_supported_years()
         return cls.last_days(days or 28, today=today).within_supported_years()
 

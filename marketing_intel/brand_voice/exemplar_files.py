@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from marketing_intel.brand_voice.errors import BrandVoiceError
 from marketing_intel.brand_voice.exemplars import Exemplar
+from marketing_intel.errors import validation_problems
 
 TEXT_COLUMNS = ("text", "copy", "content", "body")
 
@@ -69,8 +70,7 @@ def exemplar_from_row(
             approved_at=row.get("approved_at") or None,
         )
     except ValidationError as error:
-        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-        raise BrandVoiceError(f"{where}: {problems}") from None
+        raise BrandVoiceError(f"{where}: {validation_problems(error)}") from None
 
 
 def _json_row(line: str, number: int) -> Mapping[str, Any]:
