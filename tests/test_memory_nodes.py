@@ -277,7 +277,7 @@ def test_runs_with_the_offline_embedder_share_one_store_per_configuration() -> N
     """A flow runs its memory node once per run: the runs reuse one open store (one SQLite
     connection) instead of opening a new one each time; connected Embeddings get their own."""
     from marketing_intel.embeddings import local_embeddings
-    from marketing_intel.memory import close_shared_memory_stores
+    from marketing_intel.shared_instances import close_shared
 
     def node(**inputs: Any) -> ZeroDBMemoryStoreComponent:
         store = ZeroDBMemoryStoreComponent()
@@ -293,4 +293,4 @@ def test_runs_with_the_offline_embedder_share_one_store_per_configuration() -> N
         assert connected._memory_store() is not first._memory_store()
         connected._memory_store().close()
     finally:
-        close_shared_memory_stores()
+        close_shared()

@@ -29,20 +29,20 @@ def migrate() -> None:
     MI_CACHE_URL) and grant MI_CACHE_URL's role what the cache needs."""
     with user_errors():
         settings = load_settings()
-        if settings.cache_backend != "postgres" or settings.cache_url is None:
+        if settings.cache.backend != "postgres" or settings.cache.url is None:
             raise CacheConfigError(
                 "`mi cache migrate` is for the PostgreSQL cache: set MI_CACHE_BACKEND=postgres "
                 "and MI_CACHE_URL (the embedded cache sets itself up)."
             )
         from marketing_intel.cache.postgres_cache import migrate_cache
 
-        runtime = settings.cache_url.get_secret_value()
+        runtime = settings.cache.url.get_secret_value()
         owner = (
-            settings.cache_migrate_url.get_secret_value() if settings.cache_migrate_url else None
+            settings.cache.migrate_url.get_secret_value() if settings.cache.migrate_url else None
         )
-        applied = migrate_cache(owner or runtime, runtime, settings.cache_schema)
+        applied = migrate_cache(owner or runtime, runtime, settings.cache.schema_name)
     done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
-    console.print(f"Cache schema {settings.cache_schema}: {done}.")
+    console.print(f"Cache schema {settings.cache.schema_name}: {done}.")
     stats()
 
 
