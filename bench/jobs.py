@@ -33,7 +33,6 @@ import redis
 from bullmq import Job, Queue, Worker
 
 from flow_runners import LfxRunner
-from marketing_intel.cache import close_shared_caches
 from marketing_intel.config import load_settings
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.flows import FlowCatalog
@@ -41,6 +40,7 @@ from marketing_intel.jobs.models import FlowRunJob
 from marketing_intel.jobs.processing import FlowRunProcessor
 from marketing_intel.jobs.runners import FlowOutput
 from marketing_intel.jobs.worker import result_sinks
+from marketing_intel.shared_instances import close_shared
 
 REDIS_URL = os.environ.get("MI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 JOBS = 1000
@@ -124,7 +124,7 @@ async def _with_sinks(prefix: str, jobs: int) -> float:
             return await _ours(prefix, jobs, processor)
         finally:
             await processor.aclose()
-            close_shared_caches()
+            close_shared()
 
 
 def _once(jobs: int, flow: str, run: Callable[[str], Coroutine[Any, Any, float]]) -> float:

@@ -50,6 +50,7 @@ from marketing_intel.errors import MarketingIntelError
 from marketing_intel.jobs import FlowRunQueue, open_flow_run_queue
 from marketing_intel.jobs import metrics as job_metrics
 from marketing_intel.jobs.worker import processor_from_settings
+from marketing_intel.shared_instances import close_shared
 from marketing_intel.webhooks import WebhookRejected, webhook_platform
 
 _log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         flusher_thread = threading.Thread(
             target=_run_flusher, args=(bridge, stop, metrics), name="flusher", daemon=True
         )
-        if settings.bridge_flush_in_process:
+        if settings.bridge.flush_in_process:
             flusher_thread.start()
         try:
             async with _in_process_worker(queue, settings):
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.to_thread(flusher_thread.join, 30)
             await queue.close()
             bridge.close()
+            close_shared()  # the insight cache of the reads, the nodes' lakes and stores
 
     app = FastAPI(
         title="lfx-marketing-intel bridge",
@@ -119,7 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.bridge = bridge
     install_error_handlers(app)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.bridge_max_body_bytes, metrics=metrics)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.bridge.max_body_bytes, metrics=metrics)
     _webhook_routes(app, bridge, writer, metrics)
     _ingest_routes(app, bridge)
     _admin_routes(app, bridge)
@@ -147,12 +149,12 @@ def _tune_garbage_collector() -> None:
 async def _in_process_worker(queue: FlowRunQueue, settings: Settings) -> AsyncIterator[None]:
     """With no Redis the queue lives in this process, so its worker runs here too (on this
     event loop; each flow runs in a thread of its own). With Redis, `mi worker` runs the jobs."""
-    if settings.redis_url:
+    if settings.jobs.redis_url:
         yield
         return
     processor = processor_from_settings(settings)
     stopping = asyncio.Event()
-    concurrency = settings.jobs_concurrency
+    concurrency = settings.jobs.concurrency
     worker = asyncio.create_task(
         queue.work(processor, concurrency=concurrency, stopping=stopping), name="flow-runs"
     )

@@ -77,7 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(401, "bad_api_key", str(error), {"WWW-Authenticate": "Bearer"})
 
     async def too_large(request: Request, _: Exception) -> JSONResponse:
-        limit = request.app.state.bridge.settings.bridge_max_body_bytes
+        limit = request.app.state.bridge.settings.bridge.max_body_bytes
         body: dict[str, Any] = too_large_error(limit)
         return JSONResponse(body, status_code=413, headers={"Connection": "close"})
 

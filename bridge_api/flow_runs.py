@@ -30,7 +30,7 @@ from marketing_intel.analysis import TEMPLATES, Window
 from marketing_intel.analysis.cached import CachedReport, cached_report, stored_report
 from marketing_intel.analysis_templates import RegistryView
 from marketing_intel.bridge import Bridge
-from marketing_intel.cache import CacheError, open_cache
+from marketing_intel.cache import CacheError, shared_cache
 from marketing_intel.errors import validation_problems
 from marketing_intel.jobs import (
     BadJobError,
@@ -68,8 +68,8 @@ def flow_run_routes(
     app: FastAPI, bridge: Bridge, queue: FlowRunQueue, metrics: BridgeMetrics
 ) -> None:
     """Add the trigger and status routes."""
-    catalog = FlowCatalog.from_folder(bridge.settings.flows_path)
-    remote_flows = bridge.settings.langflow_url is not None
+    catalog = FlowCatalog.from_folder(bridge.settings.flows.path)
+    remote_flows = bridge.settings.flows.langflow_url is not None
 
     @app.post(
         "/v1/flows/{name}/runs",
@@ -264,7 +264,7 @@ def _read_report(
     """The fresh cached report, else (when asked) one computed now through the cache."""
     now = dt.datetime.now(dt.UTC)
     try:
-        cache = open_cache(bridge.settings)
+        cache = shared_cache(bridge.settings)
         found = stored_report(cache, template, bridge.lake, tenant_id, window, now=now)
         if found is not None or not compute:
             return found

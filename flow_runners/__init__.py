@@ -19,7 +19,7 @@ __all__ = ["LangflowAPIRunner", "LfxRunner", "open_runner"]
 
 def open_runner(settings: Settings) -> FlowRunner:
     """The runner the settings choose: the Langflow API if `MI_LANGFLOW_URL` is set, else lfx."""
-    catalog = FlowCatalog.from_folder(settings.flows_path)
-    if settings.langflow_url:
+    catalog = FlowCatalog.from_folder(settings.flows.path)
+    if settings.flows.langflow_url:
         return LangflowAPIRunner(settings, catalog)
     return LfxRunner(catalog)

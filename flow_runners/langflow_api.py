@@ -17,13 +17,13 @@ class LangflowAPIRunner:
     """Runs flows on a Langflow server: `POST /api/v1/run/{endpoint_name}` with tweaks."""
 
     def __init__(self, settings: Settings, catalog: FlowCatalog) -> None:
-        assert settings.langflow_url
-        assert settings.langflow_api_key
+        assert settings.flows.langflow_url
+        assert settings.flows.langflow_api_key
         self.catalog = catalog
         self.client = httpx.AsyncClient(
-            base_url=settings.langflow_url.rstrip("/"),
-            headers={"x-api-key": settings.langflow_api_key.get_secret_value()},
-            timeout=httpx.Timeout(settings.langflow_timeout_s, connect=10.0),
+            base_url=settings.flows.langflow_url.rstrip("/"),
+            headers={"x-api-key": settings.flows.langflow_api_key.get_secret_value()},
+            timeout=httpx.Timeout(settings.flows.langflow_timeout_s, connect=10.0),
         )
 
     async def run(self, job: FlowRunJob) -> FlowOutput:

@@ -118,7 +118,7 @@ def query(
     with user_errors():
         settings = load_settings()
         limits = QueryLimits(
-            row_limit=row_limit or settings.query_row_limit, timeout_s=settings.query_timeout_s
+            row_limit=row_limit or settings.query.row_limit, timeout_s=settings.query.timeout_s
         )
         params = [parse(text) for text in param or []]
         lake = open_lake(settings, component="mi-cli")

@@ -124,4 +124,4 @@ def node_url(value: str | None, field: str) -> str | None:
         return None
     from marketing_intel.config import current_settings  # config imports this module
 
-    return checked_node_url(str(value), field, current_settings().node_url_networks)
+    return checked_node_url(str(value), field, current_settings().nodes.url_networks)

@@ -5,13 +5,19 @@ each time would pay for it on every run: a BigQuery client's credentials fetch a
 a Pinecone or ZeroDB client makes a new TLS connection, a BigQuery lake forgets its dry-run
 estimates. The nodes ask a `SharedInstances` registry instead, keyed by everything in the
 settings that selects the backend (secrets included, compared by value and never printed).
+
+One rule for every layer: `open_*(settings)` (`open_lake`, `open_cache`, ...) returns a fresh
+object that its caller closes; `shared_*(settings)` (`shared_lake`, `shared_cache`, ...) returns
+the process-wide one, which its callers never close; `close_shared()` closes them all, at a
+process's shutdown (the bridge, the jobs worker) and between tests.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Hashable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 
 class Closable(Protocol):
@@ -23,6 +29,10 @@ class Closable(Protocol):
 
 T = TypeVar("T", bound=Closable)
 
+# Every registry, so that `close_shared` reaches those of the layers this process imported
+# without importing the others (weak: a registry a test made and dropped is not kept).
+_REGISTRIES: weakref.WeakSet[SharedInstances[Any]] = weakref.WeakSet()
+
 
 class SharedInstances(Generic[T]):
     """One open instance per identity, opened by the first caller and kept until `close_all`.
@@ -33,6 +43,7 @@ class SharedInstances(Generic[T]):
     def __init__(self) -> None:
         self._instances: dict[Hashable, T] = {}
         self._lock = threading.Lock()
+        _REGISTRIES.add(self)
 
     def get(self, identity: Hashable, open_instance: Callable[[], T]) -> T:
         """The instance for `identity`, opened with `open_instance()` if there is none yet."""
@@ -49,3 +60,13 @@ class SharedInstances(Generic[T]):
             self._instances.clear()
         for instance in instances:
             instance.close()
+
+
+def close_shared() -> None:
+    """Close and forget every shared instance of every layer (`shared_lake`, `shared_cache`,
+    `shared_memory_store`, `shared_brand_voice_index`): at shutdown, and between tests.
+
+    The next `shared_*` call opens a new one.
+    """
+    for registry in list(_REGISTRIES):
+        registry.close_all()

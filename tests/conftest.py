@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from marketing_intel.lake import DuckDBLake
+from marketing_intel.shared_instances import close_shared
 
 # The BigQuery emulator fixture (`bigquery_emulator`), started once per session when used.
 # The Langflow server fixture (`langflow_server`), likewise.
@@ -18,9 +20,10 @@ DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test runs from its own folder with no MI_ settings of the developer's shell
-    (but loopback allowed for URLs typed into nodes)."""
+    (but loopback allowed for URLs typed into nodes), and leaves no shared instance open
+    (`shared_lake`, `shared_cache`, ...: the next test gets its own)."""
     for name in list(os.environ):
         if name.startswith("MI_") and name != "MI_TEST_DATABASE_URL":
             monkeypatch.delenv(name)
@@ -28,6 +31,8 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # an operator would for local services (tests of the refusal unset it).
     monkeypatch.setenv("MI_NODE_URL_ALLOWED_NETWORKS", "127.0.0.0/8")
     monkeypatch.chdir(tmp_path)
+    yield
+    close_shared()
 
 
 @pytest.fixture

@@ -189,7 +189,7 @@ def test_the_running_flusher_prunes_what_is_past_the_retention(bridge):
     bridge.flusher().flush_all()
     with bridge.engine.begin() as connection:
         aged = dt.datetime.now(dt.UTC) - dt.timedelta(
-            seconds=bridge.settings.bridge_inbox_retention_s + 60
+            seconds=bridge.settings.bridge.inbox_retention_s + 60
         )
         connection.execute(update(inbox_table).values(flushed_at=aged))
     bridge.inbox.write([entry("new")])

@@ -22,11 +22,12 @@ from fastapi.testclient import TestClient
 from bridge_api import create_app
 from marketing_intel.analysis import Window, run_template
 from marketing_intel.bridge import open_bridge
-from marketing_intel.cache import InsightCacheHandle, close_shared_caches, open_cache
+from marketing_intel.cache import InsightCacheHandle, shared_cache
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.jobs.results import report_summary
 from marketing_intel.lake import DuckDBLake
+from marketing_intel.shared_instances import close_shared
 from tests.bridge_support import REPO, postgres_database
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, free_port, unique_prefix
 from tests.recording_listener import RecordingListener
@@ -54,7 +55,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     }.items():
         monkeypatch.setenv(name, value)
     yield load_settings()
-    close_shared_caches()
+    close_shared()
 
 
 def keys(settings: Settings) -> dict[str, dict[str, str]]:
@@ -166,7 +167,7 @@ def test_insights_miss_compute_hit_and_the_template_nodes_cached_path(settings: 
         hit = client.get("/v1/insights/campaign_insights?days=7", headers=headers["demo-2"])
 
         # A report the template node stores through its cache input is what the endpoint finds.
-        handle = InsightCacheHandle(open_cache(settings), 300)
+        handle = InsightCacheHandle(shared_cache(settings), 300)
         node = CampaignInsightsComponent(tenant_id="demo-1", days=10, insight_cache=handle)
         from_node = node.build_report().data
         start = (TODAY - dt.timedelta(days=9)).isoformat()

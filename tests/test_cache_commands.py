@@ -10,9 +10,10 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from marketing_intel.cache import CacheKey, close_shared_caches, open_cache
+from marketing_intel.cache import CacheKey, shared_cache
 from marketing_intel.cli import app
 from marketing_intel.config import load_settings
+from marketing_intel.shared_instances import close_shared
 
 runner = CliRunner()
 
@@ -20,11 +21,11 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def _close_caches() -> Iterator[None]:
     yield
-    close_shared_caches()
+    close_shared()
 
 
 def test_stats_invalidate_and_purge() -> None:
-    cache = open_cache(load_settings())
+    cache = shared_cache(load_settings())
     cache.put(CacheKey.of("t1", "campaign_insights"), {"n": 1})
     cache.put(CacheKey.of("t1", "roi_optimization"), {"n": 2})
     cache.put(CacheKey.of("t2", "roi_optimization"), {"n": 3}, ttl_s=0.05)
@@ -56,14 +57,14 @@ def test_postgres_stats_with_a_url_from_the_environment(
     monkeypatch.setenv("MI_CACHE_URL", postgres_url)
     monkeypatch.setenv("MI_CACHE_SCHEMA", schema)
     try:
-        open_cache(load_settings()).put(CacheKey.of("t1", "audience_trends"), [1])
+        shared_cache(load_settings()).put(CacheKey.of("t1", "audience_trends"), [1])
         stats = runner.invoke(app, ["cache", "stats"])
         assert stats.exit_code == 0, stats.output
         output = " ".join(stats.output.split())  # the console wraps long lines
         assert f"postgres insight cache at 127.0.0.1:5432/test (schema {schema})" in output
         assert "1 entries" in stats.output
     finally:
-        close_shared_caches()
+        close_shared()
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 

@@ -15,10 +15,11 @@ from components.marketing_intel.analysis_templates import (
     ROIOptimizerComponent,
 )
 from components.marketing_intel.insight_cache import InsightCacheComponent
-from marketing_intel.cache import InsightCacheHandle, close_shared_caches
+from marketing_intel.cache import InsightCacheHandle
 from marketing_intel.config import load_settings
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.lake import open_lake
+from marketing_intel.shared_instances import close_shared
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,7 @@ def demo_lake() -> Iterator[None]:
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     seed_lake(open_lake(load_settings()), DemoSpec(end_date=yesterday, tenants=1, days=45))
     yield
-    close_shared_caches()
+    close_shared()
 
 
 def cache_handle(**inputs: object) -> InsightCacheHandle:
@@ -91,7 +92,7 @@ def test_the_postgres_cache_node_serves_hits(
         assert first_status.startswith("Computed and cached: ")
         assert second_status.startswith("Cache hit (stored ") and second == first
     finally:
-        close_shared_caches()
+        close_shared()
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 

@@ -270,8 +270,8 @@ def test_mi_cache_warns_about_an_owning_runtime_role_and_migrate_sets_up_the_spl
 ) -> None:
     from typer.testing import CliRunner
 
-    from marketing_intel.cache import close_shared_caches
     from marketing_intel.cli import app
+    from marketing_intel.shared_instances import close_shared
 
     owner_url, runtime_url = roles
     monkeypatch.setenv("MI_CACHE_BACKEND", "postgres")
@@ -284,7 +284,7 @@ def test_mi_cache_warns_about_an_owning_runtime_role_and_migrate_sets_up_the_spl
         migrated = CliRunner().invoke(app, ["cache", "migrate"])
         split = CliRunner().invoke(app, ["cache", "stats"])
     finally:
-        close_shared_caches()
+        close_shared()
     assert single.exit_code == 0, single.output
     assert "Warning: The insight cache's runtime role could bypass tenant isolation" in " ".join(
         single.output.split()

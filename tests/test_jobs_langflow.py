@@ -159,7 +159,7 @@ def test_the_api_runner_tells_bad_jobs_from_failures(
     message: str,
 ) -> None:
     settings = server_settings(langflow_server, tmp_path)
-    runner = LangflowAPIRunner(settings, FlowCatalog.from_folder(settings.flows_path))
+    runner = LangflowAPIRunner(settings, FlowCatalog.from_folder(settings.flows.path))
     with pytest.raises(error, match=message):
         run_on(runner, job)
 
@@ -192,6 +192,6 @@ def test_a_wrong_api_key_is_an_outage_to_retry(
     langflow_server: LangflowServer, tmp_path: Path
 ) -> None:
     settings = server_settings(langflow_server, tmp_path, langflow_api_key="sk-not-a-key")
-    runner = LangflowAPIRunner(settings, FlowCatalog.from_folder(settings.flows_path))
+    runner = LangflowAPIRunner(settings, FlowCatalog.from_folder(settings.flows.path))
     with pytest.raises(FlowRunError, match="Langflow refused the API key; check MI_LANGFLOW"):
         run_on(runner, {"flow": "campaign-insights", "tenant_id": "demo-1"})

@@ -78,7 +78,7 @@ def test_the_cache_sink_keeps_the_first_record_of_a_job(settings: Settings) -> N
     # Kept as long as the job is (MI_JOBS_KEEP_DAYS), not the reports' 10 minutes.
     entry = sink.cache.peek(flow_run_key("acme", "echo", "job-1"))
     assert entry is not None and entry.expires_at is not None and entry.stored_at is not None
-    assert entry.expires_at - entry.stored_at == dt.timedelta(days=settings.jobs_keep_days)
+    assert entry.expires_at - entry.stored_at == dt.timedelta(days=settings.jobs.keep_days)
 
 
 def test_the_cache_sink_is_tenant_scoped(settings: Settings) -> None:
@@ -101,14 +101,15 @@ def test_the_memory_sink_remembers_a_job_once_for_its_tenant(
     """On the embedded store and on ZeroDB's API (our stand-in server, tests/zerodb_standin.py:
     ZeroDB has no local edition), as the settings choose."""
     if backend == "zerodb":
-        settings = settings.model_copy(
+        memory = settings.memory.model_copy(
             update={
-                "memory_backend": "zerodb",
+                "backend": "zerodb",
                 "zerodb_base_url": zerodb_server.url,
                 "zerodb_api_key": SecretStr(ZERODB_KEY),
                 "zerodb_project_id": ZERODB_PROJECT,
             }
         )
+        settings = settings.model_copy(update={"memory": memory})
     sink = MemorySink.from_settings(settings)
     try:
         first = asyncio.run(sink.store(record("ROAS fell 30% on the spring campaign")))

@@ -278,7 +278,7 @@ def test_runs_with_the_offline_embedder_share_one_store_per_configuration() -> N
     """A flow runs its memory node once per run: the runs reuse one open store (one SQLite
     connection) instead of opening a new one each time; connected Embeddings get their own."""
     from marketing_intel.embeddings import local_embeddings
-    from marketing_intel.memory import close_shared_memory_stores
+    from marketing_intel.shared_instances import close_shared
 
     def node(**inputs: Any) -> ZeroDBMemoryStoreComponent:
         store = ZeroDBMemoryStoreComponent()
@@ -294,4 +294,4 @@ def test_runs_with_the_offline_embedder_share_one_store_per_configuration() -> N
         assert memory_store(connected) is not memory_store(first)
         memory_store(connected).close()
     finally:
-        close_shared_memory_stores()
+        close_shared()

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import marketing_intel
 from marketing_intel.cli import app
-from marketing_intel.config import Settings
+from marketing_intel.config import load_settings
 from marketing_intel.lake import (
     DuckDBLake,
     QueryFailed,
@@ -73,7 +73,7 @@ def test_sql_over_the_size_limit_is_refused_before_parsing(lake: DuckDBLake) -> 
 
 
 def test_the_size_limit_is_a_setting(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, query_max_sql_bytes="1KB")  # type: ignore[arg-type]
+    settings = load_settings(home=tmp_path, query_max_sql_bytes="1KB")
     lake = open_lake(settings)
     with pytest.raises(QueryRefused, match="1,000-byte limit"):
         lake.query(_in_list(2_000), tenant_id="a")
@@ -168,7 +168,7 @@ def test_a_query_ends_within_its_timeout_and_memory_limit(
 
 
 def test_the_memory_limit_stops_a_query_with_one_sentence(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, query_memory_limit="64MiB")  # type: ignore[arg-type]
+    settings = load_settings(home=tmp_path, query_memory_limit="64MiB")
     lake = open_lake(settings)
     big = (
         "SELECT LENGTH(STRING_AGG(CAST(a * b AS STRING))) AS n "

@@ -6,19 +6,21 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from marketing_intel.brand_voice import (
     PineconeBrandVoiceIndex,
-    close_shared_brand_voice_indexes,
+    open_brand_voice_index,
     shared_brand_voice_index,
 )
+from marketing_intel.cache import open_cache, shared_cache
 from marketing_intel.config import Settings, load_settings
-from marketing_intel.lake import close_shared_lakes, shared_lake
+from marketing_intel.lake import open_lake, shared_lake
 from marketing_intel.lake.bigquery_lake import BigQueryLake
-from marketing_intel.shared_instances import SharedInstances
+from marketing_intel.memory import open_memory_store, shared_memory_store
+from marketing_intel.shared_instances import Closable, SharedInstances, close_shared
 from tests.bigquery_emulator import BigQueryEmulator
 from tests.pinecone_standin import API_KEY, PineconeStandIn, run_standin
 
@@ -67,11 +69,9 @@ def test_close_all_closes_each_instance_once_and_forgets_it() -> None:
 
 @pytest.fixture
 def _fresh_shared() -> Iterator[None]:
-    close_shared_lakes()
-    close_shared_brand_voice_indexes()
+    close_shared()
     yield
-    close_shared_lakes()
-    close_shared_brand_voice_indexes()
+    close_shared()
 
 
 @pytest.mark.usefixtures("_fresh_shared")
@@ -90,7 +90,7 @@ def test_bigquery_lakes_are_shared_per_configuration_and_component(
     assert shared_lake(load_settings(), component="other-node") is not lake
     elsewhere = load_settings(lake_dataset=f"shared_{uuid.uuid4().hex[:8]}")
     assert shared_lake(elsewhere, component="node") is not lake
-    close_shared_lakes()
+    close_shared()
     reopened = shared_lake(load_settings(), component="node")
     assert reopened is not lake
     assert reopened.row_counts() == counts
@@ -128,4 +128,32 @@ def test_brand_voice_indexes_are_shared_per_configuration(
     assert shared_brand_voice_index(on_pinecone(pinecone.url)) is remote
     for other in run_standin(dimension=384):
         assert shared_brand_voice_index(on_pinecone(other.url)) is not remote
-        close_shared_brand_voice_indexes()
+        close_shared()
+
+
+def test_open_is_always_fresh_and_shared_always_the_same_until_close_shared() -> None:
+    """Every layer: `open_*` gives its caller an object of its own, `shared_*` the process's
+    one, and one `close_shared()` closes them all (the next `shared_*` opens another)."""
+    settings = load_settings()
+    layers: list[tuple[Callable[[Settings], Closable], Callable[[Settings], Closable]]] = [
+        (open_lake, shared_lake),
+        (open_cache, shared_cache),
+        (open_memory_store, shared_memory_store),
+        (open_brand_voice_index, shared_brand_voice_index),
+    ]
+    shared = []
+    for open_one, shared_one in layers:
+        first, second = open_one(settings), open_one(settings)
+        assert first is not second
+        assert first is not shared_one(settings)
+        first.close()
+        second.close()
+        shared.append(shared_one(settings))
+        assert shared_one(load_settings()) is shared[-1]
+    closes = Connection()
+    registry: SharedInstances[Connection] = SharedInstances()
+    registry.get("any", lambda: closes)
+    close_shared()
+    assert closes.closed == 1  # every registry, also one this process made itself
+    for (_, shared_one), before in zip(layers, shared, strict=True):
+        assert shared_one(settings) is not before

@@ -68,7 +68,7 @@ class InsightCacheComponent(Component):
 
     def build_cache(self) -> InsightCacheHandle:
         """The opened cache and the TTL the template nodes store reports with."""
-        from marketing_intel.cache import open_cache
+        from marketing_intel.cache import shared_cache
         from marketing_intel.config import current_settings
         from marketing_intel.secret_inputs import secret_input
 
@@ -78,7 +78,7 @@ class InsightCacheComponent(Component):
                 cache_url=secret_input(self, "url"),
                 cache_ttl_s=self.ttl_s or None,
             )
-            cache = open_cache(settings)
+            cache = shared_cache(settings)
         where = "PostgreSQL" if cache.backend == "postgres" else "embedded SQLite"
-        self.status = f"{where} insight cache, TTL {settings.cache_ttl_s} s"
-        return InsightCacheHandle(cache, settings.cache_ttl_s)
+        self.status = f"{where} insight cache, TTL {settings.cache.ttl_s} s"
+        return InsightCacheHandle(cache, settings.cache.ttl_s)

@@ -24,38 +24,29 @@ from marketing_intel.brand_voice.scoring import BrandVoiceScore
 from marketing_intel.config import Settings
 from marketing_intel.shared_instances import SharedInstances
 
-# The settings that select a brand-voice index: a change to any of them opens another.
-_INDEX_SETTINGS = (
-    "brand_voice_backend",
-    "pinecone_api_key",
-    "pinecone_index",
-    "pinecone_index_host",
-    "pinecone_control_host",
-    "brand_voice_min_exemplars",
-)
 _shared: SharedInstances[BrandVoiceIndex] = SharedInstances()
 
 
 def open_brand_voice_index(
     settings: Settings, embeddings: Embeddings | None = None
 ) -> BrandVoiceIndex:
-    """The brand-voice index the settings choose, embedding with `embeddings` (default: the
-    offline MiniLM embedder)."""
-    if settings.brand_voice_backend == "pinecone":
-        if settings.pinecone_api_key is None:
+    """A brand-voice index of its own, as the settings choose it, embedding with `embeddings`
+    (default: the offline MiniLM embedder); the caller closes it."""
+    if settings.brand_voice.backend == "pinecone":
+        if settings.brand_voice.pinecone_api_key is None:
             raise BrandVoiceConfigError(
                 "MI_BRAND_VOICE_BACKEND=pinecone needs MI_PINECONE_API_KEY."
             )
         return PineconeBrandVoiceIndex(
-            api_key=settings.pinecone_api_key.get_secret_value(),
-            index_name=settings.pinecone_index,
-            index_host=settings.pinecone_index_host,
-            control_host=settings.pinecone_control_host,
+            api_key=settings.brand_voice.pinecone_api_key.get_secret_value(),
+            index_name=settings.brand_voice.pinecone_index,
+            index_host=settings.brand_voice.pinecone_index_host,
+            control_host=settings.brand_voice.pinecone_control_host,
             embeddings=embeddings,
-            min_exemplars=settings.brand_voice_min_exemplars,
+            min_exemplars=settings.brand_voice.min_exemplars,
         )
     return LocalBrandVoiceIndex(
-        settings.local_vectors_path, embeddings, min_exemplars=settings.brand_voice_min_exemplars
+        settings.local_vectors_path, embeddings, min_exemplars=settings.brand_voice.min_exemplars
     )
 
 
@@ -63,15 +54,10 @@ def shared_brand_voice_index(settings: Settings) -> BrandVoiceIndex:
     """The index `open_brand_voice_index(settings)` gives (offline embedder), opened once per
     process and configuration: the nodes run once per flow run, and reuse its file or its
     Pinecone connections (and index lookup) instead of opening their own each time. Callers
-    must not close it."""
+    must not close it; `marketing_intel.shared_instances.close_shared()` does."""
     where = settings.local_vectors_path.resolve()
-    identity = (where, *(getattr(settings, name) for name in _INDEX_SETTINGS))
+    identity = (where, settings.brand_voice)  # a change to any of its settings opens another
     return _shared.get(identity, lambda: open_brand_voice_index(settings))
-
-
-def close_shared_brand_voice_indexes() -> None:
-    """Close and forget every index `shared_brand_voice_index` opened (tests, shutdown)."""
-    _shared.close_all()
 
 
 __all__ = [
@@ -86,7 +72,6 @@ __all__ = [
     "LocalBrandVoiceIndex",
     "PineconeBrandVoiceIndex",
     "UpsertReport",
-    "close_shared_brand_voice_indexes",
     "open_brand_voice_index",
     "shared_brand_voice_index",
 ]

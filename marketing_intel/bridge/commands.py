@@ -236,7 +236,7 @@ def inbox_prune() -> None:
     this every 10 minutes)."""
     with user_errors():
         bridge = _bridge()
-        pruned = bridge.inbox.prune_flushed(bridge.settings.bridge_inbox_retention_s)
+        pruned = bridge.inbox.prune_flushed(bridge.settings.bridge.inbox_retention_s)
     console.print(f"{pruned} flushed events past their retention deleted.")
 
 

@@ -99,9 +99,9 @@ inbox = Table(
 
 def database_url(settings: Settings) -> str:
     """The SQLAlchemy URL of the bridge database (psycopg 3 for PostgreSQL URLs)."""
-    if settings.bridge_database_url is None:
+    if settings.bridge.database_url is None:
         return f"sqlite:///{settings.home / 'bridge.db'}"
-    url = make_url(settings.bridge_database_url.get_secret_value())
+    url = make_url(settings.bridge.database_url.get_secret_value())
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
@@ -109,7 +109,7 @@ def database_url(settings: Settings) -> str:
 
 def bridge_engine(settings: Settings) -> Engine:
     """An engine for the bridge database; its tables are created if missing."""
-    if settings.bridge_database_url is None:
+    if settings.bridge.database_url is None:
         settings.home.mkdir(parents=True, exist_ok=True)
     url = database_url(settings)
     if url.startswith("sqlite"):

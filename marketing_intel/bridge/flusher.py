@@ -67,12 +67,12 @@ class FlushPolicy:
     def from_settings(cls, settings: Settings) -> FlushPolicy:
         """The policy the `MI_BRIDGE_FLUSH_*` settings describe."""
         return cls(
-            batch_size=settings.bridge_flush_batch_size,
-            max_attempts=settings.bridge_flush_max_attempts,
-            backoff_s=settings.bridge_flush_backoff_s,
-            backoff_max_s=settings.bridge_flush_backoff_max_s,
-            idle_wait_s=settings.bridge_flush_interval_s,
-            retention_s=settings.bridge_inbox_retention_s,
+            batch_size=settings.bridge.flush_batch_size,
+            max_attempts=settings.bridge.flush_max_attempts,
+            backoff_s=settings.bridge.flush_backoff_s,
+            backoff_max_s=settings.bridge.flush_backoff_max_s,
+            idle_wait_s=settings.bridge.flush_interval_s,
+            retention_s=settings.bridge.inbox_retention_s,
         )
 
 

@@ -56,8 +56,8 @@ class SecretBox:
 
 def secret_box(settings: Settings) -> SecretBox:
     """The box of the configured key, or of the embedded key file (created on first use)."""
-    if settings.bridge_secret_key is not None:
-        text = settings.bridge_secret_key.get_secret_value()
+    if settings.bridge.secret_key is not None:
+        text = settings.bridge.secret_key.get_secret_value()
         return SecretBox([part.strip().encode() for part in text.split(",") if part.strip()])
     return SecretBox([_embedded_key(settings.home / KEY_FILE_NAME)])
 

@@ -88,7 +88,7 @@ def open_bridge(settings: Settings) -> Bridge:
     sources = SourceRegistry(
         engine,
         secret_box(settings),
-        grace_s=settings.bridge_rotation_grace_s,
-        cache_s=settings.bridge_source_cache_s,
+        grace_s=settings.bridge.rotation_grace_s,
+        cache_s=settings.bridge.source_cache_s,
     )
     return Bridge(settings, engine, sources, ApiKeyStore(engine), Inbox(engine))

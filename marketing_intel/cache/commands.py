@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -15,12 +17,17 @@ from marketing_intel.terminal import console, user_errors
 app = typer.Typer(help="Inspect, purge and invalidate the insight cache.")
 
 
-def _cache() -> InsightCache:
-    """The cache, after a warning for each way its runtime role could bypass isolation."""
+@contextmanager
+def _cache() -> Iterator[InsightCache]:
+    """The cache, after a warning for each way its runtime role could bypass isolation; closed
+    after the command."""
     cache = open_cache(load_settings())
-    for warning in cache.policy_warnings():
-        console.print(f"[yellow]Warning:[/yellow] {warning}")
-    return cache
+    try:
+        for warning in cache.policy_warnings():
+            console.print(f"[yellow]Warning:[/yellow] {warning}")
+        yield cache
+    finally:
+        cache.close()
 
 
 @app.command()
@@ -29,20 +36,20 @@ def migrate() -> None:
     MI_CACHE_URL) and grant MI_CACHE_URL's role what the cache needs."""
     with user_errors():
         settings = load_settings()
-        if settings.cache_backend != "postgres" or settings.cache_url is None:
+        if settings.cache.backend != "postgres" or settings.cache.url is None:
             raise CacheConfigError(
                 "`mi cache migrate` is for the PostgreSQL cache: set MI_CACHE_BACKEND=postgres "
                 "and MI_CACHE_URL (the embedded cache sets itself up)."
             )
         from marketing_intel.cache.postgres_cache import migrate_cache
 
-        runtime = settings.cache_url.get_secret_value()
+        runtime = settings.cache.url.get_secret_value()
         owner = (
-            settings.cache_migrate_url.get_secret_value() if settings.cache_migrate_url else None
+            settings.cache.migrate_url.get_secret_value() if settings.cache.migrate_url else None
         )
-        applied = migrate_cache(owner or runtime, runtime, settings.cache_schema)
+        applied = migrate_cache(owner or runtime, runtime, settings.cache.schema_name)
     done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
-    console.print(f"Cache schema {settings.cache_schema}: {done}.")
+    console.print(f"Cache schema {settings.cache.schema_name}: {done}.")
     stats()
 
 
@@ -51,8 +58,8 @@ def stats(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's entries.")] = None,
 ) -> None:
     """Entries per template, how many have expired, and where the cache is."""
-    with user_errors():
-        found = _cache().stats(None if tenant is None else check_tenant_id(tenant))
+    with user_errors(), _cache() as cache:
+        found = cache.stats(None if tenant is None else check_tenant_id(tenant))
     console.print(f"{found.backend} insight cache at {found.location}")
     console.print(
         f"{found.entries} entries ({found.expired} expired, not yet purged) "
@@ -68,8 +75,8 @@ def stats(
 @app.command()
 def purge() -> None:
     """Delete every expired entry (of all tenants)."""
-    with user_errors():
-        deleted = _cache().purge_expired()
+    with user_errors(), _cache() as cache:
+        deleted = cache.purge_expired()
     console.print(f"Purged {deleted} expired entries.")
 
 
@@ -81,7 +88,7 @@ def invalidate(
     ] = None,
 ) -> None:
     """Drop a tenant's cached reports, so the next request computes them afresh."""
-    with user_errors():
-        dropped = _cache().invalidate(check_tenant_id(tenant), template)
+    with user_errors(), _cache() as cache:
+        dropped = cache.invalidate(check_tenant_id(tenant), template)
     what = f"{template} reports" if template else "reports"
     console.print(f"Dropped {dropped} cached {what} of {tenant}.")

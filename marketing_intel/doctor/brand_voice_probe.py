@@ -16,8 +16,8 @@ ISOLATION = "one namespace per tenant and brand (<tenant>/<brand>): a query read
 
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for brand voice."""
-    if settings.brand_voice_backend == "pinecone":
-        where = settings.pinecone_index_host or f"index {settings.pinecone_index}"
+    if settings.brand_voice.backend == "pinecone":
+        where = settings.brand_voice.pinecone_index_host or f"index {settings.brand_voice.pinecone_index}"
         return LayerReport(
             layer="brand voice",
             engine="Pinecone",
@@ -43,14 +43,14 @@ def describe(settings: Settings) -> LayerReport:
 
 def needs(settings: Settings) -> tuple[str, ...]:
     """The modules the check of the configured brand-voice index imports."""
-    if settings.brand_voice_backend == "pinecone":
+    if settings.brand_voice.backend == "pinecone":
         return ("pinecone", "marketing_intel.brand_voice.pinecone_index")
     return ("sqlite3",)
 
 
 def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
     """Reach the configured brand-voice index and fill in the report."""
-    if settings.brand_voice_backend != "pinecone":
+    if settings.brand_voice.backend != "pinecone":
         created_by = "the first `mi brand-voice index` (or a Brand Index node)"
         check_collection(settings.local_vectors_path, COLLECTION, report, timeout_s, created_by)
         return
@@ -75,15 +75,15 @@ def _describe_index(settings: Settings, timeout_s: float) -> tuple[Any, str | No
     """The index's statistics, and its metric when it is looked up by name."""
     from pinecone import Pinecone
 
-    assert settings.pinecone_api_key is not None  # validated by the settings
+    assert settings.brand_voice.pinecone_api_key is not None  # validated by the settings
     client = Pinecone(
-        api_key=settings.pinecone_api_key.get_secret_value(),
-        host=settings.pinecone_control_host,
+        api_key=settings.brand_voice.pinecone_api_key.get_secret_value(),
+        host=settings.brand_voice.pinecone_control_host,
         timeout=timeout_s,
     )
-    host, metric = settings.pinecone_index_host, None
+    host, metric = settings.brand_voice.pinecone_index_host, None
     if not host:
-        description = client.describe_index(str(settings.pinecone_index))
+        description = client.describe_index(str(settings.brand_voice.pinecone_index))
         host, metric = str(description.host), str(description.metric)
     index = client.Index(host=host)
     try:

@@ -32,16 +32,16 @@ CREATED_BY = "the first cached report (an Insight Cache node, or /v1/insights)"
 
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for the insight cache."""
-    if settings.cache_backend == "postgres":
+    if settings.cache.backend == "postgres":
         report = LayerReport(
             layer="cache",
             engine="PostgreSQL",
             production=True,
-            location=f"MI_CACHE_URL (schema {settings.cache_schema})",
+            location=f"MI_CACHE_URL (schema {settings.cache.schema_name})",
             tenant_isolation=RLS,
             secrets=[secret_source("MI_CACHE_URL")],
         )
-        if settings.cache_migrate_url is not None:
+        if settings.cache.migrate_url is not None:
             report.secrets.append(secret_source("MI_CACHE_MIGRATE_URL"))
         _postgres_location(settings, report)
         return report
@@ -60,27 +60,27 @@ def describe(settings: Settings) -> LayerReport:
 def _postgres_location(settings: Settings, report: LayerReport) -> None:
     from marketing_intel.cache.postgres_cache import psycopg_url
 
-    assert settings.cache_url is not None  # validated by the settings
+    assert settings.cache.url is not None  # validated by the settings
     try:
-        url = psycopg_url(settings.cache_url.get_secret_value())
+        url = psycopg_url(settings.cache.url.get_secret_value())
     except CacheConfigError as error:
         report.fail(str(error))
         return
     report.location = (
-        f"{url.host}:{url.port or 5432}/{url.database} (schema {settings.cache_schema})"
+        f"{url.host}:{url.port or 5432}/{url.database} (schema {settings.cache.schema_name})"
     )
 
 
 def needs(settings: Settings) -> tuple[str, ...]:
     """The modules the check of the configured cache imports."""
-    if settings.cache_backend == "postgres":
+    if settings.cache.backend == "postgres":
         return ("marketing_intel.cache.postgres_cache",)
     return ("marketing_intel.cache.sqlite_cache",)
 
 
 def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
     """Reach the configured cache and fill in the report."""
-    if settings.cache_backend == "postgres":
+    if settings.cache.backend == "postgres":
         if not report.problems:  # an unusable URL was reported already
             _check_postgres(settings, report, timeout_s)
         return
@@ -96,11 +96,11 @@ def _check_postgres(settings: Settings, report: LayerReport, timeout_s: float) -
     from marketing_intel.cache.postgres_cache import psycopg_url
     from marketing_intel.cache.postgres_schema import HEAD, checked_schema, schema_version
 
-    assert settings.cache_url is not None  # validated by the settings
-    schema = checked_schema(settings.cache_schema)
+    assert settings.cache.url is not None  # validated by the settings
+    schema = checked_schema(settings.cache.schema_name)
     milliseconds = max(1, round(timeout_s * 1000))
     engine = create_engine(
-        psycopg_url(settings.cache_url.get_secret_value()),
+        psycopg_url(settings.cache.url.get_secret_value()),
         poolclass=NullPool,
         connect_args={
             "connect_timeout": max(2, round(timeout_s)),  # libpq's least

@@ -30,12 +30,12 @@ KEY_FILE_NAME = "bridge.key"  # marketing_intel.bridge.secret_box.KEY_FILE_NAME 
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for the bridge inbox."""
     key = _key_source(settings)
-    if settings.bridge_database_url is not None:
+    if settings.bridge.database_url is not None:
         return LayerReport(
             layer="bridge inbox",
             engine="PostgreSQL",
             production=True,
-            location=server_location(settings.bridge_database_url.get_secret_value(), 5432),
+            location=server_location(settings.bridge.database_url.get_secret_value(), 5432),
             tenant_isolation=f"{ISOLATION}; the bridge's role reads every tenant's rows",
             isolation_in_force=True,
             secrets=[secret_source("MI_BRIDGE_DATABASE_URL"), key],
@@ -53,7 +53,7 @@ def describe(settings: Settings) -> LayerReport:
 
 
 def _key_source(settings: Settings) -> SecretSource:
-    if settings.bridge_secret_key is not None:
+    if settings.bridge.secret_key is not None:
         return secret_source("MI_BRIDGE_SECRET_KEY")
     path = settings.home / KEY_FILE_NAME
     if path.exists():
@@ -74,7 +74,7 @@ def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
 
     _check_key(settings, report)
     path = settings.home / "bridge.db"
-    if settings.bridge_database_url is None and not path.exists():
+    if settings.bridge.database_url is None and not path.exists():
         report.schema_version = "not created yet"
         report.last_write_note = (
             f"no file yet; the first `mi bridge serve` or `mi sources add` creates {path}"
@@ -89,7 +89,7 @@ def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
 
 def _check_key(settings: Settings, report: LayerReport) -> None:
     """The configured key must be Fernet keys; a generated key file must be private."""
-    if settings.bridge_secret_key is not None:
+    if settings.bridge.secret_key is not None:
         from marketing_intel.bridge.secret_box import secret_box
 
         try:

@@ -23,9 +23,9 @@ ISOLATION = (
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for the flow-runs queue."""
     secrets = []
-    if settings.langflow_url:
+    if settings.flows.langflow_url:
         secrets.append(secret_source("MI_LANGFLOW_API_KEY"))
-    if settings.redis_url is None:
+    if settings.jobs.redis_url is None:
         return LayerReport(
             layer="jobs",
             engine="in-process queue",
@@ -42,8 +42,8 @@ def describe(settings: Settings) -> LayerReport:
         layer="jobs",
         engine="Redis (BullMQ)",
         production=True,
-        location=f"{server_location(settings.redis_url.get_secret_value(), 6379)}, queue "
-        f"{settings.jobs_prefix}:{settings.jobs_queue}",
+        location=f"{server_location(settings.jobs.redis_url.get_secret_value(), 6379)}, queue "
+        f"{settings.jobs.prefix}:{settings.jobs.queue}",
         tenant_isolation=f"{ISOLATION}; MI_REDIS_URL's user can read every tenant's jobs",
         isolation_in_force=True,
         secrets=[secret_source("MI_REDIS_URL"), *secrets],
@@ -52,19 +52,19 @@ def describe(settings: Settings) -> LayerReport:
 
 def needs(settings: Settings) -> tuple[str, ...]:
     """The modules the check of the configured queue imports (none for the in-process one)."""
-    return ("redis",) if settings.redis_url is not None else ()
+    return ("redis",) if settings.jobs.redis_url is not None else ()
 
 
 def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
     """Reach Redis and fill in the report (nothing to reach for the in-process queue)."""
-    if settings.redis_url is None:
+    if settings.jobs.redis_url is None:
         return
     import redis
 
-    queue = f"{settings.jobs_prefix}:{settings.jobs_queue}"
+    queue = f"{settings.jobs.prefix}:{settings.jobs.queue}"
     try:
         client = redis.Redis.from_url(
-            settings.redis_url.get_secret_value(),
+            settings.jobs.redis_url.get_secret_value(),
             socket_connect_timeout=timeout_s,
             socket_timeout=timeout_s,
         )

@@ -30,12 +30,12 @@ CREATED_BY = "the first write (`mi demo seed`, `mi lake load` or the bridge)"
 
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for the lake."""
-    if settings.lake_backend == "bigquery":
+    if settings.lake.backend == "bigquery":
         where = (
-            f"{settings.bigquery_project}.{settings.lake_dataset} ({settings.bigquery_location})"
+            f"{settings.lake.bigquery_project}.{settings.lake.dataset} ({settings.lake.bigquery_location})"
         )
-        if settings.bigquery_api_endpoint:
-            where += f" at {settings.bigquery_api_endpoint}"
+        if settings.lake.bigquery_api_endpoint:
+            where += f" at {settings.lake.bigquery_api_endpoint}"
         return LayerReport(
             layer="lake",
             engine="BigQuery",
@@ -58,11 +58,11 @@ def describe(settings: Settings) -> LayerReport:
 
 
 def _bigquery_credentials(settings: Settings) -> SecretSource:
-    if settings.bigquery_credentials_json is not None:
+    if settings.lake.bigquery_credentials_json is not None:
         return secret_source("MI_BIGQUERY_CREDENTIALS_JSON")
-    if settings.bigquery_credentials_file is not None:
-        return file_source("MI_BIGQUERY_CREDENTIALS_FILE", settings.bigquery_credentials_file)
-    if settings.bigquery_api_endpoint:
+    if settings.lake.bigquery_credentials_file is not None:
+        return file_source("MI_BIGQUERY_CREDENTIALS_FILE", settings.lake.bigquery_credentials_file)
+    if settings.lake.bigquery_api_endpoint:
         return SecretSource(setting="(credentials)", source="not needed: an emulator endpoint")
     return SecretSource(
         setting="(credentials)",
@@ -73,14 +73,14 @@ def _bigquery_credentials(settings: Settings) -> SecretSource:
 
 def needs(settings: Settings) -> tuple[str, ...]:
     """The modules the check of the configured lake imports."""
-    if settings.lake_backend == "bigquery":
+    if settings.lake.backend == "bigquery":
         return ("marketing_intel.lake.bigquery_client", "google.cloud.bigquery.retry")
     return ("duckdb",)
 
 
 def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
     """Reach the configured lake and fill in the report."""
-    if settings.lake_backend == "bigquery":
+    if settings.lake.backend == "bigquery":
         _check_bigquery(settings, report, timeout_s)
     else:
         _check_duckdb(settings.lake_path, report, timeout_s)
@@ -165,7 +165,7 @@ def _check_bigquery(settings: Settings, report: LayerReport, timeout_s: float) -
     from marketing_intel.lake.bigquery_client import bigquery_client
 
     client = bigquery_client(settings)  # a LakeConfigError says which setting to fix
-    dataset = f"{settings.bigquery_project}.{settings.lake_dataset}"
+    dataset = f"{settings.lake.bigquery_project}.{settings.lake.dataset}"
     try:
         # One try: the client's default retries a refused connection for minutes.
         retry = DEFAULT_RETRY.with_predicate(lambda _error: False)

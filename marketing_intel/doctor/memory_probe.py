@@ -15,13 +15,13 @@ PROBE_NAMESPACE = "__mi_doctor__"
 
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for agent memory."""
-    if settings.memory_backend == "zerodb":
-        prefix = settings.zerodb_namespace
+    if settings.memory.backend == "zerodb":
+        prefix = settings.memory.zerodb_namespace
         return LayerReport(
             layer="memory",
             engine="ZeroDB",
             production=True,
-            location=f"{settings.zerodb_base_url} project {settings.zerodb_project_id}",
+            location=f"{settings.memory.zerodb_base_url} project {settings.memory.zerodb_project_id}",
             tenant_isolation=f"one vector namespace per tenant ({prefix}/<tenant>), the tenant in "
             "every search filter, every record read back checked again",
             isolation_in_force=True,
@@ -41,26 +41,26 @@ def describe(settings: Settings) -> LayerReport:
 
 def needs(settings: Settings) -> tuple[str, ...]:
     """The modules the check of the configured memory store imports."""
-    if settings.memory_backend == "zerodb":
+    if settings.memory.backend == "zerodb":
         return ("marketing_intel.memory.zerodb_client",)
     return ("sqlite3",)
 
 
 def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
     """Reach the configured memory store and fill in the report."""
-    if settings.memory_backend != "zerodb":
+    if settings.memory.backend != "zerodb":
         created_by = "the first `mi memory remember` (or a Memory Store node)"
         check_collection(settings.memory_file, COLLECTION, report, timeout_s, created_by)
         return
     from marketing_intel.memory.errors import ZeroDBError
     from marketing_intel.memory.zerodb_client import RetryPolicy, ZeroDBClient
 
-    assert settings.zerodb_api_key is not None  # validated by the settings
-    assert settings.zerodb_project_id
+    assert settings.memory.zerodb_api_key is not None  # validated by the settings
+    assert settings.memory.zerodb_project_id
     client = ZeroDBClient(
-        base_url=settings.zerodb_base_url,
-        api_key=settings.zerodb_api_key.get_secret_value(),
-        project_id=settings.zerodb_project_id,
+        base_url=settings.memory.zerodb_base_url,
+        api_key=settings.memory.zerodb_api_key.get_secret_value(),
+        project_id=settings.memory.zerodb_project_id,
         timeout_s=timeout_s,
         retry=RetryPolicy(attempts=1),
     )
@@ -68,7 +68,7 @@ def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
         client.request(
             "GET",
             client.database_path("vectors"),
-            params={"namespace": f"{settings.zerodb_namespace}/{PROBE_NAMESPACE}", "limit": 1},
+            params={"namespace": f"{settings.memory.zerodb_namespace}/{PROBE_NAMESPACE}", "limit": 1},
         )
     except ZeroDBError as error:
         report.reachable = error.status is not None  # it answered, with an error

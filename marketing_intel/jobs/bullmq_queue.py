@@ -46,16 +46,16 @@ class BullMQOptions:
     @classmethod
     def from_settings(cls, settings: Settings) -> BullMQOptions:
         """The options of `MI_REDIS_URL` and the `MI_JOBS_*` settings."""
-        assert settings.redis_url is not None
+        assert settings.jobs.redis_url is not None
         return cls(
-            redis_url=settings.redis_url.get_secret_value(),
-            name=settings.jobs_queue,
-            prefix=settings.jobs_prefix,
-            attempts=settings.jobs_attempts,
-            backoff_ms=settings.jobs_backoff_ms,
-            keep_s=int(settings.jobs_keep_days * 24 * 3600),
-            lock_duration_ms=settings.jobs_lock_duration_ms,
-            stalled_interval_ms=settings.jobs_stalled_interval_ms,
+            redis_url=settings.jobs.redis_url.get_secret_value(),
+            name=settings.jobs.queue,
+            prefix=settings.jobs.prefix,
+            attempts=settings.jobs.attempts,
+            backoff_ms=settings.jobs.backoff_ms,
+            keep_s=int(settings.jobs.keep_days * 24 * 3600),
+            lock_duration_ms=settings.jobs.lock_duration_ms,
+            stalled_interval_ms=settings.jobs.stalled_interval_ms,
         )
 
 

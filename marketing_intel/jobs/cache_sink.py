@@ -15,7 +15,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from marketing_intel.cache import CacheKey, InsightCache, open_cache
+from marketing_intel.cache import CacheKey, InsightCache, shared_cache
 from marketing_intel.config import Settings
 from marketing_intel.jobs.results import FlowRunRecord
 
@@ -51,7 +51,7 @@ class InsightCacheSink:
     @classmethod
     def from_settings(cls, settings: Settings) -> InsightCacheSink:
         """The configured cache (shared in the process), keeping records as long as jobs."""
-        return cls(open_cache(settings), settings.jobs_keep_days * SECONDS_PER_DAY)
+        return cls(shared_cache(settings), settings.jobs.keep_days * SECONDS_PER_DAY)
 
     async def store(self, record: FlowRunRecord) -> str:
         """Store the record unless its key holds one already; the key's digest."""
@@ -68,4 +68,4 @@ class InsightCacheSink:
         return value if isinstance(value, dict) else None
 
     async def aclose(self) -> None:
-        """Nothing: the cache is shared in the process (`close_shared_caches` closes it)."""
+        """Nothing: the cache is shared in the process (`close_shared()` closes it)."""

@@ -37,7 +37,7 @@ class NoRedisError(JobError):
 
 def _redis_settings() -> Settings:
     settings = load_settings()
-    if not settings.redis_url:
+    if not settings.jobs.redis_url:
         raise NoRedisError(
             "MI_REDIS_URL is not set: with no Redis, flow runs use the in-process queue of the "
             "process that enqueues them (the bridge); set MI_REDIS_URL=redis://host:6379/0 to "
@@ -68,14 +68,14 @@ def worker(
     """Run flow-run jobs from the Redis queue until SIGTERM (running jobs finish first)."""
     with user_errors():
         settings = load_settings()
-        if if_configured and not settings.redis_url:
+        if if_configured and not settings.jobs.redis_url:
             return
         settings = _redis_settings()
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("marketing_intel").setLevel(logging.INFO)
         queue = BullMQFlowRunQueue.from_settings(settings)
-        count = concurrency or settings.jobs_concurrency
-        console.print(f"Worker on queue {settings.jobs_queue!r}, {count} at a time.")
+        count = concurrency or settings.jobs.concurrency
+        console.print(f"Worker on queue {settings.jobs.queue!r}, {count} at a time.")
         asyncio.run(run_worker(queue, settings, concurrency=count))
 
 
@@ -140,8 +140,8 @@ def _stored_in(settings: Settings, result: FlowRunResult) -> dict[str, Any]:
     for sink, key in result.stored.items():
         if sink == "cache":
             where = (
-                f"PostgreSQL schema {settings.cache_schema}"
-                if settings.cache_backend == "postgres"
+                f"PostgreSQL schema {settings.cache.schema_name}"
+                if settings.cache.backend == "postgres"
                 else str(settings.cache_path)
             )
             places[sink] = {
@@ -152,8 +152,8 @@ def _stored_in(settings: Settings, result: FlowRunResult) -> dict[str, Any]:
             }
         elif sink == "memory":
             where = (
-                f"ZeroDB project {settings.zerodb_project_id}"
-                if settings.memory_backend == "zerodb"
+                f"ZeroDB project {settings.memory.zerodb_project_id}"
+                if settings.memory.backend == "zerodb"
                 else str(settings.memory_file)
             )
             places[sink] = {

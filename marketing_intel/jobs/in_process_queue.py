@@ -60,9 +60,9 @@ class InProcessFlowRunQueue:
     def from_settings(cls, settings: Settings) -> InProcessFlowRunQueue:
         """The queue with the `MI_JOBS_*` retry and retention settings."""
         return cls(
-            attempts=settings.jobs_attempts,
-            backoff_ms=settings.jobs_backoff_ms,
-            keep_s=settings.jobs_keep_days * 24 * 3600,
+            attempts=settings.jobs.attempts,
+            backoff_ms=settings.jobs.backoff_ms,
+            keep_s=settings.jobs.keep_days * 24 * 3600,
         )
 
     async def enqueue(self, request: FlowRunRequest) -> JobStatus:

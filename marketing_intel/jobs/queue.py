@@ -75,7 +75,7 @@ def backoff_ms(first_ms: int, attempts_made: int) -> int:
 
 def open_flow_run_queue(settings: Settings) -> FlowRunQueue:
     """The queue the settings choose: BullMQ on `MI_REDIS_URL`, else an in-process queue."""
-    if settings.redis_url:
+    if settings.jobs.redis_url:
         from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue
 
         return BullMQFlowRunQueue.from_settings(settings)

@@ -19,6 +19,7 @@ from marketing_intel.jobs.memory_sink import MemorySink
 from marketing_intel.jobs.processing import FlowRunProcessor
 from marketing_intel.jobs.queue import FlowRunQueue
 from marketing_intel.jobs.results import ResultSink
+from marketing_intel.shared_instances import close_shared
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,8 @@ async def run_worker(
 
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, on_signal)
-    if settings.jobs_metrics_port:
-        metrics.serve(settings.jobs_metrics_port)
+    if settings.jobs.metrics_port:
+        metrics.serve(settings.jobs.metrics_port)
     processor = processor_from_settings(settings)
     try:
         await queue.work(processor, concurrency=concurrency, stopping=stopping)
@@ -69,3 +70,4 @@ async def run_worker(
             loop.remove_signal_handler(number)
         await processor.aclose()
         await queue.close()
+        close_shared()  # the result sinks' cache, the in-process flows' lakes and stores

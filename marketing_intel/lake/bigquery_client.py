@@ -52,18 +52,18 @@ def bigquery_credentials(
 
 def bigquery_client(settings: Settings) -> bigquery.Client:
     """A client for `MI_BIGQUERY_PROJECT`, authenticated as the settings say."""
-    secret = settings.bigquery_credentials_json
-    endpoint = settings.bigquery_api_endpoint
+    secret = settings.lake.bigquery_credentials_json
+    endpoint = settings.lake.bigquery_api_endpoint
     credentials = bigquery_credentials(
         credentials_json=secret.get_secret_value() if secret else None,
-        credentials_file=settings.bigquery_credentials_file,
+        credentials_file=settings.lake.bigquery_credentials_file,
         api_endpoint=endpoint,
     )
     try:
         return bigquery.Client(
-            project=settings.bigquery_project,
+            project=settings.lake.bigquery_project,
             credentials=credentials,
-            location=settings.bigquery_location,
+            location=settings.lake.bigquery_location,
             client_options=ClientOptions(api_endpoint=endpoint) if endpoint else None,
         )
     except DefaultCredentialsError:
