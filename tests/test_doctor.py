@@ -202,7 +202,7 @@ def test_a_postgres_cache_never_migrated_says_how_to_set_it_up(
     assert "run `mi cache migrate`" in messages(cache)
     with psycopg.connect(postgres_url) as connection:  # doctor migrated nothing
         exists = connection.execute(
-            "SELECT to_regnamespace(%s) IS NOT NULL", (load_settings().cache_schema,)
+            "SELECT to_regnamespace(%s) IS NOT NULL", (load_settings().cache.schema_name,)
         ).fetchone()
     assert exists == (False,)
 
@@ -388,14 +388,15 @@ def test_the_names_doctor_keeps_to_stay_light_match_the_stores_own() -> None:
 def test_secret_sources_follow_the_settings_order_and_never_hold_a_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from marketing_intel.config import Settings
+    from marketing_intel.config import MemorySettings, SettingsGroup
     from marketing_intel.doctor.secret_sources import secret_source
 
     secrets = tmp_path / "run-secrets"
     secrets.mkdir()
     (secrets / "MI_ZERODB_API_KEY").write_text(PASSWORD)
-    monkeypatch.setitem(Settings.model_config, "secrets_dir", str(secrets))
-    assert load_settings(memory_backend="zerodb", zerodb_project_id="p").zerodb_api_key
+    for group in (SettingsGroup, MemorySettings):  # a group's config is its own merged copy
+        monkeypatch.setitem(group.model_config, "secrets_dir", str(secrets))
+    assert load_settings(memory_backend="zerodb", zerodb_project_id="p").memory.zerodb_api_key
     found = secret_source("MI_ZERODB_API_KEY")
     assert found.source == f"secret file in {secrets}"
     (tmp_path / ".env").write_text(f"mi_zerodb_api_key={PASSWORD}\n")  # any case, as read

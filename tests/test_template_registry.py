@@ -26,12 +26,12 @@ from bridge_api.flow_runs import TEMPLATE_FLOWS
 from marketing_intel.analysis import TEMPLATES, Window, run_template
 from marketing_intel.analysis.cached import WATERMARK_SOURCES
 from marketing_intel.bridge import open_bridge
-from marketing_intel.cache import close_shared_caches
 from marketing_intel.cli import app
 from marketing_intel.config import load_settings
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.flows import ANALYSIS_FLOWS, FLOWS, AnalysisFlowSpec, flow_spec
 from marketing_intel.lake import DuckDBLake
+from marketing_intel.shared_instances import close_shared
 from tests.bridge_support import REPO
 
 runner = CliRunner()
@@ -169,7 +169,7 @@ def demo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("MI_FLOWS_PATH", str(REPO / "flows"))
     monkeypatch.setenv("MI_BRIDGE_FLUSH_IN_PROCESS", "false")
     yield home
-    close_shared_caches()
+    close_shared()
 
 
 def _spend_by_platform(home: Path, tenant: str, window: Window) -> dict[str, float]:

@@ -17,7 +17,10 @@ ISOLATION = "one namespace per tenant and brand (<tenant>/<brand>): a query read
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for brand voice."""
     if settings.brand_voice.backend == "pinecone":
-        where = settings.brand_voice.pinecone_index_host or f"index {settings.brand_voice.pinecone_index}"
+        where = (
+            settings.brand_voice.pinecone_index_host
+            or f"index {settings.brand_voice.pinecone_index}"
+        )
         return LayerReport(
             layer="brand voice",
             engine="Pinecone",

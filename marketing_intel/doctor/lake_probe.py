@@ -31,9 +31,8 @@ CREATED_BY = "the first write (`mi demo seed`, `mi lake load` or the bridge)"
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for the lake."""
     if settings.lake.backend == "bigquery":
-        where = (
-            f"{settings.lake.bigquery_project}.{settings.lake.dataset} ({settings.lake.bigquery_location})"
-        )
+        lake = settings.lake
+        where = f"{lake.bigquery_project}.{lake.dataset} ({lake.bigquery_location})"
         if settings.lake.bigquery_api_endpoint:
             where += f" at {settings.lake.bigquery_api_endpoint}"
         return LayerReport(

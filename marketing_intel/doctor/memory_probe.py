@@ -15,13 +15,14 @@ PROBE_NAMESPACE = "__mi_doctor__"
 
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for agent memory."""
-    if settings.memory.backend == "zerodb":
-        prefix = settings.memory.zerodb_namespace
+    memory = settings.memory
+    if memory.backend == "zerodb":
+        prefix = memory.zerodb_namespace
         return LayerReport(
             layer="memory",
             engine="ZeroDB",
             production=True,
-            location=f"{settings.memory.zerodb_base_url} project {settings.memory.zerodb_project_id}",
+            location=f"{memory.zerodb_base_url} project {memory.zerodb_project_id}",
             tenant_isolation=f"one vector namespace per tenant ({prefix}/<tenant>), the tenant in "
             "every search filter, every record read back checked again",
             isolation_in_force=True,
@@ -68,7 +69,10 @@ def check(settings: Settings, report: LayerReport, timeout_s: float) -> None:
         client.request(
             "GET",
             client.database_path("vectors"),
-            params={"namespace": f"{settings.memory.zerodb_namespace}/{PROBE_NAMESPACE}", "limit": 1},
+            params={
+                "namespace": f"{settings.memory.zerodb_namespace}/{PROBE_NAMESPACE}",
+                "limit": 1,
+            },
         )
     except ZeroDBError as error:
         report.reachable = error.status is not None  # it answered, with an error

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from marketing_intel.config import Settings
+from marketing_intel.config import SettingsGroup
 from marketing_intel.doctor.report import SecretSource
 
 
@@ -45,7 +45,7 @@ def file_source(variable: str, path: Path) -> SecretSource:
 
 def _configured_paths(option: str) -> Iterable[Path]:
     """The paths of a settings option that takes one path or several (`env_file`, ...)."""
-    configured: Any = Settings.model_config.get(option)
+    configured: Any = SettingsGroup.model_config.get(option)  # every group reads the same files
     if configured is None:
         return []
     names = [configured] if isinstance(configured, str | os.PathLike) else list(configured)
