@@ -15,12 +15,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.size import sized
 from bench.timing import median_seconds
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.lake import DuckDBLake
 
 MI = str(Path(sys.executable).with_name("mi"))
-SPEC = DemoSpec(end_date=dt.date.today(), tenants=3, days=90)
+SPEC = sized(
+    DemoSpec(end_date=dt.date.today(), tenants=3, days=90),
+    DemoSpec(end_date=dt.date.today(), tenants=1, days=7, scale=0.1),
+)
 COMMANDS = {
     "mi --help": ([MI, "--help"], 0.5),
     "mi query (a count)": (

@@ -32,6 +32,7 @@ from typing import Any
 import redis
 from bullmq import Job, Queue, Worker
 
+from bench.size import sized
 from flow_runners import LfxRunner
 from marketing_intel.cache import close_shared_caches
 from marketing_intel.config import load_settings
@@ -43,10 +44,10 @@ from marketing_intel.jobs.runners import FlowOutput
 from marketing_intel.jobs.worker import result_sinks
 
 REDIS_URL = os.environ.get("MI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-JOBS = 1000
-LFX_JOBS = 200
+JOBS = sized(1000, 20)
+LFX_JOBS = sized(200, 5)
 CONCURRENCY = 4
-REPEAT = 3
+REPEAT = sized(3, 1)
 
 
 class NoOpRunner:
