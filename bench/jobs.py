@@ -20,6 +20,7 @@ times a worker from start until all are completed.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import statistics
 import tempfile
@@ -50,12 +51,17 @@ CONCURRENCY = 4
 REPEAT = sized(3, 1)
 
 
+# Numbers the no-op runs across the process: each run's text is new, so the memory sink embeds
+# every summary (the process-wide cache of known vectors would skip a text it has seen).
+RUNS = itertools.count()
+
+
 class NoOpRunner:
-    """A flow that does nothing: returns an empty output at once."""
+    """A flow that does nothing: returns a short text of its own at once."""
 
     async def run(self, job: FlowRunJob) -> FlowOutput:
         """Nothing to run."""
-        return FlowOutput(texts=[job.tenant_id])
+        return FlowOutput(texts=[f"No-op run {next(RUNS)} for {job.tenant_id}."])
 
     async def aclose(self) -> None:
         """Nothing to release."""

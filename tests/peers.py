@@ -1,5 +1,5 @@
-"""The shared peers' fixtures; which tests need a peer, found without anyone marking them; and
-`--no-peers` (`make check`).
+"""The shared peers' fixtures; which tests need a peer, found without anyone marking them; the
+slow tests; and `--no-peers` (`make check`: neither peers nor slow tests).
 
 A peer is a server outside the test process: the machine's PostgreSQL and Redis, the BigQuery
 emulator, needledb, a Langflow server (and the browser that drives it), or a private server a test
@@ -7,11 +7,17 @@ starts from a program (redis-server, pg_ctl, node). Two rules find the tests tha
 
 - at collection, a test that uses a peer fixture (directly or through other fixtures) is marked
   `peer`; `--no-peers` deselects it;
-- at run time, under `--no-peers`, a test that connects to the shared PostgreSQL or Redis or
-  starts a peer's program anyway (a fixture asked for by name, a URL constant, a helper that
-  spawns a server) is skipped at that moment, with what it reached as the reason; from a thread
-  of its own (a server's event loop), where a skip cannot reach the test, the test fails saying
-  to use a peer fixture.
+- at run time, under `--no-peers`, a test that reaches a peer anyway (a peer fixture asked for
+  by name, the shared Redis through a URL constant, a helper that starts a peer's program) is
+  skipped at that moment, with what it reached as the reason; from a thread of its own (a
+  server's event loop), where a skip cannot reach the test, the test fails saying to use a peer
+  fixture. (PostgreSQL is reached through libpq, which Python's audit hooks do not see: the
+  `postgres_url` fixture is the way to it.)
+
+Slow tests (SLOW_TESTS: each over about 10 s here, mostly flows run by lfx in a subprocess,
+many-process races, fuzzers, wheel builds and the benchmarks' smoke runs) are marked `slow` and
+left out by `--no-peers` too; a test that takes over SLOW_S under `--no-peers` without the mark
+is named at the end of the run, so the list stays true.
 
 So `pytest --no-peers` runs only what needs nothing but this checkout's venv, and a new test is
 sorted by what it does.
@@ -19,6 +25,7 @@ sorted by what it does.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 import threading
@@ -43,8 +50,37 @@ PEER_FIXTURES = frozenset(
 )
 # Programs that are peers when a test starts them (by file name).
 PEER_PROGRAMS = frozenset(
-    {"redis-server", "pg_ctl", "initdb", "postgres", "node", "npm", "langflow", "needledb"}
+    {
+        "redis-server",
+        "pg_ctl",
+        "initdb",
+        "postgres",
+        "node",
+        "npm",
+        "langflow",
+        "needledb",
+        "local-bigquery",
+    }
 )
+# Tests that need no peer but take over about 10 s on this project's 2-core machines (node ids,
+# fnmatch patterns; measured December 2026).
+SLOW_TESTS = (
+    "tests/test_benchmarks.py::*",
+    "tests/test_flows.py::test_mi_flows_run_*",
+    "tests/test_flows.py::test_the_agent_flow_without_a_model_key_names_the_variable_to_set",
+    "tests/test_flows.py::test_the_committed_flows_are_a_fresh_export",
+    "tests/test_template_flow.py::test_a_flow_with_a_template_node_runs_in_lfx",
+    "tests/test_guard_fuzz.py::*",
+    "tests/test_bridge_fuzz.py::*",
+    "tests/test_packaging.py::*",
+    "tests/test_sqlite_wal.py::test_many_processes_switching_a_new_file_to_wal_all_succeed",
+    "tests/test_bridge_outages.py::test_locked_lake_keeps_acknowledging_*",
+    "tests/test_insight_cache.py::test_fifty_callers_in_five_processes_compute_once*",
+    "tests/test_bridge_flow_runs.py::test_an_unreachable_queue_is_a_503_with_retry_after",
+)
+SLOW_S = 10.0
+# Tests that took over SLOW_S without the mark, for the end of the run.
+_UNMARKED_SLOW: list[tuple[str, float]] = []
 # What tests reached from threads other than their own (see `_reached`).
 _REACHED_FROM_THREADS: list[str] = []
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -100,22 +136,40 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "peer: needs a server outside the test process (set automatically)"
     )
+    config.addinivalue_line("markers", "slow: over about 10 s here (set from SLOW_TESTS)")
     if config.getoption("--no-peers"):
         sys.addaudithook(_skip_on_peer_access(_peer_addresses()))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests that use a peer fixture; under `--no-peers`, deselect them."""
+    """Mark the tests that use a peer fixture and the slow ones; under `--no-peers`, deselect
+    both."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & PEER_FIXTURES or item.get_closest_marker("langflow_server"):
             item.add_marker(pytest.mark.peer)
+        if any(fnmatch.fnmatchcase(item.nodeid, pattern) for pattern in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
     if not config.getoption("--no-peers"):
         return
-    deselected = [item for item in items if item.get_closest_marker("peer")]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("peer")]
+    kept = [item for item in items if not _left_out(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if _left_out(item)])
+        items[:] = kept
+
+
+def _left_out(item: pytest.Item) -> bool:
+    return bool(item.get_closest_marker("peer") or item.get_closest_marker("slow"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> None:
+    """Under `--no-peers`, a peer fixture asked for by name (`request.getfixturevalue`), which
+    collection cannot see, skips the test."""
+    if fixturedef.argname in PEER_FIXTURES and request.config.getoption("--no-peers"):
+        pytest.skip(f"needs the peer fixture {fixturedef.argname} (make test runs it)")
 
 
 def _peer_addresses() -> frozenset[tuple[str, int]]:
@@ -161,6 +215,8 @@ def _reached(what: str) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Under `--no-peers`, a test that reached a peer from another thread fails, saying so."""
     outcome = yield
+    if call.when == "call" and call.duration > SLOW_S and not item.get_closest_marker("slow"):
+        _UNMARKED_SLOW.append((item.nodeid, call.duration))
     if call.when != "teardown" or not _REACHED_FROM_THREADS:
         return
     reached = sorted(set(_REACHED_FROM_THREADS))
@@ -172,3 +228,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         f"skip: have it use a peer fixture ({', '.join(sorted(PEER_FIXTURES))}) so that "
         "`make check` leaves it out."
     )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Under `--no-peers`, name the tests that took over SLOW_S without being in SLOW_TESTS."""
+    if not config.getoption("--no-peers") or not _UNMARKED_SLOW:
+        return
+    terminalreporter.section("slow tests not in tests/peers.py SLOW_TESTS")
+    for nodeid, seconds in sorted(_UNMARKED_SLOW, key=lambda entry: -entry[1]):
+        terminalreporter.write_line(f"{seconds:6.1f} s  {nodeid}")
