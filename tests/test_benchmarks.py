@@ -77,7 +77,13 @@ def run_tiny(name: str, tmp_path: Path, **environment: str) -> str:
     return done.stdout
 
 
-def test_every_benchmark_has_its_ratio_lines_here() -> None:
+def test_every_benchmark_is_listed_and_has_its_ratio_lines_here() -> None:
+    with_main = {
+        path.stem
+        for path in (REPO / "bench").glob("*.py")
+        if "\ndef main() -> None:" in path.read_text()
+    }
+    assert with_main == set(BENCHMARKS)
     assert set(RATIO_LINES) == set(BENCHMARKS)
     assert set(BENCHMARKS) >= PEER_BENCHMARKS
 
