@@ -164,7 +164,7 @@ def analyze(
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
-    from rich.markdown import Markdown  # 0.2 s (markdown-it, Pygments) that --json does without
+    from rich.markdown import Markdown  # markdown-it and Pygments, which --json does without
 
     console.print(Markdown(report.narrative))
     if report.table:
