@@ -81,8 +81,9 @@ SLOW_TESTS = (
 SLOW_S = 10.0
 # Tests that took over SLOW_S without the mark, for the end of the run.
 _UNMARKED_SLOW: list[tuple[str, float]] = []
-# What tests reached from threads other than their own (see `_reached`).
+# What tests reached from threads other than their own (see `_reached`), and the tests skipped.
 _REACHED_FROM_THREADS: list[str] = []
+_SKIPPED: set[str] = set()
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # The machine's Redis, shared by the tests (each under a key prefix of its own).
 MACHINE_REDIS_URL = os.environ.get("MI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -213,15 +214,20 @@ def _reached(what: str) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Under `--no-peers`, a test that reached a peer from another thread fails, saying so."""
+    """Under `--no-peers`, a test that reached a peer from another thread, and was not skipped
+    for reaching one from its own, fails, saying so."""
     outcome = yield
+    report = outcome.get_result()
     if call.when == "call" and call.duration > SLOW_S and not item.get_closest_marker("slow"):
         _UNMARKED_SLOW.append((item.nodeid, call.duration))
+    if report.skipped:
+        _SKIPPED.add(item.nodeid)
     if call.when != "teardown" or not _REACHED_FROM_THREADS:
         return
     reached = sorted(set(_REACHED_FROM_THREADS))
     _REACHED_FROM_THREADS.clear()
-    report = outcome.get_result()
+    if item.nodeid in _SKIPPED:
+        return
     report.outcome = "failed"
     report.longrepr = (
         f"{item.nodeid} {', '.join(reached)} from a thread of its own, which `--no-peers` cannot "
