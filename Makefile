@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 BRIDGE_PORT ?= 8787
 
-.PHONY: run test lint bench sync uv emulator emulator-lock needledb needledb-lock chromium
+.PHONY: run test check lint bench sync uv emulator emulator-lock needledb needledb-lock chromium
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -29,6 +29,11 @@ run: sync
 
 test: sync lint emulator needledb chromium
 	@$(UV) run --no-sync pytest
+
+# The fast loop: lint plus the tests that need no peer (no PostgreSQL, Redis, emulator, needledb,
+# Langflow server or browser). Which those are is found, not listed: tests/peers.py.
+check: sync lint
+	@$(UV) run --no-sync pytest --no-peers
 
 lint: sync
 	@$(UV) run --no-sync ruff check .

@@ -18,13 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.size import sized
 from bench.timing import latency_percentiles
 from marketing_intel.brand_voice import Exemplar, LocalBrandVoiceIndex
 from marketing_intel.embeddings import embedder_identity, local_embeddings
 from marketing_intel.vectors import NumpyVectorIndex, SqliteVecIndex, VectorIndex, VectorRecord
 
-TENANTS, PER_TENANT, BRANDS, DIMENSION = 100, 1000, 4, 384
-QUERIES = 400
+# (Tiny: 8 tenants, the fewest that hold tenant-7, the brand the scoring reads.)
+TENANTS, PER_TENANT, BRANDS, DIMENSION = sized(100, 8), sized(1000, 20), 4, 384
+QUERIES, SCORES = sized(400, 10), sized(200, 5)
 VOICES = Path(__file__).parents[1] / "tests" / "data" / "brand_voices.json"
 
 
@@ -93,8 +95,8 @@ def main() -> None:
         def scorer(index: LocalBrandVoiceIndex) -> Callable[[int], object]:
             return lambda i: index.score(drafts[i % len(drafts)], tenant="tenant-7", brand="lumen")
 
-        ours = latency_percentiles(scorer(brand_local), 200)
-        base = latency_percentiles(scorer(brand_reference), 200)
+        ours = latency_percentiles(scorer(brand_local), SCORES)
+        base = latency_percentiles(scorer(brand_reference), SCORES)
         report("score a draft end to end (embedding included)", ours, base)
         local.close()
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import httpx
 
 from bench.http_load import LoadResult, closed_loop, open_loop, request_bytes
+from bench.size import sized
 from marketing_intel.bridge import Bridge, open_bridge
 from marketing_intel.bridge.flusher import Flusher, raw_id
 from marketing_intel.bridge.inbox import InboxEntry
@@ -43,9 +44,10 @@ from marketing_intel.webhooks import InboundEvent, normalize
 from marketing_intel.webhooks.platforms.standard import sign_standard
 
 REPO = Path(__file__).resolve().parents[1]
-SATURATION_REQUESTS = 40_000
-LATENCY_SECONDS = 6
-FLUSH_ROWS = 100_000
+SATURATION_REQUESTS = sized(40_000, 200)
+LATENCY_SECONDS = sized(6, 1)
+FLUSH_ROWS = sized(100_000, 200)
+WARMUP_REQUESTS = sized(2000, 20)  # a multiple of 10: every tenth is a redelivery
 
 
 def _free_port() -> int:
@@ -120,10 +122,10 @@ def throughput_and_latency(root: Path) -> None:
     )
     with _server("bench.bare_endpoint:bare_app", home) as port:
         requests = _webhooks(path, created.secret, port, SATURATION_REQUESTS, "bare-")
-        closed_loop(port, requests[:2000])  # warm-up
+        closed_loop(port, requests[:WARMUP_REQUESTS])  # warm-up
         bare = _best_closed_loop("bare endpoint (baseline)", port, requests)
     with _server("bridge_api.app:create_app", home) as port:
-        closed_loop(port, _webhooks(path, created.secret, port, 2000, "warm-"))
+        closed_loop(port, _webhooks(path, created.secret, port, WARMUP_REQUESTS, "warm-"))
         requests = _webhooks(path, created.secret, port, SATURATION_REQUESTS, "sat-")
         ours = _best_closed_loop("bridge, durable inbox", port, requests)
         rate = 0.7 * ours.rps
@@ -133,7 +135,7 @@ def throughput_and_latency(root: Path) -> None:
         )
         _report(f"bridge at 70% ({rate:,.0f} req/s)", paced)
     stored = _inbox_count(home / "bridge.db")
-    sent_unique = 2000 - 2000 // 10 + _unique_ids(SATURATION_REQUESTS) + _unique_ids(count)
+    sent_unique = sum(map(_unique_ids, (WARMUP_REQUESTS, SATURATION_REQUESTS, count)))
     acknowledged = SATURATION_REQUESTS + paced.statuses.get(200, 0)
     all_acknowledged = acknowledged == SATURATION_REQUESTS + count
     print(f"  throughput ratio bridge/bare: {ours.rps / bare.rps:.2f} (target >= 0.5)")

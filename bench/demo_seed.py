@@ -13,10 +13,15 @@ from pathlib import Path
 
 import duckdb
 
+from bench.size import sized
 from marketing_intel.demo import DemoSpec, generate, seed_lake
 from marketing_intel.lake import DuckDBLake
 
-SPEC = DemoSpec(end_date=dt.date(2026, 11, 26), tenants=10, days=90, scale=2.5)
+END_DATE = dt.date(2026, 11, 26)
+SPEC = sized(
+    DemoSpec(end_date=END_DATE, tenants=10, days=90, scale=2.5),
+    DemoSpec(end_date=END_DATE, tenants=1, days=3, scale=0.1),
+)
 
 
 def _bare_append(path: Path) -> None:

@@ -71,6 +71,7 @@ from typing import Any
 
 import httpx
 
+from bench.size import sized
 from bench.timing import median_seconds
 from marketing_intel.analysis import Window, run_template
 from marketing_intel.analysis.cached import cached_report
@@ -81,7 +82,7 @@ from marketing_intel.lake import DuckDBLake
 from tests.langflow_server import start_langflow, stop_langflow
 
 TENANT = "demo-1"
-REPEAT = 7
+REPEAT = sized(7, 1)
 WARMUP = 1
 WINDOW_DAYS = 28
 TTL_S = 900

@@ -20,6 +20,7 @@ times a worker from start until all are completed.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import statistics
 import tempfile
@@ -32,6 +33,7 @@ from typing import Any
 import redis
 from bullmq import Job, Queue, Worker
 
+from bench.size import sized
 from flow_runners import LfxRunner
 from marketing_intel.config import load_settings
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
@@ -43,18 +45,23 @@ from marketing_intel.jobs.worker import result_sinks
 from marketing_intel.shared_instances import close_shared
 
 REDIS_URL = os.environ.get("MI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-JOBS = 1000
-LFX_JOBS = 200
+JOBS = sized(1000, 20)
+LFX_JOBS = sized(200, 5)
 CONCURRENCY = 4
-REPEAT = 3
+REPEAT = sized(3, 1)
+
+
+# Numbers the no-op runs across the process: each run's text is new, so the memory sink embeds
+# every summary (the process-wide cache of known vectors would skip a text it has seen).
+RUNS = itertools.count()
 
 
 class NoOpRunner:
-    """A flow that does nothing: returns an empty output at once."""
+    """A flow that does nothing: returns a short text of its own at once."""
 
     async def run(self, job: FlowRunJob) -> FlowOutput:
         """Nothing to run."""
-        return FlowOutput(texts=[job.tenant_id])
+        return FlowOutput(texts=[f"No-op run {next(RUNS)} for {job.tenant_id}."])
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -16,12 +16,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from bench.size import sized
 from bench.timing import median_seconds
 from marketing_intel.lake import DuckDBLake, QueryParameter
 from marketing_intel.lake.arrow_schema import arrow_schema
 from marketing_intel.lake.schema import table_spec
 
-TENANTS, CAMPAIGNS, DAYS = 10, 500, 2000  # 10M rows, 1M per tenant
+# 10M rows, 1M per tenant (the query reads tenant bench-3)
+TENANTS, CAMPAIGNS, DAYS = sized((10, 500, 2000), (4, 10, 60))
 FIRST_DAY = dt.date(2021, 6, 1)
 
 BIGQUERY_SQL = """

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from bench.size import sized
 from marketing_intel.analysis import Window, run_template
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.demo.campaigns import campaign_metrics
@@ -32,11 +33,18 @@ from marketing_intel.lake import DuckDBLake, QueryLimits, QueryParameter, QueryR
 
 END_DATE = dt.date(2026, 6, 30)
 # ~10M platform_events rows (and their raw deliveries and audiences) from the demo generator.
-EVENTS = DemoSpec(end_date=END_DATE, tenants=10, days=365, scale=6.9)
+# (Tiny: 3 tenants, the fewest that hold the tenants TEMPLATE_TENANTS reads.)
+EVENTS = sized(
+    DemoSpec(end_date=END_DATE, tenants=10, days=365, scale=6.9),
+    DemoSpec(end_date=END_DATE, tenants=3, days=60, scale=0.1),
+)
 # ~10M campaign_metrics rows: 10 advertisers x 500 campaigns (some launched later) x 2150 days.
-CAMPAIGNS = DemoSpec(end_date=END_DATE, tenants=10, days=2150, seed=11, campaigns=500)
-# Which tenant's data each template reads: campaign rows come from bench/lake_query.py.
-REPEAT = 5
+CAMPAIGNS = sized(
+    DemoSpec(end_date=END_DATE, tenants=10, days=2150, seed=11, campaigns=500),
+    DemoSpec(end_date=END_DATE, tenants=3, days=60, seed=11, campaigns=5),
+)
+REPEAT = sized(5, 1)
+# Which tenant's data each template reads: campaign rows come from load_advertisers.
 TEMPLATE_TENANTS = {
     "campaign_insights": "advertiser-3",
     "roi_optimization": "advertiser-3",

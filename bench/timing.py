@@ -6,8 +6,14 @@ import statistics
 import time
 from collections.abc import Callable
 
+from bench.size import sized
 
-def median_seconds(run: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> float:
+REPEAT, WARMUP = sized(5, 1), sized(1, 0)
+
+
+def median_seconds(
+    run: Callable[[], object], *, repeat: int = REPEAT, warmup: int = WARMUP
+) -> float:
     """Median wall time of `run` over `repeat` runs after `warmup` untimed runs."""
     for _ in range(warmup):
         run()
@@ -25,7 +31,7 @@ def p50_p95(times_ms: list[float]) -> tuple[float, float]:
 
 
 def latency_percentiles(
-    run: Callable[[int], object], count: int, *, warmup: int = 10
+    run: Callable[[int], object], count: int, *, warmup: int = sized(10, 1)
 ) -> tuple[float, float]:
     """p50 and p95 in milliseconds of `run(i)` for i in range(count), after `warmup` untimed
     calls (each call gets its own index, e.g. to pick its query)."""

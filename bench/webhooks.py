@@ -15,6 +15,7 @@ import hmac
 import json
 import time
 
+from bench.size import sized
 from bench.timing import median_seconds
 from marketing_intel.webhooks import (
     InboundEvent,
@@ -27,7 +28,7 @@ from marketing_intel.webhooks import (
 )
 from marketing_intel.webhooks.samples import sample_request, sample_secret
 
-EVENTS = 2000
+EVENTS = sized(2000, 20)
 
 
 def _receive(platform: str, requests: list[SignedRequest], secrets: SourceSecrets) -> None:

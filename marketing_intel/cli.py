@@ -154,8 +154,6 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run an analysis template for a tenant and print its report."""
-    from rich.markdown import Markdown
-
     from marketing_intel.analysis import Window, run_template
     from marketing_intel.config import load_settings
     from marketing_intel.lake import open_lake
@@ -170,6 +168,8 @@ def analyze(
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
+    from rich.markdown import Markdown  # markdown-it and Pygments, which --json does without
+
     console.print(Markdown(report.narrative))
     if report.table:
         columns = list(report.table[0])

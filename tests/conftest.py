@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from marketing_intel.lake import DuckDBLake
@@ -14,9 +13,14 @@ from marketing_intel.shared_instances import close_shared
 
 # The BigQuery emulator fixture (`bigquery_emulator`), started once per session when used.
 # The Langflow server fixture (`langflow_server`), likewise.
-pytest_plugins = ["tests.bigquery_emulator", "tests.zerodb_standin", "tests.langflow_server"]
-
-DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# The shared peers' fixtures (`postgres_url`, `machine_redis_url`), which tests need one, and
+# `--no-peers` (`make check`): tests/peers.py.
+pytest_plugins = [
+    "tests.peers",
+    "tests.bigquery_emulator",
+    "tests.zerodb_standin",
+    "tests.langflow_server",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -39,19 +43,3 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 def lake(tmp_path: Path) -> DuckDBLake:
     """An empty embedded lake in the test's folder."""
     return DuckDBLake(tmp_path / "lake.duckdb")
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """The test PostgreSQL (MI_TEST_DATABASE_URL, else 127.0.0.1:5432); fails if none answers."""
-    url = os.environ.get("MI_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
-    try:
-        with psycopg.connect(url, connect_timeout=5) as connection:
-            connection.execute("SELECT 1")
-    except psycopg.OperationalError as error:
-        pytest.fail(
-            f"No PostgreSQL answers at {url} ({error}). Start one (on Debian: "
-            "`pg_ctlcluster 15 main start`) or set MI_TEST_DATABASE_URL to a reachable database.",
-            pytrace=False,
-        )
-    return url

@@ -22,8 +22,8 @@ from flow_runners import LfxRunner
 from marketing_intel.jobs import FlowRunQueue, FlowRunRecord, JobState, JobStatus
 from marketing_intel.jobs.flows import FlowCatalog
 from marketing_intel.jobs.processing import FlowRunProcessor
+from tests.peers import MACHINE_REDIS_URL  # noqa: F401 (the job tests import it from here)
 
-MACHINE_REDIS_URL = os.environ.get("MI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 

@@ -250,7 +250,7 @@ def test_runs_and_insights_need_a_tenants_api_key(settings: Settings) -> None:
 
 
 @pytest.fixture
-def redis_prefix() -> Iterator[str]:
+def redis_prefix(machine_redis_url: str) -> Iterator[str]:
     prefix = unique_prefix()
     yield prefix
     delete_prefix(MACHINE_REDIS_URL, prefix)

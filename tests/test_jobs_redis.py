@@ -62,7 +62,7 @@ def node_producer() -> Path:
 
 
 @pytest.fixture
-def prefix() -> Iterator[str]:
+def prefix(machine_redis_url: str) -> Iterator[str]:
     """A key prefix of this test's own on the machine's Redis, deleted afterwards."""
     name = unique_prefix()
     yield name
