@@ -32,7 +32,12 @@ from tests.bridge_support import REPO, postgres_database
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, free_port, unique_prefix
 from tests.recording_listener import RecordingListener
 
-TODAY = dt.datetime.now(dt.UTC).date()
+
+def today() -> dt.date:
+    """Today (UTC) when asked, not at import: a run that crosses midnight compares like days."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 RUNS = "/v1/flows/campaign-insights/runs"
 TEMPLATE_NODE = "AnalysisTemplate-template"
 
@@ -44,7 +49,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     home = tmp_path / ".mi"
     home.mkdir()
     lake = DuckDBLake(home / "lake.duckdb")
-    seed_lake(lake, DemoSpec(end_date=TODAY, tenants=2, days=30, scale=0.02, campaigns=3))
+    seed_lake(lake, DemoSpec(end_date=today(), tenants=2, days=30, scale=0.02, campaigns=3))
     lake.close()
     for name, value in {
         "MI_HOME": str(home),
@@ -121,7 +126,7 @@ def test_a_triggered_run_completes_in_process_and_its_report_is_read_from_the_ca
 
     assert done["state"] == "completed", done["failed_reason"]
     assert done["attempts_made"] == 1  # the second POST added no run
-    window = Window.last_days(14, today=TODAY)
+    window = Window.last_days(14, today=today())
     lake = DuckDBLake(settings.lake_path)
     expected = run_template("campaign_insights", lake, "demo-1", window, {})
     lake.close()
@@ -170,9 +175,9 @@ def test_insights_miss_compute_hit_and_the_template_nodes_cached_path(settings: 
         handle = InsightCacheHandle(shared_cache(settings), 300)
         node = CampaignInsightsComponent(tenant_id="demo-1", days=10, insight_cache=handle)
         from_node = node.build_report().data
-        start = (TODAY - dt.timedelta(days=9)).isoformat()
+        start = (today() - dt.timedelta(days=9)).isoformat()
         by_dates = client.get(
-            f"/v1/insights/campaign_insights?start={start}&end={TODAY}", headers=headers["demo-1"]
+            f"/v1/insights/campaign_insights?start={start}&end={today()}", headers=headers["demo-1"]
         )
         metrics = client.get("/metrics").text
 

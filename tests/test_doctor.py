@@ -208,11 +208,11 @@ def test_a_postgres_cache_never_migrated_says_how_to_set_it_up(
 
 
 @pytest.fixture
-def jobs_prefix() -> Iterator[str]:
+def jobs_prefix(machine_redis_url: str) -> Iterator[str]:
     """A BullMQ key prefix of this test's own on the machine's Redis, deleted afterwards."""
     name = unique_prefix()
     yield name
-    delete_prefix(MACHINE_REDIS_URL, name)
+    delete_prefix(machine_redis_url, name)
 
 
 def test_jobs_on_redis_report_the_server_the_queue_and_its_newest_event(
