@@ -13,13 +13,13 @@ then call `template_specs.cache_clear()`.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from types import MappingProxyType
 from typing import TypeVar
 
+from marketing_intel.module_registry import registered_objects
 from marketing_intel.template_spec import TemplateSpec
 
 __all__ = [
@@ -41,17 +41,14 @@ class UnknownTemplateError(ValueError):
 @cache
 def template_specs() -> Mapping[str, TemplateSpec]:
     """Every registered template by name, in listing order."""
-    found: dict[str, TemplateSpec] = {}
-    for module_info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        spec = getattr(module, "SPEC", None)
-        if not isinstance(spec, TemplateSpec):
-            raise TypeError(f"{module.__name__} must export SPEC, a TemplateSpec.")
-        if spec.name in found:
-            raise ValueError(f"Two template modules register {spec.name!r}; rename one.")
-        found[spec.name] = spec
-    ordered = sorted(found.values(), key=lambda spec: (spec.listing_order, spec.name))
-    return MappingProxyType({spec.name: spec for spec in ordered})
+    specs = registered_objects(
+        sys.modules[__name__],
+        "SPEC",
+        TemplateSpec,
+        name_of=lambda spec: spec.name,
+        order_of=lambda spec: spec.listing_order,
+    )
+    return MappingProxyType(specs)
 
 
 def template_spec(name: str) -> TemplateSpec:

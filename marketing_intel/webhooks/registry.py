@@ -8,10 +8,9 @@ added to the package's `__path__` at run time, as the tests do).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 
+from marketing_intel.module_registry import registered_objects
 from marketing_intel.webhooks import platforms
 from marketing_intel.webhooks.platform import WebhookPlatform
 from marketing_intel.webhooks.rejections import WebhookRejected
@@ -24,19 +23,13 @@ def discover_platforms() -> dict[str, WebhookPlatform]:
     Raises TypeError for a module without a `PLATFORM` or with two platforms of one name: a
     programming error that must not start a bridge missing a platform.
     """
-    found: dict[str, WebhookPlatform] = {}
-    for module_info in pkgutil.iter_modules(platforms.__path__):
-        if module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{platforms.__name__}.{module_info.name}")
-        platform = getattr(module, "PLATFORM", None)
-        if not isinstance(platform, WebhookPlatform):
-            raise TypeError(f"{module.__name__} must export PLATFORM, a WebhookPlatform.")
-        if platform.name in found:
-            raise TypeError(f"Two webhook platforms are named {platform.name!r}.")
-        found[platform.name] = platform
-    ordered = sorted(found.values(), key=lambda p: (p.order, p.name))
-    return {platform.name: platform for platform in ordered}
+    return registered_objects(
+        platforms,
+        "PLATFORM",
+        WebhookPlatform,  # type: ignore[type-abstract]  # a runtime-checkable Protocol
+        name_of=lambda platform: platform.name,
+        order_of=lambda platform: platform.order,
+    )
 
 
 def platform_names() -> tuple[str, ...]:
