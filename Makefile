@@ -32,7 +32,7 @@ run: sync
 		$(LAUNCH_LANGFLOW) --profile editor --host $(HOST) --port $(PORT)
 
 # The backend's flow server (what MI_LANGFLOW_URL should name): Langflow headless with
-# langflow.runtime.env over langflow.env, no UI, no run logs. Same database and API keys as `make run`.
+# langflow.runtime.env over langflow.env, no UI, no run logs; the database and API keys of `make run`.
 runtime: sync
 	@echo "Starting Langflow's runtime (API only) at http://$(HOST):$(RUNTIME_PORT) (about a minute)."
 	@$(LAUNCH_LANGFLOW) --profile runtime --host $(HOST) --port $(RUNTIME_PORT)
