@@ -16,6 +16,10 @@ created headless (auto-login token, then `POST /api/v1/api_key/`).
 `langflow_dev_server` serves the bundle as `make run` does instead (`langflow.env`): our nodes
 from `LANGFLOW_COMPONENTS_PATH=components` (an `@extra` bundle, no templates gallery), the same
 flows loaded into the project.
+
+`start_langflow(..., profile="runtime")` starts the server through our launcher
+(flow_runners/langflow_launcher.py) as `make runtime` does: the profile's files under the
+settings above (tests/test_langflow_runtime.py, the flows benchmark).
 """
 
 from __future__ import annotations
