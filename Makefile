@@ -6,8 +6,12 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 HOST ?= 127.0.0.1
 PORT ?= 7860
 BRIDGE_PORT ?= 8787
+RUNTIME_PORT ?= 7861
+# Langflow through our launcher (flow_runners/langflow_launcher.py): a profile's settings files,
+# then the garbage collector tuned once Langflow has started.
+LAUNCH_LANGFLOW = $(UV) run --no-sync python -m flow_runners.langflow_launcher
 
-.PHONY: run test check lint bench sync uv emulator emulator-lock needledb needledb-lock chromium
+.PHONY: run runtime test check lint bench sync uv emulator emulator-lock needledb needledb-lock chromium
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -25,7 +29,13 @@ run: sync
 	@$(UV) run --no-sync mi bridge serve --host $(HOST) --port $(BRIDGE_PORT) & bridge=$$!; \
 		$(UV) run --no-sync mi worker --if-configured & worker=$$!; \
 		trap 'kill $$bridge $$worker 2>/dev/null' EXIT INT TERM; \
-		$(UV) run --no-sync langflow run --env-file langflow.env --host $(HOST) --port $(PORT)
+		$(LAUNCH_LANGFLOW) --profile editor --host $(HOST) --port $(PORT)
+
+# The backend's flow server (what MI_LANGFLOW_URL should name): Langflow headless with
+# langflow.runtime.env over langflow.env, no UI, no run logs; the database and API keys of `make run`.
+runtime: sync
+	@echo "Starting Langflow's runtime (API only) at http://$(HOST):$(RUNTIME_PORT) (about a minute)."
+	@$(LAUNCH_LANGFLOW) --profile runtime --host $(HOST) --port $(RUNTIME_PORT)
 
 test: sync lint emulator needledb chromium
 	@$(UV) run --no-sync pytest

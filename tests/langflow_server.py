@@ -16,6 +16,10 @@ created headless (auto-login token, then `POST /api/v1/api_key/`).
 `langflow_dev_server` serves the bundle as `make run` does instead (`langflow.env`): our nodes
 from `LANGFLOW_COMPONENTS_PATH=components` (an `@extra` bundle, no templates gallery), the same
 flows loaded into the project.
+
+`start_langflow(..., profile="runtime")` starts the server through our launcher
+(flow_runners/langflow_launcher.py) as `make runtime` does: the profile's files under the
+settings above (tests/test_langflow_runtime.py, the flows benchmark).
 """
 
 from __future__ import annotations
@@ -48,9 +52,13 @@ STOP_TIMEOUT_S = 20.0
 LOG_TAIL_LINES = 60
 DEMO_TENANTS = 2
 DEMO_DAYS = 45
+LAUNCHER = "flow_runners.langflow_launcher"
 # How the server finds our nodes: the built wheel's bundle (as a user who installed the package),
 # or this checkout's components/ folder (as `make run`).
 BundleSource = Literal["wheel", "components"]
+# How the server is started: plain `langflow run` with the settings below, or our launcher
+# (flow_runners/langflow_launcher.py) with a profile's files under them (`make run`, `runtime`).
+Profile = Literal["editor", "runtime"]
 
 
 class LangflowStartError(RuntimeError):
@@ -157,10 +165,11 @@ def _environment(workdir: Path, bundle: Path | None, lake_path: Path) -> dict[st
 
 
 def start_langflow(
-    workdir: Path, nodes_from: BundleSource = "wheel"
+    workdir: Path, nodes_from: BundleSource = "wheel", profile: Profile | None = None
 ) -> tuple[subprocess.Popen[bytes], LangflowServer]:
     """Start Langflow in `workdir` with our nodes from the built wheel or from `components/`,
-    wait until it serves; the caller stops it (`stop_langflow`)."""
+    through our launcher with `profile` if one is given (this file's settings win over the
+    profile's), wait until it serves; the caller stops it (`stop_langflow`)."""
     bundle = bundle_root(workdir) if nodes_from == "wheel" else None
     lake_path = workdir / "lake.duckdb"
     data_end = seed_demo_lake(lake_path)
@@ -169,8 +178,12 @@ def start_langflow(
     port = _free_port()
     url = f"http://{HOST}:{port}"
     log_path = workdir / "langflow.log"
-    langflow = str(Path(sys.executable).with_name("langflow"))
-    command = [langflow, "run", "--host", HOST, "--port", str(port), "--workers", "1"]
+    start = (
+        [str(Path(sys.executable).with_name("langflow")), "run"]
+        if profile is None
+        else [sys.executable, "-m", LAUNCHER, "--profile", profile, "--env-dir", str(REPO_ROOT)]
+    )
+    command = [*start, "--host", HOST, "--port", str(port), "--workers", "1"]
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # writes to the log file, never to a pipe that could fill
             command,
