@@ -262,13 +262,16 @@ def langflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Langfl
 
 @pytest.fixture(scope="session")
 def langflow_dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangflowServer]:
-    """One Langflow server as `make run` serves our nodes, for the whole session."""
-    yield from _served(tmp_path_factory.mktemp("langflow-dev"), "components")
+    """One Langflow server as `make run` serves our nodes (through our launcher's editor
+    profile), for the whole session."""
+    yield from _served(tmp_path_factory.mktemp("langflow-dev"), "components", "editor")
 
 
-def _served(workdir: Path, nodes_from: BundleSource) -> Iterator[LangflowServer]:
+def _served(
+    workdir: Path, nodes_from: BundleSource, profile: Profile | None = None
+) -> Iterator[LangflowServer]:
     try:
-        process, server = start_langflow(workdir, nodes_from)
+        process, server = start_langflow(workdir, nodes_from, profile)
     except LangflowStartError as error:
         pytest.fail(str(error), pytrace=False)
     try:
