@@ -12,7 +12,9 @@ source, a fresh class per run) before lfx runs the graph as usual.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flow_runners.node_classes import NodeClassCache
@@ -41,12 +43,16 @@ class LfxRunner:
         flow = self.catalog.get(job.flow)
         tweaks = flow.tweaks_for(job)
         input_value = job.parameters.input_value or job.tenant_id
-        run = _Run(flow, self._graph_data(flow), input_value, tweaks, self.classes)
+        run = _Run(
+            flow, functools.partial(self._graph_data, flow), input_value, tweaks, self.classes
+        )
         return await asyncio.to_thread(run.in_own_loop)
 
     def _graph_data(self, flow: Flow) -> dict[str, Any]:
         """The flow's graph as lfx builds it, prepared once per version of its file (the
-        catalog gives a new `Flow` when the file changes)."""
+        catalog gives a new `Flow` when the file changes). Called in a run's thread, under
+        `_LOADING`: the first preparation imports and reads lfx's tables, seconds that must not
+        stall the worker's event loop (it renews the job locks)."""
         prepared = self._prepared.get(flow.endpoint_name)
         if prepared is None or prepared[0] is not flow:
             prepared = (flow, _prepare(flow.tenant_payload))
@@ -95,7 +101,7 @@ class _Run:
     def __init__(
         self,
         flow: Flow,
-        graph_data: dict[str, Any],
+        graph_data: Callable[[], dict[str, Any]],
         input_value: str,
         tweaks: dict[str, dict[str, Any]],
         classes: NodeClassCache,
@@ -121,7 +127,7 @@ class _Run:
             # Building reads flow code with `ast`, which CPython 3.11 does not make safe across
             # threads (gh-106905): one build at a time; the runs themselves overlap.
             with _LOADING:
-                graph = self._graph()
+                graph = self._graph(self.graph_data())
             runs = await run_graph(graph, self.input_value, "chat", "chat")
         except TweakRefusedError as error:
             raise BadJobError(
@@ -136,12 +142,12 @@ class _Run:
                     output.add(value)
         return output
 
-    def _graph(self) -> Any:
+    def _graph(self, graph_data: dict[str, Any]) -> Any:
         from lfx.graph.graph.base import Graph
         from lfx.processing.process import process_tweaks_on_graph
 
         # `from_payload` deep-copies the data first, so the prepared flow stays as it is.
-        graph = Graph.from_payload(self.graph_data, instantiate_components=False)
+        graph = Graph.from_payload(graph_data, instantiate_components=False)
         process_tweaks_on_graph(graph, self.tweaks)
         # The worker's own setting, not a caller's: exempt from the flow's declared fields, as
         # lfx's loader exempts the `stream` it injects.
