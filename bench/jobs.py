@@ -28,7 +28,7 @@ and new runner alternated in one process: echo 45-55 -> 148-149 jobs/s (one run 
 ms); a campaign-insights cache hit 70 -> 21 ms against cached_report's 2.1 ms. Neither target
 is met: what is left is lfx's graph itself (building the graph and instantiating its nodes,
 deep copies of the payload and of every input, about 11 ms for the six-node flow; running it
-about 18 ms, 12 of them the nodes' builds, 10 of those our three: cache, template, memory).$
+about 18 ms, 12 of them the nodes' builds, 10 of those our three: cache, template, memory).
 """
 
 from __future__ import annotations
