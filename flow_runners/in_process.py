@@ -50,11 +50,13 @@ class LfxRunner:
 
     def _graph_data(self, flow: Flow) -> dict[str, Any]:
         """The flow's graph as lfx builds it, prepared once per version of its file (the
-        catalog gives a new `Flow` when the file changes). Called in a run's thread, under
+        catalog reads a changed file again). Called in a run's thread, under
         `_LOADING`: the first preparation imports and reads lfx's tables, seconds that must not
         stall the worker's event loop (it renews the job locks)."""
         prepared = self._prepared.get(flow.endpoint_name)
-        if prepared is None or prepared[0] is not flow:
+        # By file and version, not by object: a rescan after another file changed re-reads
+        # this one too, unchanged.
+        if prepared is None or (prepared[0].path, prepared[0].version) != (flow.path, flow.version):
             prepared = (flow, _prepare(flow.tenant_payload))
             self._prepared[flow.endpoint_name] = prepared
             self.preparations += 1

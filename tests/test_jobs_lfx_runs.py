@@ -22,7 +22,7 @@ from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
 from marketing_intel.jobs.flows import FlowCatalog
 from marketing_intel.jobs.models import FlowRunJob
 from marketing_intel.jobs.processing import FlowRunProcessor
-from tests.jobs_flows import state_probe_flow
+from tests.jobs_flows import echo_flow, state_probe_flow
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, unique_prefix, wait_for, working
 
 NOTHING_LEFT = {"class": None, "instance": None, "module": [], "outputs": 1}
@@ -103,12 +103,16 @@ def test_a_changed_node_source_is_compiled_again(tmp_path: Path) -> None:
 
 def test_each_flow_file_is_prepared_once_per_version(tmp_path: Path) -> None:
     """Runs of an unchanged file reuse its prepared graph; a rewritten file (new modification
-    time and size) is read and prepared again, its node sources still compiled only once."""
+    time and size) is read and prepared again, its node sources still compiled only once, and
+    the other flows of its folder are not prepared again."""
     path = state_probe_flow(tmp_path / "flows")
+    echo_flow(tmp_path / "flows")
     runner = LfxRunner(FlowCatalog([tmp_path / "flows"]))
+    echo = FlowRunJob(flow="echo", tenant_id="acme")
+    assert asyncio.run(runner.run(echo)).texts == ["acme"]
     for tenant in ("acme", "globex", "acme"):
         assert run(runner, tenant)["text"] == tenant
-    assert (runner.preparations, runner.classes.compilations) == (1, 3)
+    assert (runner.preparations, runner.classes.compilations) == (2, 3)
     flow = json.loads(path.read_text(encoding="utf-8"))
     flow["description"] = "the same flow, described anew"
     path.write_text(json.dumps(flow), encoding="utf-8")
@@ -116,7 +120,8 @@ def test_each_flow_file_is_prepared_once_per_version(tmp_path: Path) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert run(runner, "globex")["text"] == "globex"
     assert runner.catalog.get("state-probe").payload["description"] == flow["description"]
-    assert (runner.preparations, runner.classes.compilations) == (2, 3)
+    assert asyncio.run(runner.run(echo)).texts == ["acme"]
+    assert (runner.preparations, runner.classes.compilations) == (3, 3)
 
 
 def test_each_fresh_class_is_new_and_built_as_lfx_builds_it(tmp_path: Path) -> None:
