@@ -14,6 +14,7 @@ from lfx.graph import Graph
 
 from components.marketing_intel.analysis_templates import CampaignInsightsComponent
 from tests.jobs_components import SlowEchoComponent
+from tests.state_probe_component import StateProbeComponent
 
 
 def write_flow(
@@ -64,3 +65,14 @@ def campaign_insights_flow(folder: Path, endpoint_name: str = "campaign-insights
     chat_out.set(input_value=insights.build_report)
     window = {"insights": ("days", "start_date", "end_date", "options")}
     return write_flow(folder, endpoint_name, Graph(start=chat_in, end=chat_out), window)
+
+
+def state_probe_flow(folder: Path, endpoint_name: str = "state-probe") -> Path:
+    """ChatInput -> State Probe (node id `probe`) -> ChatOutput: the probe's report of what
+    earlier runs left behind."""
+    chat_in = ChatInput(_id="input")
+    probe = StateProbeComponent(_id="probe")
+    probe.set(text=chat_in.message_response)
+    chat_out = ChatOutput(_id="output")
+    chat_out.set(input_value=probe.build_report)
+    return write_flow(folder, endpoint_name, Graph(start=chat_in, end=chat_out))

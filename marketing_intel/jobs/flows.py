@@ -68,10 +68,12 @@ class Flow:
     tenant_payload: dict[str, Any]
     tenant_wired: frozenset[str]
     tenant_sources: frozenset[str] = frozenset()
+    version: tuple[int, int] | None = None  # the file's (mtime_ns, size) when it was read
 
     @classmethod
     def read(cls, path: Path) -> Flow | None:
         """The flow in `path`, or None if the file is not a flow with an endpoint name."""
+        version = _version(path)
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -97,6 +99,7 @@ class Flow:
             tenant_payload,
             tenant_wired,
             frozenset(str(edge.get("source")) for edge in wired),
+            version,
         )
 
     def tweaks_for(self, job: FlowRunJob) -> dict[str, dict[str, Any]]:
@@ -203,6 +206,15 @@ class Flow:
         return tweaks
 
 
+def _version(path: Path) -> tuple[int, int] | None:
+    """A file's (modification time, size), None when it is gone: what tells a changed flow."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
 def _drop_orphans(payload: dict[str, Any], sources: set[str]) -> None:
     """Remove the nodes among `sources` left with no edge: lfx schedules a flow from its chat
     input, so an input that feeds nothing any more would leave the rest of the flow unrun."""
@@ -244,9 +256,12 @@ class FlowCatalog:
         return cls(folders)
 
     def get(self, endpoint_name: str) -> Flow:
-        """The flow named `endpoint_name`, or a `BadJobError` listing the names there are."""
+        """The flow named `endpoint_name`, or a `BadJobError` listing the names there are.
+
+        Each file is read once per version: a file changed since (its modification time or
+        size differ) or gone rescans the folders, so a run never uses a stale flow."""
         flow = self._flows.get(endpoint_name)
-        if flow is None or not flow.path.exists():
+        if flow is None or _version(flow.path) != flow.version:
             self._scan()
             flow = self._flows.get(endpoint_name)
         if flow is None:
