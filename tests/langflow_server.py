@@ -41,8 +41,12 @@ from typing import Literal
 import httpx
 import pytest
 
+from marketing_intel.analysis import InsightReport, Window, run_template
 from marketing_intel.demo import DemoSpec, seed_lake
+from marketing_intel.flows import ANALYSIS_FLOWS, WindowChoice
+from marketing_intel.flows.run_api import report_from_answer, run_request
 from marketing_intel.lake import DuckDBLake
+from tests.lake_pair import assert_same
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -257,19 +261,20 @@ def stop_langflow(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="session")
 def langflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangflowServer]:
     """One Langflow server with the wheel's bundle for the whole session, stopped after."""
-    yield from _served(tmp_path_factory.mktemp("langflow"), "wheel")
+    yield from served(tmp_path_factory.mktemp("langflow"), "wheel")
 
 
 @pytest.fixture(scope="session")
 def langflow_dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangflowServer]:
     """One Langflow server as `make run` serves our nodes (through our launcher's editor
     profile), for the whole session."""
-    yield from _served(tmp_path_factory.mktemp("langflow-dev"), "components", "editor")
+    yield from served(tmp_path_factory.mktemp("langflow-dev"), "components", "editor")
 
 
-def _served(
+def served(
     workdir: Path, nodes_from: BundleSource, profile: Profile | None = None
 ) -> Iterator[LangflowServer]:
+    """A server for a fixture's scope: started in `workdir`, stopped when the fixture ends."""
     try:
         process, server = start_langflow(workdir, nodes_from, profile)
     except LangflowStartError as error:
@@ -278,3 +283,30 @@ def _served(
         yield server
     finally:
         stop_langflow(process)
+
+
+def assert_report_matches_direct(
+    server: LangflowServer, answer: dict[str, object], template: str, window: Window
+) -> InsightReport:
+    """The report in a run API `answer` for demo-2 equals `run_template` on the server's
+    reference copy of its lake, at the same `now`; returned for further checks."""
+    report = report_from_answer(answer)
+    lake = DuckDBLake(server.reference_lake_path)
+    try:
+        direct = run_template(template, lake, "demo-2", window, now=report.generated_at)
+    finally:
+        lake.close()
+    assert report.insights, "the demo data should give findings"
+    assert_same(report.model_dump(mode="json"), direct.model_dump(mode="json"))
+    return report
+
+
+def assert_undeclared_tweak_refused(api: httpx.Client) -> None:
+    """A tweak of a field the flow does not declare editable is refused (422), field named."""
+    spec = ANALYSIS_FLOWS["roi-optimization"]
+    body = run_request(spec, "demo-1", WindowChoice(days=7))
+    body["tweaks"]["ChatOutput-report"] = {"sender_name": "someone else"}
+    response = api.post(f"/api/v1/run/{spec.endpoint}", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == "TWEAKS_REFUSED"
+    assert response.json()["detail"]["fields"] == ["sender_name"]

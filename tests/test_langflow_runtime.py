@@ -11,18 +11,20 @@ import datetime as dt
 import sqlite3
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from flow_runners.langflow_launcher import TUNED_LINE
-from marketing_intel.analysis import Window, run_template
+from marketing_intel.analysis import Window
 from marketing_intel.flows import ANALYSIS_FLOWS, AnalysisFlowSpec, WindowChoice
-from marketing_intel.flows.run_api import report_from_answer, run_request
-from marketing_intel.lake import DuckDBLake
-from tests.lake_pair import assert_same
-from tests.langflow_server import LangflowServer, LangflowStartError, start_langflow, stop_langflow
+from marketing_intel.flows.run_api import run_request
+from tests.langflow_server import (
+    LangflowServer,
+    assert_report_matches_direct,
+    assert_undeclared_tweak_refused,
+    served,
+)
 
 pytestmark = pytest.mark.langflow_server
 # Langflow's telemetry writer flushes transactions and vertex builds every 0.5 s.
@@ -32,15 +34,7 @@ RUN_LOG_FLUSH_S = 3.0
 @pytest.fixture(scope="module")
 def runtime_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LangflowServer]:
     """One runtime-profile server for this module (start-up takes about a minute)."""
-    workdir: Path = tmp_path_factory.mktemp("langflow-runtime")
-    try:
-        process, server = start_langflow(workdir, "components", profile="runtime")
-    except LangflowStartError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
-        yield server
-    finally:
-        stop_langflow(process)
+    yield from served(tmp_path_factory.mktemp("langflow-runtime"), "components", "runtime")
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +57,7 @@ def test_each_flow_serves_the_templates_report(
     )
     response = _run(api, spec, window)
     assert response.status_code == 200, response.text[-2000:]
-    report = report_from_answer(response.json())
-    lake = DuckDBLake(runtime_server.reference_lake_path)
-    try:
-        direct = run_template(spec.template, lake, "demo-2", window, now=report.generated_at)
-    finally:
-        lake.close()
-    assert report.insights, "the demo data should give findings"
-    assert_same(report.model_dump(mode="json"), direct.model_dump(mode="json"))
+    assert_report_matches_direct(runtime_server, response.json(), spec.template, window)
 
 
 def test_runs_leave_no_transactions_or_vertex_builds(
@@ -92,12 +79,7 @@ def test_runs_leave_no_transactions_or_vertex_builds(
 
 
 def test_the_declared_tweaks_policy_still_holds(api: httpx.Client) -> None:
-    spec = ANALYSIS_FLOWS["roi-optimization"]
-    body = run_request(spec, "demo-1", WindowChoice(days=7))
-    body["tweaks"]["ChatOutput-report"] = {"sender_name": "someone else"}
-    response = api.post(f"/api/v1/run/{spec.endpoint}", json=body)
-    assert response.status_code == 422
-    assert response.json()["detail"]["code"] == "TWEAKS_REFUSED"
+    assert_undeclared_tweak_refused(api)
 
 
 def test_it_serves_no_editor_ui(runtime_server: LangflowServer) -> None:

@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from marketing_intel.analysis import Window, run_template
+from marketing_intel.analysis import Window
 from marketing_intel.brand_voice import BrandVoiceScore
 from marketing_intel.flows import (
     ANALYSIS_FLOWS,
@@ -31,10 +31,12 @@ from marketing_intel.flows.run_api import (
     report_from_answer,
     run_request,
 )
-from marketing_intel.lake import DuckDBLake
 from tests.brand_voice_seed import VOICES, seed_brand_voice
-from tests.lake_pair import assert_same
-from tests.langflow_server import LangflowServer
+from tests.langflow_server import (
+    LangflowServer,
+    assert_report_matches_direct,
+    assert_undeclared_tweak_refused,
+)
 
 pytestmark = pytest.mark.langflow_server
 BUNDLE = "marketing_intel"
@@ -95,16 +97,8 @@ def test_each_flow_runs_by_endpoint_with_tenant_and_window_tweaks(
     choice = WindowChoice(start=str(window.start), end=str(window.end))
     response = _run(api, spec, "demo-2", choice)
     assert response.status_code == 200, response.text[-2000:]
-    report = report_from_answer(response.json())
-
     # The same `now` as the server's run (some numbers, like hours since the last event, use it).
-    lake = DuckDBLake(langflow_server.reference_lake_path)
-    try:
-        direct = run_template(spec.template, lake, "demo-2", window, now=report.generated_at)
-    finally:
-        lake.close()
-    assert report.insights, "the demo data should give findings"
-    assert_same(report.model_dump(mode="json"), direct.model_dump(mode="json"))
+    report = assert_report_matches_direct(langflow_server, response.json(), spec.template, window)
     narrative = output_text(response.json(), NARRATIVE_NODE)
     assert narrative.strip() == report.narrative.strip()
 
@@ -188,10 +182,4 @@ def test_bad_input_is_answered_with_our_sentence(
 def test_only_the_declared_fields_accept_tweaks(api: httpx.Client) -> None:
     """The flows declare their API-editable fields; the server (LANGFLOW_TWEAKS_POLICY=declared,
     as in langflow.env) refuses a tweak of anything else, such as the node's code."""
-    spec = ANALYSIS_FLOWS["roi-optimization"]
-    body = run_request(spec, "demo-1", WindowChoice(days=7))
-    body["tweaks"]["ChatOutput-report"] = {"sender_name": "someone else"}
-    response = api.post(f"/api/v1/run/{spec.endpoint}", json=body)
-    assert response.status_code == 422
-    assert response.json()["detail"]["code"] == "TWEAKS_REFUSED"
-    assert response.json()["detail"]["fields"] == ["sender_name"]
+    assert_undeclared_tweak_refused(api)
