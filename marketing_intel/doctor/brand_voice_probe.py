@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from marketing_intel.config import Settings
-from marketing_intel.doctor.embedded_files import embedded_isolation
-from marketing_intel.doctor.report import LayerReport, SecretSource
+from marketing_intel.doctor.embedded_files import embedded_layer
+from marketing_intel.doctor.report import LayerReport
 from marketing_intel.doctor.secret_sources import secret_source
 from marketing_intel.doctor.vector_file_probe import check_collection
 
@@ -31,16 +31,11 @@ def describe(settings: Settings) -> LayerReport:
             secrets=[secret_source("MI_PINECONE_API_KEY")],
         )
     path = settings.local_vectors_path
-    return LayerReport(
-        layer="brand voice",
-        engine="SQLite + sqlite-vec",
-        production=False,
-        location=str(path),
-        tenant_isolation=embedded_isolation(
-            "one vector partition per tenant, the brand a filter within it", path
-        ),
-        isolation_in_force=True,
-        secrets=[SecretSource(setting="(none)", source="not needed: a local file")],
+    return embedded_layer(
+        "brand voice",
+        "SQLite + sqlite-vec",
+        path,
+        "one vector partition per tenant, the brand a filter within it",
     )
 
 

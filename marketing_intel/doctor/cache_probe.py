@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from marketing_intel.cache.errors import CacheConfigError
 from marketing_intel.config import Settings
 from marketing_intel.doctor.embedded_files import (
-    embedded_isolation,
+    embedded_layer,
     from_epoch,
     not_created_yet,
     read_only_sqlite,
 )
-from marketing_intel.doctor.report import LayerReport, SecretSource
+from marketing_intel.doctor.report import LayerReport
 from marketing_intel.doctor.secret_sources import secret_source
 
 if TYPE_CHECKING:
@@ -46,15 +46,7 @@ def describe(settings: Settings) -> LayerReport:
         _postgres_location(settings, report)
         return report
     path = settings.cache_path
-    return LayerReport(
-        layer="cache",
-        engine="SQLite",
-        production=False,
-        location=str(path),
-        tenant_isolation=embedded_isolation("a tenant filter in every statement", path),
-        isolation_in_force=True,
-        secrets=[SecretSource(setting="(none)", source="not needed: a local file")],
-    )
+    return embedded_layer("cache", "SQLite", path, "a tenant filter in every statement")
 
 
 def _postgres_location(settings: Settings, report: LayerReport) -> None:

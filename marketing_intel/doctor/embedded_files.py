@@ -13,9 +13,25 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from marketing_intel.doctor.report import LayerReport
+from marketing_intel.doctor.report import LayerReport, SecretSource
 
 FILE_ISOLATION = "the file has no roles: whoever can read it"
+
+
+def embedded_layer(
+    layer: str, engine: str, path: Path, isolation: str, secrets: list[SecretSource] | None = None
+) -> LayerReport:
+    """The report of a layer on its embedded default: one local file, `isolation` keeping
+    tenants apart in it, and no secret unless `secrets` names one."""
+    return LayerReport(
+        layer=layer,
+        engine=engine,
+        production=False,
+        location=str(path),
+        tenant_isolation=embedded_isolation(isolation, path),
+        isolation_in_force=True,
+        secrets=secrets or [SecretSource(setting="(none)", source="not needed: a local file")],
+    )
 
 
 def embedded_isolation(what: str, path: Path) -> str:

@@ -12,7 +12,7 @@ import stat
 from typing import TYPE_CHECKING
 
 from marketing_intel.config import Settings
-from marketing_intel.doctor.embedded_files import embedded_isolation
+from marketing_intel.doctor.embedded_files import embedded_layer
 from marketing_intel.doctor.report import LayerReport, SecretSource
 from marketing_intel.doctor.secret_sources import secret_source, server_location
 from marketing_intel.errors import MarketingIntelError
@@ -41,15 +41,7 @@ def describe(settings: Settings) -> LayerReport:
             secrets=[secret_source("MI_BRIDGE_DATABASE_URL"), key],
         )
     path = settings.home / "bridge.db"
-    return LayerReport(
-        layer="bridge inbox",
-        engine="SQLite",
-        production=False,
-        location=str(path),
-        tenant_isolation=embedded_isolation(ISOLATION, path),
-        isolation_in_force=True,
-        secrets=[key],
-    )
+    return embedded_layer("bridge inbox", "SQLite", path, ISOLATION, [key])
 
 
 def _key_source(settings: Settings) -> SecretSource:

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from marketing_intel.config import Settings
-from marketing_intel.doctor.embedded_files import embedded_isolation, not_created_yet
+from marketing_intel.doctor.embedded_files import (
+    embedded_layer,
+    not_created_yet,
+)
 from marketing_intel.doctor.report import LayerReport, SecretSource
 from marketing_intel.doctor.secret_sources import file_source, secret_source
 from marketing_intel.lake.schema import lake_tables
@@ -45,15 +48,7 @@ def describe(settings: Settings) -> LayerReport:
             secrets=[_bigquery_credentials(settings)],
         )
     path = settings.lake_path
-    return LayerReport(
-        layer="lake",
-        engine="DuckDB",
-        production=False,
-        location=str(path),
-        tenant_isolation=embedded_isolation(GUARD, path),
-        isolation_in_force=True,
-        secrets=[SecretSource(setting="(none)", source="not needed: a local file")],
-    )
+    return embedded_layer("lake", "DuckDB", path, GUARD)
 
 
 def _bigquery_credentials(settings: Settings) -> SecretSource:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from marketing_intel.config import Settings
-from marketing_intel.doctor.embedded_files import embedded_isolation
-from marketing_intel.doctor.report import LayerReport, SecretSource
+from marketing_intel.doctor.embedded_files import embedded_layer
+from marketing_intel.doctor.report import LayerReport
 from marketing_intel.doctor.secret_sources import secret_source
 from marketing_intel.doctor.vector_file_probe import check_collection
 
@@ -29,15 +29,7 @@ def describe(settings: Settings) -> LayerReport:
             secrets=[secret_source("MI_ZERODB_API_KEY")],
         )
     path = settings.memory_file
-    return LayerReport(
-        layer="memory",
-        engine="SQLite + sqlite-vec",
-        production=False,
-        location=str(path),
-        tenant_isolation=embedded_isolation("one vector partition per tenant", path),
-        isolation_in_force=True,
-        secrets=[SecretSource(setting="(none)", source="not needed: a local file")],
-    )
+    return embedded_layer("memory", "SQLite + sqlite-vec", path, "one vector partition per tenant")
 
 
 def needs(settings: Settings) -> tuple[str, ...]:
