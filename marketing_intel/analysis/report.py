@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from marketing_intel.errors import problem_text
 
+# One scale for every template (the README's "Severity" section says what each level asks of a
+# person); a finding's rank within a level is its `impact`.
 Severity = Literal["info", "notice", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "notice": 2, "info": 3}
 
@@ -100,6 +102,40 @@ class Window(BaseModel):
         )
 
 
+class ChartPoint(BaseModel):
+    """One point of a chart: a day (or a spend) and its value, with the expected band if any."""
+
+    x: dt.date | float
+    y: float | None = Field(None, description="The observed value; None for a gap.")
+    expected: float | None = Field(None, description="What the baseline or model expected.")
+    low: float | None = Field(None, description="Lower edge of the expected band.")
+    high: float | None = Field(None, description="Upper edge of the expected band.")
+    series: str = Field("value", description="Which line the point belongs to.")
+
+
+class ChartMarker(BaseModel):
+    """A labelled place on a chart's x axis: a finding's first day, the current spend, ..."""
+
+    x: dt.date | float
+    label: str
+
+
+class ChartData(BaseModel):
+    """The numbers behind a finding's picture; `marketing_intel.charts` draws them.
+
+    `series`: values over days against an expected band (an anomalous day, a level shift, a
+    platform's failure rate). `curve`: a response curve over spend, with markers at the current and
+    proposed spend. `trend`: several series over days (segment trends).
+    """
+
+    kind: Literal["series", "curve", "trend"]
+    title: str
+    x_title: str
+    y_title: str
+    points: list[ChartPoint] = Field(default_factory=list)
+    markers: list[ChartMarker] = Field(default_factory=list)
+
+
 class Insight(BaseModel):
     """One finding: what it is about, how big, against what, why we say so, and what to do."""
 
@@ -113,6 +149,12 @@ class Insight(BaseModel):
     change: float | None = Field(None, description="Relative change of value against baseline.")
     evidence: list[dict[str, Any]] = Field(default_factory=list)
     recommendation: str | None = None
+    start: dt.date | None = Field(None, description="The first day the finding covers.")
+    end: dt.date | None = Field(None, description="The last day the finding covers.")
+    impact: float | None = Field(
+        None, description="Money at stake in the account's currency, where it can be computed."
+    )
+    chart: ChartData | None = Field(None, description="The evidence as a picture's numbers.")
 
 
 class InsightReport(BaseModel):
@@ -132,5 +174,9 @@ class InsightReport(BaseModel):
     narrative: str = ""
 
     def ranked_insights(self) -> list[Insight]:
-        """Insights by severity, most severe first (stable within a severity)."""
-        return sorted(self.insights, key=lambda insight: SEVERITY_ORDER[insight.severity])
+        """Insights by severity, most severe first; within a severity, most money at stake first
+        (stable among equals)."""
+        return sorted(
+            self.insights,
+            key=lambda insight: (SEVERITY_ORDER[insight.severity], -(insight.impact or 0.0)),
+        )
