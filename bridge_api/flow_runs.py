@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import uuid
 from typing import Annotated, Any
@@ -32,6 +33,7 @@ from marketing_intel.analysis_templates import RegistryView
 from marketing_intel.bridge import Bridge
 from marketing_intel.cache import CacheError, shared_cache
 from marketing_intel.errors import validation_problems
+from marketing_intel.holidays import MarketError, parse_markets
 from marketing_intel.jobs import (
     BadJobError,
     FlowRunQueue,
@@ -235,6 +237,13 @@ def insight_routes(app: FastAPI, bridge: Bridge, metrics: BridgeMetrics) -> None
         days: Annotated[int | None, Query(ge=1, le=3660, examples=[28])] = None,
         start: Annotated[str | None, Query(description="YYYY-MM-DD, with end.")] = None,
         end: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive.")] = None,
+        markets: Annotated[
+            str | None,
+            Query(
+                description="The markets the report is for, as the run's `markets` option "
+                "(e.g. US,GB-SCT); default MI_MARKETS, '' for none.",
+            ),
+        ] = None,
         compute: Annotated[
             bool, Query(description="On a miss, compute the report now (and cache it).")
         ] = False,
@@ -250,25 +259,44 @@ def insight_routes(app: FastAPI, bridge: Bridge, metrics: BridgeMetrics) -> None
                 f"No template {template!r}; the templates are {', '.join(TEMPLATES)}.",
             )
         window = _window(days, start, end)
-        found = await asyncio.to_thread(_read_report, bridge, template, tenant_id, window, compute)
+        options = _market_options(markets)
+        found = await asyncio.to_thread(
+            _read_report, bridge, template, tenant_id, window, options, compute
+        )
         if found is None:
             metrics.insight_reads.labels(template, "miss").inc()
-            return error_response(404, "not_cached", _miss_message(template, window))
+            return error_response(404, "not_cached", _miss_message(template, window, options))
         metrics.insight_reads.labels(template, "hit" if found.hit else "computed").inc()
         return JSONResponse(_insight_out(template, found).model_dump(mode="json"))
 
 
+def _market_options(markets: str | None) -> dict[str, Any]:
+    """The template options of a read's `markets` (none given: the setting's), or a 422."""
+    if markets is None:
+        return {}
+    try:
+        return {"markets": [market.code for market in parse_markets(markets)]}
+    except MarketError as error:
+        raise ApiError(422, "invalid_markets", str(error)) from None
+
+
 def _read_report(
-    bridge: Bridge, template: str, tenant_id: str, window: Window, compute: bool
+    bridge: Bridge,
+    template: str,
+    tenant_id: str,
+    window: Window,
+    options: dict[str, Any],
+    compute: bool,
 ) -> CachedReport | None:
     """The fresh cached report, else (when asked) one computed now through the cache."""
     now = dt.datetime.now(dt.UTC)
+    lake = bridge.lake
     try:
         cache = shared_cache(bridge.settings)
-        found = stored_report(cache, template, bridge.lake, tenant_id, window, now=now)
+        found = stored_report(cache, template, lake, tenant_id, window, options, now=now)
         if found is not None or not compute:
             return found
-        return cached_report(cache, template, bridge.lake, tenant_id, window, now=now)
+        return cached_report(cache, template, lake, tenant_id, window, options, now=now)
     except CacheError as error:
         _log.warning("The insight cache failed: %s", error)  # the detail may name its file
         raise ApiError(
@@ -290,13 +318,15 @@ def _insight_out(template: str, found: CachedReport) -> InsightOut:
     )
 
 
-def _miss_message(template: str, window: Window) -> str:
+def _miss_message(template: str, window: Window, options: dict[str, Any]) -> str:
     flow = TEMPLATE_FLOWS.get(template, template)
+    run: dict[str, Any] = {"window": {"start": str(window.start), "end": str(window.end)}}
+    if options:
+        run["parameters"] = {"inputs": {"options": options}}
     return (
         f"No fresh {template} report is cached for {window.start}..{window.end} (none was "
         "computed yet, it expired, or newer data landed). Start one with "
-        f'POST /v1/flows/{flow}/runs {{"window": {{"start": "{window.start}", '
-        f'"end": "{window.end}"}}}}, or ask again with compute=true.'
+        f"POST /v1/flows/{flow}/runs {json.dumps(run)}, or ask again with compute=true."
     )
 
 

@@ -151,6 +151,13 @@ def analyze(
     option: Annotated[
         list[str] | None, typer.Option(help="A template option as name=value (repeatable).")
     ] = None,
+    markets: Annotated[
+        str | None,
+        typer.Option(
+            help="The tenant's markets, e.g. US,GB-SCT: their public holidays are marked on "
+            "findings. Default: MI_MARKETS; '' for none."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run an analysis template for a tenant and print its report."""
@@ -163,6 +170,10 @@ def analyze(
         now = dt.datetime.now(dt.UTC)
         window = Window.from_inputs(days=days, start=start, end=end, today=now.date())
         options = dict(_option(text) for text in option or [])
+        if markets is not None:
+            if "markets" in options:
+                raise ValueError("give the markets once: --markets or --option markets=...")
+            options["markets"] = markets
         lake = open_lake(load_settings(), component="mi-cli")
         report = run_template(template, lake, tenant, window, options, now=now)
     if as_json:

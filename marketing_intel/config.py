@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketing_intel.errors import MarketingIntelError, problem_text
+from marketing_intel.holidays import parse_markets
 from marketing_intel.node_urls import IPNetwork, allowed_networks
 
 
@@ -389,6 +390,23 @@ class NodeSettings(SettingsGroup):
         return allowed_networks(self.url_allowed_networks)
 
 
+class AnalysisSettings(SettingsGroup):
+    """What the analysis templates know of every tenant (`MI_MARKETS`)."""
+
+    markets: str = Field(
+        "",
+        description="The markets whose public holidays the templates take into account, "
+        "comma-separated ISO 3166-1 alpha-2 codes with an optional subdivision (US, GB-SCT); "
+        "a template's `markets` option overrides it; empty: no holiday handling.",
+    )
+
+    @field_validator("markets")
+    @classmethod
+    def _markets_parse(cls, text: str) -> str:
+        parse_markets(text)
+        return text
+
+
 # Settings' attribute -> the group read into it.
 GROUPS: dict[str, type[SettingsGroup]] = {
     "lake": LakeSettings,
@@ -400,6 +418,7 @@ GROUPS: dict[str, type[SettingsGroup]] = {
     "jobs": JobsSettings,
     "flows": FlowsSettings,
     "nodes": NodeSettings,
+    "analysis": AnalysisSettings,
 }
 
 
@@ -419,6 +438,7 @@ class Settings(BaseModel):
     jobs: JobsSettings
     flows: FlowsSettings
     nodes: NodeSettings
+    analysis: AnalysisSettings
 
     # The embedded stores' files: each under `home` unless its own variable says otherwise.
     @property

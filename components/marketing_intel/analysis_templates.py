@@ -57,6 +57,14 @@ class _AnalysisTemplateComponent(ABC):
             info="YYYY-MM-DD, inclusive.",
             advanced=True,
         ),
+        StrInput(
+            name="markets",
+            display_name="Markets",
+            info="The tenant's markets, e.g. US, GB-SCT (ISO country codes, optionally with a "
+            "subdivision): findings on their public holidays say so. Empty: the MI_MARKETS "
+            "setting.",
+            advanced=True,
+        ),
         DictInput(
             name="options",
             display_name="Options",
@@ -96,6 +104,7 @@ class _AnalysisTemplateComponent(ABC):
     days: int
     start_date: str
     end_date: str
+    markets: str
     options: dict[str, Any]
     insight_cache: Any
     status: Any
@@ -135,6 +144,7 @@ class _AnalysisTemplateComponent(ABC):
                 days=self.days, start=self.start_date, end=self.end_date, today=now.date()
             )
             lake = shared_lake(current_settings(), component=f"langflow-{self.template_name}")
+            options = self._options()
             if self.insight_cache:
                 found = cached_report(
                     self.insight_cache.cache,
@@ -142,18 +152,27 @@ class _AnalysisTemplateComponent(ABC):
                     lake,
                     self.tenant_id,
                     window,
-                    self.options or {},
+                    options,
                     now=now,
                     ttl_s=self.insight_cache.ttl_s,
                 )
                 report, source = found.report, _source(found)
             else:
                 report = run_template(
-                    self.template_name, lake, self.tenant_id, window, self.options or {}, now=now
+                    self.template_name, lake, self.tenant_id, window, options, now=now
                 )
                 source = ""
         self.status = f"{source}{len(report.insights)} insights, {len(report.table)} rows"
         return report
+
+    def _options(self) -> dict[str, Any]:
+        """The template options: the Options input, with the Markets input's markets."""
+        options = dict(self.options or {})
+        if (self.markets or "").strip():
+            if "markets" in options:
+                raise ValueError("Give the markets once: in Markets or in Options, not both.")
+            options["markets"] = self.markets
+        return options
 
 
 def _card(template: str) -> tuple[str, str, str]:

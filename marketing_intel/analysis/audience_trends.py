@@ -24,7 +24,7 @@ import math
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from marketing_intel.analysis._audience_trends_fit import LinearTrend
 from marketing_intel.analysis._audience_trends_segments import (
@@ -32,6 +32,7 @@ from marketing_intel.analysis._audience_trends_segments import (
     segment_stats,
     weekly_rate,
 )
+from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_rows
 from marketing_intel.analysis.report import Insight, InsightReport, Severity, Window
 from marketing_intel.lake import Lake
@@ -39,7 +40,7 @@ from marketing_intel.lake import Lake
 TEMPLATE = "audience_trends"
 
 
-class Options(BaseModel):
+class Options(MarketOptions):
     """Thresholds of the audience trends template."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

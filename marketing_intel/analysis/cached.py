@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from marketing_intel.analysis import InsightReport, Window, run_template
+from marketing_intel.analysis import InsightReport, Window, run_template, template_options
 from marketing_intel.analysis_templates import RegistryView, template_spec
 from marketing_intel.cache import CacheKey, InsightCache
 from marketing_intel.lake import Lake, QueryLimits
@@ -69,7 +69,8 @@ def report_key(
     reader (the template node, a flow run, the bridge's insight endpoint) finds it with this."""
     parameters = {
         "window": [window.start.isoformat(), window.end.isoformat()],
-        "options": options or {},
+        # The options the run will use: a report for other markets is another report.
+        "options": template_options(template, options),
         # Templates leave out the day still filling up: a report is valid for the day it is for.
         "as_of": now.date().isoformat(),
     }

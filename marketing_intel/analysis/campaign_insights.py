@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from marketing_intel.analysis._campaign_insights_anomalies import (
     DayFinding,
@@ -37,6 +37,7 @@ from marketing_intel.analysis._campaign_insights_kpis import (
     latest_update,
     relative_change,
 )
+from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_rows, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
 from marketing_intel.lake import Lake
@@ -44,7 +45,7 @@ from marketing_intel.lake import Lake
 TEMPLATE = "campaign_insights"
 
 
-class Options(BaseModel):
+class Options(MarketOptions):
     """Thresholds of the campaign insights template."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -25,7 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from marketing_intel.analysis._platform_events_detectors import (
     HISTORY_DAYS,
@@ -39,6 +39,7 @@ from marketing_intel.analysis._platform_events_detectors import (
     volume_anomalies,
 )
 from marketing_intel.analysis._platform_events_stats import RankedLags, interpolated_percentile
+from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_rows
 from marketing_intel.analysis.report import SEVERITY_ORDER, Insight, InsightReport, Window
 from marketing_intel.lake import Lake
@@ -47,7 +48,7 @@ TEMPLATE = "platform_events"
 Row = dict[str, Any]
 
 
-class Options(BaseModel):
+class Options(MarketOptions):
     """Thresholds of the platform events analysis."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

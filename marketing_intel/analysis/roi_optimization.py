@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from marketing_intel.analysis._roi_optimization_allocation import (
     Uplift,
@@ -30,6 +30,7 @@ from marketing_intel.analysis._roi_optimization_allocation import (
     predicted_uplift,
 )
 from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curves
+from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
 from marketing_intel.lake import Lake
@@ -41,7 +42,7 @@ UNCHANGED_SHARE = 1e-6
 NAMED_MOVES = 3
 
 
-class Options(BaseModel):
+class Options(MarketOptions):
     """Settings of the ROI optimization template."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
