@@ -49,6 +49,7 @@ RATIO_LINES = {
     "cli": [
         rf"^cli: {re.escape(label)}: .* ratio {RATIO}" for label in ("mi --help", "mi analyze")
     ],
+    "holiday_calendar": [rf"^holiday_calendar: warm p50 .* ratio p50 {RATIO}"],
 }
 # Benchmarks with a peer: each has a test of its own below, which asks for the peer's fixture.
 PEER_BENCHMARKS = {"insight_cache", "jobs", "bigquery_layer", "flows"}

@@ -145,6 +145,10 @@ def test_every_template_accepts_markets_as_a_list_or_text(template: str) -> None
     assert options_model(markets=["NL"]).markets == ("NL",)  # type: ignore[attr-defined]
     with pytest.raises(ValidationError, match="'XX' is no country"):
         options_model(markets="US, XX")
+    chosen = options_model(markets="US")
+    november = (D(2026, 11, 1), D(2026, 11, 30))
+    assert chosen.holidays(*november) == public_holidays(["US"], *november)  # type: ignore[attr-defined]
+    assert options_model().holidays(*november) == {}  # type: ignore[attr-defined]
     with pytest.raises(ValidationError, match="a list of market codes or comma-separated"):
         options_model(markets=7)
 

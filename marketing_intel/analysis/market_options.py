@@ -8,12 +8,13 @@ turns holiday handling off for one run although the setting names markets.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from marketing_intel.holidays import parse_markets
+from marketing_intel.holidays import parse_markets, public_holidays
 
 MARKETS_OPTION = "markets"
 
@@ -39,6 +40,11 @@ class MarketOptions(BaseModel):
                 f'"US, GB", not {type(value).__name__}'
             )
         return tuple(market.code for market in parse_markets(value))
+
+    def holidays(self, start: dt.date, end: dt.date) -> dict[dt.date, str]:
+        """The public holidays of `markets` from `start` to `end`, by day (none without
+        markets): what a detector's `holidays` parameter takes."""
+        return public_holidays(self.markets, start, end)
 
 
 def effective_options(
