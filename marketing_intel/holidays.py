@@ -39,7 +39,7 @@ class MarketError(MarketingIntelError, ValueError):
     which and how to find valid codes. A ValueError too, so pydantic validators report it."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Market:
     """A market: an ISO 3166-1 alpha-2 country and optionally one of its subdivisions (the
     codes the `holidays` package uses, e.g. "CA" for California in "US-CA")."""
