@@ -102,9 +102,13 @@ def run_reports(lake: Lake, truth: Truth, spec: TruthSpec) -> dict[tuple[str, st
 
 def print_recall(kinds: list[KindScore]) -> None:
     """The per-kind table: planted, found, recall (and for collapses, found as a shift)."""
-    print(f"  {'planted kind':<20} {'planted':>7} {'found':>6} {'recall':>7}")
+    print(f"  {'planted kind':<20} {'planted':>7} {'found':>6} {'recall':>7}  found as")
     for kind in kinds:
-        print(f"  {kind.kind:<20} {kind.planted:>7} {kind.found:>6} {kind.recall:>7.1%}")
+        found_as = ", ".join(f"{name} {count}" for name, count in kind.found_as.items())
+        print(
+            f"  {kind.kind:<20} {kind.planted:>7} {kind.found:>6} {kind.recall:>7.1%}  "
+            f"{found_as or '-'}"
+        )
         if kind.kind == "roas_collapse":
             share = kind.as_shift_at_start / kind.planted if kind.planted else float("nan")
             print(f"    collapse start within 2 days: {share:.1%} (as a level shift)")

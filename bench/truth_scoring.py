@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,7 @@ class EffectScore:
     effect: PlantedEffect
     found: bool
     as_shift_at_start: bool
+    found_as: tuple[str, ...] = ()  # the kinds of the matching findings
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class KindScore:
     planted: int
     found: int
     as_shift_at_start: int
+    found_as: dict[str, int] = field(default_factory=dict)  # finding kind -> effects found so
 
     @property
     def recall(self) -> float:
@@ -187,7 +190,8 @@ def score_effect(effect: PlantedEffect, report: InsightReport | None) -> EffectS
         and abs((finding_days(insight, report)[0] - effect.start).days) <= START_TOLERANCE_DAYS
         for insight in found
     )
-    return EffectScore(effect, bool(found), at_start)
+    kinds = tuple(sorted({insight.kind for insight in found}))
+    return EffectScore(effect, bool(found), at_start, kinds)
 
 
 def recall_by_kind(scores: Sequence[EffectScore], kinds: Sequence[str]) -> list[KindScore]:
@@ -195,12 +199,14 @@ def recall_by_kind(scores: Sequence[EffectScore], kinds: Sequence[str]) -> list[
     table = []
     for kind in kinds:
         of_kind = [score for score in scores if score.effect.kind == kind]
+        found_as = Counter(name for score in of_kind for name in score.found_as)
         table.append(
             KindScore(
                 kind,
                 len(of_kind),
                 sum(score.found for score in of_kind),
                 sum(score.as_shift_at_start for score in of_kind),
+                dict(sorted(found_as.items(), key=lambda item: (-item[1], item[0]))),
             )
         )
     return table

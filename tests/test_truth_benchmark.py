@@ -210,6 +210,11 @@ def test_a_report_that_finds_everything_scores_recall_one() -> None:
     table = recall_by_kind(scores, ["spend_spike", "roas_collapse", "silent_integration"])
     assert [(k.planted, k.found, k.recall) for k in table] == [(1, 1, 1.0)] * 3
     assert table[1].as_shift_at_start == 1  # a level shift one day after the true start
+    assert [k.found_as for k in table] == [
+        {"cap_budget": 1},
+        {"roas_shift": 1},
+        {"silent_integration": 1},
+    ]
 
 
 def test_an_empty_report_scores_zero() -> None:
