@@ -78,6 +78,9 @@ STREAM_TRUTH = 20  # random streams of the truth draws (beside the demo's own st
 # Tenant roles: their index keeps each tenant's random streams apart within a seed.
 PLANTED, CLEAN, ROI_IDENTIFIABLE, ROI_NOT_IDENTIFIABLE = 1, 2, 3, 4
 
+# (kind, subject, days, size): one planted effect before it is dated.
+Plant = tuple[str, str, DayRange, float]
+
 
 @dataclass(frozen=True)
 class TruthSpec:
@@ -147,7 +150,7 @@ def simulate(lake: Lake, spec: TruthSpec) -> Truth:
         truth.effects.extend(effects)
         clean = CleanTenant(f"truth-{seed:03d}-clean", spec.clean_campaigns)
         plan = _plan(spec.demo_spec(seed, clean.campaigns), clean.tenant_id, CLEAN)
-        rows += _write(lake, spec.demo_spec(seed, clean.campaigns), plan, [], [], None)
+        rows += _write(lake, spec.demo_spec(seed, clean.campaigns), plan, [], [], [])
         truth.clean.append(clean)
         for role, regime in (
             (ROI_IDENTIFIABLE, "identifiable"),
@@ -194,10 +197,6 @@ def _planted_tenant(lake: Lake, spec: TruthSpec, seed: int) -> tuple[list[Plante
         for kind, subject, run, size in (*campaign_effects, *platform_effects, *segment_effects)
     ]
     return effects, rows
-
-
-# (kind, subject, days, size): one planted effect before it is dated.
-Plant = tuple[str, str, DayRange, float]
 
 
 def _effect(
@@ -279,12 +278,12 @@ def _write(
     plan: TenantPlan,
     campaign_effects: list[Plant],
     platform_effects: list[Plant],
-    segment_effects: list[Plant] | None,
+    segment_effects: list[Plant],
 ) -> int:
     """Write a tenant's three tables with its effects planted; the rows inserted."""
     rows = lake.insert("campaign_metrics", _campaign_table(demo, plan, campaign_effects)).inserted
     rows += lake.insert("platform_events", _events(demo, plan, platform_effects)).inserted
-    trends = _segment_trends(demo, plan, segment_effects or [])
+    trends = _segment_trends(demo, plan, segment_effects)
     rows += lake.insert("audience_insights", audience_insights(demo, plan, trends)).inserted
     return rows
 
