@@ -21,6 +21,7 @@ import datetime as dt
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from bench.size import sized
@@ -142,9 +143,12 @@ def print_roi(scores: list[RoiScore]) -> tuple[float, float]:
     )
     for regime in sorted({s.truth.regime for s in scores} - {"identifiable"}):
         of_regime = [s for s in scores if s.truth.regime == regime]
+        said = Counter(kind for s in of_regime for kind in s.said)
         print(
             f"  ROI {regime} seeds {len(of_regime)}: called not identifiable "
-            f"{_share(s.called_not_identifiable for s in of_regime):.1%} (target 100%)"
+            f"{_share(s.called_not_identifiable for s in of_regime):.1%} (target 100%); "
+            f"seeds with findings of kind: "
+            f"{', '.join(f'{k} {n}' for k, n in said.most_common()) or '-'}"
         )
     return coverage, mean_share
 

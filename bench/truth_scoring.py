@@ -135,6 +135,7 @@ class RoiScore:
     covered: bool | None
     share_reached: float | None
     called_not_identifiable: bool
+    said: tuple[str, ...] = ()  # kinds of the findings that name the tenant's campaigns
 
 
 def finding_days(insight: Insight, report: InsightReport) -> tuple[dt.date, dt.date]:
@@ -230,8 +231,18 @@ def false_alarms(reports: Iterable[InsightReport], campaigns: int, window_days: 
 def score_roi(truth: RoiTruth, report: InsightReport) -> RoiScore:
     """Coverage and share reached (identifiable), or whether it was called not identifiable."""
     called = _called_not_identifiable(truth, report)
+    said = tuple(
+        sorted(
+            {
+                insight.kind
+                for insight in report.insights
+                for campaign in truth.campaigns
+                if names_subject(insight, campaign.campaign_id)
+            }
+        )
+    )
     if not truth.identifiable:
-        return RoiScore(truth, None, None, called)
+        return RoiScore(truth, None, None, called, said)
     rows = {row.get("campaign_id"): row for row in report.table}
     curves = {c.campaign_id: c for c in truth.campaigns}
     ids = [cid for cid in curves if cid in rows]
@@ -251,7 +262,7 @@ def score_roi(truth: RoiTruth, report: InsightReport) -> RoiScore:
     interval = _uplift_interval(report)
     covered = interval is not None and interval[0] <= uplift <= interval[1]
     share = uplift / best if best > 0 else math.nan
-    return RoiScore(truth, covered, share if interval is not None else 0.0, called)
+    return RoiScore(truth, covered, share if interval is not None else 0.0, called, said)
 
 
 def _true_curve(a: float, b: float) -> ResponseCurve:
