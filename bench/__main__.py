@@ -24,6 +24,7 @@ BENCHMARKS = (
     "jobs",
     "cli",
     "holiday_calendar",
+    "truth",
 )
 
 

@@ -50,6 +50,10 @@ RATIO_LINES = {
         rf"^cli: {re.escape(label)}: .* ratio {RATIO}" for label in ("mi --help", "mi analyze")
     ],
     "holiday_calendar": [rf"^holiday_calendar: warm p50 .* ratio p50 {RATIO}"],
+    "truth": [
+        r"^truth: recall \d+\.\d%, false alarms \d+\.\d+ per 100 campaigns, "
+        r"ROI coverage \d+\.\d%, ROI regret \d+\.\d%$"
+    ],
 }
 # Benchmarks with a peer: each has a test of its own below, which asks for the peer's fixture.
 PEER_BENCHMARKS = {"insight_cache", "jobs", "bigquery_layer", "flows"}

@@ -32,13 +32,20 @@ _SEGMENT_TEMPLATES = (
 _TINY_TEMPLATE = ("Beta testers list", "customer_list", "crm")
 
 
-def audience_insights(spec: DemoSpec, plan: TenantPlan) -> pa.Table:
-    """The tenant's audience_insights rows, segment by segment, oldest day first."""
+def audience_insights(
+    spec: DemoSpec, plan: TenantPlan, trends: np.ndarray | None = None
+) -> pa.Table:
+    """The tenant's audience_insights rows, segment by segment, oldest day first.
+
+    `trends` (daily log growth per segment) replaces the drawn drifts and the demo's planted
+    trends, e.g. for the truth benchmark's own planted segments.
+    """
     rng = tenant_rng(spec, plan.tenant_index, STREAM_AUDIENCES)
     n, days = len(plan.segments.ids), spec.days
     tiny = _tiny_mask(plan)
     base = np.where(tiny, 32.0, np.clip(rng.lognormal(np.log(200_000), 1.0, n), 2_000, 5e6))
-    trend = _trends(plan, np.clip(rng.normal(0.0, 0.002, n), -0.005, 0.005))
+    drift = np.clip(rng.normal(0.0, 0.002, n), -0.005, 0.005)
+    trend = _trends(plan, drift) if trends is None else trends
     t = np.arange(days)[None, :]
     expected = base[:, None] * np.exp(trend[:, None] * t) * rng.lognormal(0.0, 0.01, (n, days))
     expected = np.where(

@@ -28,7 +28,7 @@ def campaign_metrics(spec: DemoSpec, plan: TenantPlan) -> pa.Table:
     c = plan.campaigns
     n, days = len(c.ids), spec.days
     season = weekday_factor(spec, plan.retail)[None, :]
-    spend = c.base_spend[:, None] * _budget_path(rng, n, days) * season
+    spend = c.base_spend[:, None] * budget_path(rng, n, days) * season
     spend = spend * rng.lognormal(0.0, 0.12, (n, days))
     # Diminishing returns: revenue = a * spend**b, with a set so ROAS at base spend is c.roas.
     a = c.roas * c.base_spend ** (1.0 - c.elasticity)
@@ -43,13 +43,14 @@ def campaign_metrics(spec: DemoSpec, plan: TenantPlan) -> pa.Table:
     revenue = conversions * c.order_value[:, None] * rng.lognormal(0.0, 0.08, (n, days))
     _plant_tracking_outage(spec, plan, conversions, revenue)
     active = np.arange(days)[None, :] >= c.start_day[:, None]
-    return _table(spec, plan, active, impressions, clicks, conversions, spend, revenue)
+    return metrics_table(spec, plan, active, impressions, clicks, conversions, spend, revenue)
 
 
-def _budget_path(rng: np.random.Generator, n: int, days: int) -> np.ndarray:
-    """Budget multiplier per campaign and day: a random walk stepping every BUDGET_PERIOD_DAYS."""
+def budget_path(rng: np.random.Generator, n: int, days: int, step_sigma: float = 0.3) -> np.ndarray:
+    """Budget multiplier per campaign and day: a random walk stepping every BUDGET_PERIOD_DAYS
+    (log steps with standard deviation `step_sigma`)."""
     periods = days // BUDGET_PERIOD_DAYS + 1
-    steps = rng.normal(0.0, 0.3, (n, periods))
+    steps = rng.normal(0.0, step_sigma, (n, periods))
     steps[:, 0] = 0.0
     walk = np.exp(np.clip(np.cumsum(steps, axis=1), -1.2, 1.2))
     return np.repeat(walk, BUDGET_PERIOD_DAYS, axis=1)[:, :days]
@@ -80,7 +81,7 @@ def _plant_tracking_outage(
             revenue[an.TRACKING_OUTAGE_CAMPAIGN, day] = 0.0
 
 
-def _table(
+def metrics_table(
     spec: DemoSpec,
     plan: TenantPlan,
     active: np.ndarray,
@@ -90,6 +91,7 @@ def _table(
     spend: np.ndarray,
     revenue: np.ndarray,
 ) -> pa.Table:
+    """campaign_metrics rows of the `active` campaign-days from per-campaign-day arrays."""
     c = plan.campaigns
     campaign, day = np.nonzero(active)  # row-major: campaign by campaign, days ascending
     epoch_day = spec.epoch_days()[day]

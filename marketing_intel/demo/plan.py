@@ -102,13 +102,15 @@ def tenant_plan(spec: DemoSpec, tenant_index: int) -> TenantPlan:
     tenant_id = f"demo-{tenant_index}"
     rng = tenant_rng(spec, tenant_index, STREAM_PLAN)
     retail = tenant_index % 2 == 1
-    campaigns = _campaigns(spec, tenant_id, rng)
-    segments = _segments(tenant_id, rng)
-    counts, raw = _event_counts(spec, tenant_id, tenant_index, retail)
+    campaigns = draw_campaigns(spec, tenant_id, rng)
+    segments = draw_segments(tenant_id, rng)
+    counts, raw = draw_event_counts(spec, tenant_id, tenant_index, retail)
     return TenantPlan(tenant_id, tenant_index, retail, campaigns, segments, counts, raw)
 
 
-def _campaigns(spec: DemoSpec, tenant_id: str, rng: np.random.Generator) -> Campaigns:
+def draw_campaigns(spec: DemoSpec, tenant_id: str, rng: np.random.Generator) -> Campaigns:
+    """A tenant's campaigns: `spec.campaigns` of them (else 8-15), the first three one per ad
+    platform, with typical spend, returns, prices and delivery drawn per campaign."""
     n = spec.campaigns or int(rng.integers(8, 16))
     # The first three cover every ad platform (and are the anomaly targets); the rest are mixed.
     platform = np.concatenate([[0, 1, 2], rng.choice(3, size=n - 3, p=CAMPAIGN_PLATFORM_WEIGHT)])
@@ -158,7 +160,8 @@ def _campaign_name(platform: int, index: int, rng: np.random.Generator) -> str:
     return f"{theme} | {suffix} #{index + 1}"
 
 
-def _segments(tenant_id: str, rng: np.random.Generator) -> Segments:
+def draw_segments(tenant_id: str, rng: np.random.Generator) -> Segments:
+    """A tenant's audience segments: 6-10 per ad platform."""
     per_platform = rng.integers(6, 11, size=len(AD_PLATFORMS))
     platform = np.repeat(np.arange(len(AD_PLATFORMS)), per_platform)
     index = np.concatenate([np.arange(k) for k in per_platform])
@@ -169,9 +172,10 @@ def _segments(tenant_id: str, rng: np.random.Generator) -> Segments:
     return Segments(platform=platform.astype(np.int64), index=index.astype(np.int64), ids=ids)
 
 
-def _event_counts(
+def draw_event_counts(
     spec: DemoSpec, tenant_id: str, tenant_index: int, retail: bool
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Events per [day, platform] of a tenant, and how many of them have a raw delivery."""
     rng = tenant_rng(spec, tenant_index, STREAM_EVENT_COUNTS)
     size = rng.uniform(0.8, 1.2)  # tenants differ in size (mean 1 keeps ~400 events/day)
     growth = np.exp(0.002 * (np.arange(spec.days) - spec.days / 2))  # centred: mean ~1
