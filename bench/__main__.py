@@ -23,6 +23,7 @@ BENCHMARKS = (
     "flows",
     "jobs",
     "cli",
+    "charts",
 )
 
 

@@ -49,6 +49,10 @@ RATIO_LINES = {
     "cli": [
         rf"^cli: {re.escape(label)}: .* ratio {RATIO}" for label in ("mi --help", "mi analyze")
     ],
+    "charts": [
+        *(rf"^charts: {kind} warm .* ratio {RATIO}" for kind in ("series", "curve", "trend")),
+        rf"^charts: first chart of a process .* ratio {RATIO}",
+    ],
 }
 # Benchmarks with a peer: each has a test of its own below, which asks for the peer's fixture.
 PEER_BENCHMARKS = {"insight_cache", "jobs", "bigquery_layer", "flows"}

@@ -20,6 +20,7 @@ from marketing_intel.cli import app
 from marketing_intel.demo import DemoSpec, generate
 from marketing_intel.lake import DuckDBLake
 from marketing_intel.report_page import report_html
+from marketing_intel.report_page.chat_note import charts_note
 from tests.chart_samples import series_sample, with_sample_charts
 
 END = dt.date(2026, 3, 31)
@@ -184,3 +185,18 @@ def test_mi_analyze_says_when_the_page_cannot_be_written(tmp_path: Path) -> None
     )
     assert answer.exit_code == 1
     assert f"cannot write the HTML report to {target}" in answer.stderr
+
+
+def test_the_chat_note_names_the_pages_two_doors_only_when_there_are_charts(
+    report: InsightReport,
+) -> None:
+    note = charts_note(report)
+    assert note is not None
+    assert f"{len(report.insights)} charts" in note
+    window = f"start={WINDOW.start}&end={WINDOW.end}"
+    assert f"GET /v1/insights/campaign_insights?{window}&format=html" in note
+    assert f"--tenant demo-1 --start {WINDOW.start} --end {WINDOW.end} --html" in note
+    bare = report.model_copy(
+        update={"insights": [i.model_copy(update={"chart": None}) for i in report.insights]}
+    )
+    assert charts_note(bare) is None
