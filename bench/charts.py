@@ -11,6 +11,7 @@ vl-convert's first JavaScript run).
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -51,7 +52,7 @@ def main() -> None:
     )
     for kind, sample in SAMPLES.items():
         chart = sample()
-        median = median_seconds(lambda chart=chart: chart_svg(chart), repeat=REPEAT)
+        median = median_seconds(functools.partial(chart_svg, chart), repeat=REPEAT)
         verdict = "met" if median < WARM_TARGET_S else "MISSED"
         print(
             f"charts: {kind} warm {median * 1000:.0f} ms (target < {WARM_TARGET_S * 1000:.0f} ms,"
