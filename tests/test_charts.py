@@ -4,6 +4,7 @@ SVG is parsed, not compared as text."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -117,3 +118,20 @@ def test_importing_the_charts_package_does_not_import_altair() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert found.split() == ["False", "False", "False"]
+
+
+def test_days_keep_their_date_in_a_renderer_west_of_greenwich() -> None:
+    """A day is a calendar date: drawn in Los Angeles, the first day is still labelled Nov 01
+    (local time would put its UTC midnight on Oct 31)."""
+    code = (
+        "from tests.chart_samples import series_sample\n"
+        "from marketing_intel.charts import chart_svg\n"
+        "print(chart_svg(series_sample()))\n"
+    )
+    environment = {**os.environ, "TZ": "America/Los_Angeles"}
+    svg = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment
+    ).stdout
+    labels = texts(ET.fromstring(svg))
+    assert "Nov 01" in labels
+    assert "Oct 31" not in labels

@@ -13,7 +13,7 @@ from typing import Any
 
 import altair as alt
 
-from marketing_intel.analysis.report import ChartData, ChartMarker, ChartPoint
+from marketing_intel.analysis.report import ChartData, ChartPoint
 from marketing_intel.charts.description import chart_description
 
 WIDTH, HEIGHT = 480, 200
@@ -30,7 +30,7 @@ def series_chart(chart: ChartData) -> alt.LayerChart:
     """Observed values over days against the expected line and band, points outside the band
     highlighted, a labelled rule at each marker (a finding's first day, ...)."""
     rows = _rows(chart.points)
-    x = alt.X("x:T", title=chart.x_title, axis=alt.Axis(format="%b %d", labelAngle=0))
+    x = _day_axis(chart.x_title)
     y_scale = alt.Scale(zero=False)
     y = alt.Y("y:Q", title=chart.y_title, scale=y_scale)
     base = alt.Chart(alt.Data(values=rows))
@@ -51,7 +51,7 @@ def series_chart(chart: ChartData) -> alt.LayerChart:
         .mark_point(color=OUTSIDE, filled=True, size=70)
         .encode(x=x, y=y),
     ]
-    return _finish(chart, layers, _marker_layers(chart.markers, "T"))
+    return _finish(chart, layers, _marker_layers(chart, "T"))
 
 
 def curve_chart(chart: ChartData) -> alt.LayerChart:
@@ -71,7 +71,7 @@ def curve_chart(chart: ChartData) -> alt.LayerChart:
         .mark_point(color=OBSERVED, filled=True, size=30, opacity=0.8)
         .encode(x=x, y=alt.Y("y:Q", title=chart.y_title)),
     ]
-    return _finish(chart, layers, _marker_layers(chart.markers, "Q"))
+    return _finish(chart, layers, _marker_layers(chart, "Q"))
 
 
 def trend_chart(chart: ChartData) -> alt.LayerChart:
@@ -85,7 +85,7 @@ def trend_chart(chart: ChartData) -> alt.LayerChart:
         scale=alt.Scale(domain=names, range=SERIES_COLOURS[: max(len(names), 1)]),
         legend=alt.Legend(orient="bottom"),
     )
-    x = alt.X("x:T", title=chart.x_title, axis=alt.Axis(format="%b %d", labelAngle=0))
+    x = _day_axis(chart.x_title)
     base = alt.Chart(alt.Data(values=rows))
     layers: list[Any] = [
         base.transform_filter("isValid(datum.y)")
@@ -97,7 +97,7 @@ def trend_chart(chart: ChartData) -> alt.LayerChart:
         .mark_line(strokeDash=[4, 3], strokeWidth=1.5)
         .encode(x=x, y=alt.Y("expected:Q", title=chart.y_title), color=colour),
     ]
-    return _finish(chart, layers, _marker_layers(chart.markers, "T"))
+    return _finish(chart, layers, _marker_layers(chart, "T"))
 
 
 def _finish(chart: ChartData, layers: list[Any], markers: list[Any]) -> alt.LayerChart:
@@ -106,18 +106,27 @@ def _finish(chart: ChartData, layers: list[Any], markers: list[Any]) -> alt.Laye
     )
 
 
-def _marker_layers(markers: list[ChartMarker], x_type: str) -> list[Any]:
+def _marker_layers(chart: ChartData, x_type: str) -> list[Any]:
     """A rule and its label per marker; labels sit at the top, left-aligned beside the rule."""
-    if not markers:
+    if not chart.markers:
         return []
-    rows = [{"x": _value(marker.x), "label": marker.label} for marker in markers]
-    base = alt.Chart(alt.Data(values=rows)).encode(x=alt.X(f"x:{x_type}"))
+    rows = [{"x": _value(marker.x), "label": marker.label} for marker in chart.markers]
+    x = _day_axis(chart.x_title) if x_type == "T" else alt.X("x:Q", title=chart.x_title)
+    base = alt.Chart(alt.Data(values=rows)).encode(x=x)
     return [
         base.mark_rule(color=MARKER, strokeDash=[2, 2], strokeWidth=1),
         base.mark_text(align="left", baseline="top", dx=3, fontSize=10, color=MARKER).encode(
             y=alt.value(2), text="label:N"
         ),
     ]
+
+
+def _day_axis(title: str) -> alt.X:
+    """Days on x, read and labelled in UTC: a day is a calendar date, and must not shift to the
+    day before in a renderer west of Greenwich."""
+    return alt.X(
+        "x:T", title=title, scale=alt.Scale(type="utc"), axis=alt.Axis(format="%b %d", labelAngle=0)
+    )
 
 
 def _rows(points: list[ChartPoint]) -> list[dict[str, Any]]:
@@ -135,7 +144,7 @@ def _rows(points: list[ChartPoint]) -> list[dict[str, Any]]:
 
 
 def _value(x: dt.date | float) -> str | float:
-    # Vega-Lite parses an ISO date as UTC midnight; a day must not shift with the renderer's zone.
+    # Vega-Lite parses an ISO date (no time) as UTC midnight; `_day_axis` keeps it there.
     return x.isoformat() if isinstance(x, dt.date) else x
 
 

@@ -70,8 +70,8 @@ def _numbers(insight: Insight) -> list[tuple[str, str]]:
     if insight.change is not None:
         pairs.append(("change", f"{insight.change:+.1%}"))
     if insight.start is not None:
-        days = str(insight.start) if insight.end in (None, insight.start) else ""
-        pairs.append(("days", days or f"{insight.start} to {insight.end}"))
+        one_day = insight.end in (None, insight.start)
+        pairs.append(("days", f"{insight.start}" + ("" if one_day else f" to {insight.end}")))
     if insight.impact is not None:
         pairs.append(("at stake", format_number(round(insight.impact, 2))))
     return pairs
