@@ -25,6 +25,7 @@ BENCHMARKS = (
     "cli",
     "holiday_calendar",
     "truth",
+    "charts",
 )
 
 

@@ -16,11 +16,11 @@ import datetime as dt
 import json
 import logging
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 
 from bridge_api.auth import TenantId
@@ -42,6 +42,7 @@ from marketing_intel.jobs import (
     JobStatus,
 )
 from marketing_intel.jobs.flows import FlowCatalog
+from marketing_intel.report_page import report_html
 
 _log = logging.getLogger(__name__)
 
@@ -223,12 +224,15 @@ def _run_out(status: JobStatus) -> FlowRunOut:
 
 
 def insight_routes(app: FastAPI, bridge: Bridge, metrics: BridgeMetrics) -> None:
-    """Add `GET /v1/insights/{template}`."""
+    """Add `GET /v1/insights/{template}` (JSON, or with `format=html` the report's page)."""
 
     @app.get(
         "/v1/insights/{template}",
         response_model=InsightOut,
-        responses=_RESPONSES,
+        responses={
+            **_RESPONSES,
+            200: {"content": {"text/html": {}}, "description": "The report (JSON or a page)."},
+        },
         tags=["insights"],
     )
     async def read_insight(
@@ -247,10 +251,18 @@ def insight_routes(app: FastAPI, bridge: Bridge, metrics: BridgeMetrics) -> None
         compute: Annotated[
             bool, Query(description="On a miss, compute the report now (and cache it).")
         ] = False,
-    ) -> JSONResponse:
+        response_format: Annotated[
+            Literal["json", "html"],
+            Query(
+                alias="format",
+                description="html: the report as one self-contained page, charts included.",
+            ),
+        ] = "json",
+    ) -> JSONResponse | HTMLResponse:
         """The cached report of `template` for the key's tenant and window, with its freshness.
 
-        A miss is a 404 saying how to get one, unless `compute=true`.
+        A miss is a 404 saying how to get one, unless `compute=true`. With `format=html` the
+        answer is the report's page (as `mi analyze --html` writes it); errors stay JSON.
         """
         if template not in TEMPLATES:
             raise ApiError(
@@ -267,6 +279,9 @@ def insight_routes(app: FastAPI, bridge: Bridge, metrics: BridgeMetrics) -> None
             metrics.insight_reads.labels(template, "miss").inc()
             return error_response(404, "not_cached", _miss_message(template, window, options))
         metrics.insight_reads.labels(template, "hit" if found.hit else "computed").inc()
+        if response_format == "html":
+            page = await asyncio.to_thread(report_html, found.report)  # drawing takes CPU time
+            return HTMLResponse(page)
         return JSONResponse(_insight_out(template, found).model_dump(mode="json"))
 
 

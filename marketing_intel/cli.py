@@ -21,6 +21,7 @@ from marketing_intel.lazy_commands import LazyCommand, LazyTyperGroup
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from marketing_intel.analysis import InsightReport
     from marketing_intel.lake import Lake
 
 
@@ -159,6 +160,14 @@ def analyze(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            dir_okay=False,
+            help="Also write the report as one self-contained HTML page, charts included.",
+        ),
+    ] = None,
 ) -> None:
     """Run an analysis template for a tenant and print its report."""
     from marketing_intel.analysis import Window, run_template
@@ -176,6 +185,8 @@ def analyze(
             options["markets"] = markets
         lake = open_lake(load_settings(), component="mi-cli")
         report = run_template(template, lake, tenant, window, options, now=now)
+        if html is not None:
+            _write_html(report, html)
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
@@ -185,6 +196,18 @@ def analyze(
     if report.table:
         columns = list(report.table[0])
         console.print(_rich_table(columns, report.table))
+
+
+def _write_html(report: InsightReport, path: Path) -> None:
+    """Write `report`'s page to `path`; a path that cannot be written is the user's to fix."""
+    from marketing_intel.report_page import report_html
+
+    page = report_html(report)
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"cannot write the HTML report to {path}: {error.strerror}") from None
+    sys.stderr.write(f"Wrote the HTML report to {path}\n")
 
 
 def _option(text: str) -> tuple[str, Any]:

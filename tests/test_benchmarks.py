@@ -54,6 +54,10 @@ RATIO_LINES = {
         r"^truth: recall \d+\.\d%, false alarms \d+\.\d+ per 100 campaigns, "
         r"ROI coverage \d+\.\d%, ROI regret \d+\.\d%$"
     ],
+    "charts": [
+        *(rf"^charts: {kind} warm .* ratio {RATIO}" for kind in ("series", "curve", "trend")),
+        rf"^charts: first chart of a process .* ratio {RATIO}",
+    ],
 }
 # Benchmarks with a peer: each has a test of its own below, which asks for the peer's fixture.
 PEER_BENCHMARKS = {"insight_cache", "jobs", "bigquery_layer", "flows"}

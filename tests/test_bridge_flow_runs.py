@@ -20,13 +20,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bridge_api import create_app
-from marketing_intel.analysis import Window, run_template
+from marketing_intel.analysis import InsightReport, Window, run_template
 from marketing_intel.bridge import open_bridge
 from marketing_intel.cache import InsightCacheHandle, shared_cache
 from marketing_intel.config import Settings, load_settings
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.jobs.results import report_summary
 from marketing_intel.lake import DuckDBLake
+from marketing_intel.report_page import report_html
 from marketing_intel.shared_instances import close_shared
 from tests.bridge_support import REPO, postgres_database
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, free_port, unique_prefix
@@ -252,6 +253,37 @@ def test_runs_and_insights_need_a_tenants_api_key(settings: Settings) -> None:
         operator = client.get("/v1/insights/campaign_insights", headers=headers["admin"])
     assert [anonymous.status_code, wrong.status_code, operator.status_code] == [401, 401, 403]
     assert operator.json()["error"]["code"] == "tenant_key_required"
+
+
+def test_an_insight_read_can_be_the_reports_page_for_the_keys_tenant_only(
+    settings: Settings,
+) -> None:
+    """`format=html` answers the report's page (as `mi analyze --html` writes it) with the same
+    tenant key: demo-2's key reads demo-2's page and never demo-1's cached report."""
+    headers = keys(settings)
+    url = "/v1/insights/campaign_insights?days=7"
+    with client_for(settings) as client:
+        as_json = client.get(f"{url}&compute=true", headers=headers["demo-1"])
+        page = client.get(f"{url}&format=html", headers=headers["demo-1"])
+        other_miss = client.get(f"{url}&format=html", headers=headers["demo-2"])
+        other = client.get(f"{url}&format=html&compute=true", headers=headers["demo-2"])
+        anonymous = client.get(f"{url}&format=html")
+        operator = client.get(f"{url}&format=html", headers=headers["admin"])
+        bad_format = client.get(f"{url}&format=pdf", headers=headers["demo-1"])
+
+    assert as_json.status_code == 200, as_json.text
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.text == report_html(InsightReport.model_validate(as_json.json()["report"]))
+    assert "Tenant <strong>demo-1</strong>" in page.text
+    # demo-1's page is cached, yet demo-2's key finds nothing until its own report exists.
+    assert other_miss.status_code == 404
+    assert other_miss.json()["error"]["code"] == "not_cached"
+    assert other.status_code == 200, other.text
+    assert "Tenant <strong>demo-2</strong>" in other.text
+    assert "demo-1" not in other.text
+    assert [anonymous.status_code, operator.status_code] == [401, 403]
+    assert bad_format.status_code == 422
 
 
 @pytest.fixture

@@ -19,20 +19,24 @@ tracebacks from our code.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import vl_convert
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from marketing_intel.analysis import Window, run_template
 from marketing_intel.brand_voice import LocalBrandVoiceIndex
+from marketing_intel.charts import chart_svg
 from marketing_intel.flows import (
     ANALYSIS_FLOWS,
     BRAND_SEARCH_NODE,
@@ -46,6 +50,7 @@ from marketing_intel.flows import (
 from marketing_intel.flows.run_api import chat_request, report_from_answer, run_request
 from marketing_intel.lake import DuckDBLake
 from tests.brand_voice_seed import seed_brand_voice
+from tests.chart_samples import series_sample
 from tests.langflow_server import REPO_ROOT, LangflowServer
 
 pytestmark = pytest.mark.langflow_server
@@ -367,3 +372,64 @@ def test_langflow_starts_with_no_traceback_from_our_code(
     blocks = log.split("Traceback")[1:]
     assert not [b[:400] for b in blocks if any(word in b[:4000] for word in ours)]
     assert "Error finding base class" not in log
+
+
+def test_the_playground_chat_shows_no_data_uri_image(
+    langflow_dev_server: LangflowServer, page: Page
+) -> None:
+    """Why the Playground links the report's page instead of showing charts: Langflow 1.13's chat
+    renders a bot message's markdown with react-markdown, whose default URL filter keeps only
+    http(s)/mailto/irc/xmpp URLs, then rehype-sanitize, which allows `src` over http(s) only.
+    So a chart inlined as a `data:` URI, SVG or PNG, is an image without a source. A stock Chat
+    Input -> Chat Output flow echoes a message with a chart both ways and an https image (the
+    control: markdown images as such do render). If a Langflow upgrade starts drawing `data:`
+    images, this test fails: then put the charts into the narrative message."""
+    svg = chart_svg(series_sample())
+    images = {
+        "svg chart": _data_uri("image/svg+xml", svg.encode()),
+        "png chart": _data_uri("image/png", vl_convert.svg_to_png(svg)),
+        "https chart": "https://example.invalid/chart.png",
+    }
+    text = "\n\n".join(f"{alt}: ![{alt}]({url})" for alt, url in images.items())
+    with langflow_dev_server.client() as api:
+        flow_id = _upload_echo_flow(api)
+        try:
+            page.goto(f"{langflow_dev_server.url}/flow/{flow_id}")
+            page.get_by_text("Playground", exact=True).first.click()
+            message = page.get_by_placeholder("Send a message...")
+            message.fill(text)
+            message.press("Enter")
+            shown = page.locator('img[alt="https chart"]')
+            expect(shown).to_be_attached(timeout=RUN_TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            page.screenshot(
+                path=ARTIFACTS / "playground-data-uri-charts.png", animations="disabled"
+            )
+            sources = {
+                alt: page.locator(f'img[alt="{alt}"]').last.get_attribute("src") for alt in images
+            }
+        finally:
+            api.delete(f"/api/v1/flows/{flow_id}").raise_for_status()
+    assert sources == {"svg chart": None, "png chart": None, "https chart": images["https chart"]}
+
+
+def _data_uri(media_type: str, content: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
+
+
+def _upload_echo_flow(api: httpx.Client) -> str:
+    """A stock Chat Input -> Chat Output flow in the user's project; its id."""
+    from lfx.components.input_output import ChatInput, ChatOutput
+    from lfx.graph import Graph
+
+    chat_input, chat_output = ChatInput(_id="ChatInput-echo"), ChatOutput(_id="ChatOutput-echo")
+    chat_output.set(input_value=chat_input.message_response)
+    flow: dict[str, Any] = dict(
+        Graph(start=chat_input, end=chat_output).dump(
+            name="Chart echo", description="Echoes a message.", endpoint_name="chart-echo"
+        )
+    )
+    flow["id"] = str(uuid.uuid4())  # Langflow reserves uuid5 ids for its own histories
+    upload = {"file": ("echo.json", json.dumps(flow), "application/json")}
+    answer = api.post("/api/v1/flows/upload/", files=upload).raise_for_status()
+    return str(answer.json()[0]["id"])

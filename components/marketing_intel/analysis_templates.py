@@ -125,8 +125,13 @@ class _AnalysisTemplateComponent(ABC):
         return DataFrame(self._report().table)
 
     def build_narrative(self) -> Message:
-        """The report as markdown, rendered from its insights."""
-        return Message(text=self._report().narrative)
+        """The report as markdown, rendered from its insights; when findings have charts, a
+        last line says where their page is (the Playground cannot show images inline)."""
+        from marketing_intel.report_page.chat_note import charts_note
+
+        report = self._report()
+        note = charts_note(report)
+        return Message(text=f"{report.narrative}\n\n{note}" if note else report.narrative)
 
     @run_once
     def _report(self) -> Any:
