@@ -218,3 +218,30 @@ def test_each_run_copies_the_whole_built_graph_and_shares_none_of_it() -> None:
     process_tweaks_on_graph(first, {template.id: {"days": 7}})
     assert template.params["days"] == 7
     assert copies.copy().get_vertex(template.id).params["days"] != 7
+
+
+def test_each_fresh_class_registers_the_method_returns_lfx_registers() -> None:
+    """For every node of the exported flows, the return types lfx records for a fresh class
+    (from the part of the class the registration reads) equal those it records for the class
+    its own `create_class` builds from the same source."""
+    from lfx.custom import validate
+    from lfx.custom.annotation_validation import _compiled_class_metadata
+
+    def returns(node_class: type) -> dict[str, str]:
+        metadata = _compiled_class_metadata(node_class)
+        assert metadata is not None, f"{node_class.__name__} was not registered"
+        return {name: repr(value) for name, value in metadata[0].items()}
+
+    cache = NodeClassCache()
+    sources = {
+        node["data"]["node"]["template"]["code"]["value"]
+        for path in sorted(REPO_FLOWS.glob("*.json"))
+        for node in _prepare(json.loads(path.read_text(encoding="utf-8")))["nodes"]
+    }
+    recorded = 0
+    for code in sources:
+        name = validate.extract_class_name(code, None)
+        ours = returns(cache.fresh_class(code, None))
+        assert ours == returns(validate.create_class(code, name)), name
+        recorded += len(ours)
+    assert cache.compilations == len(sources) >= 8 and recorded >= 8
