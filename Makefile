@@ -31,7 +31,7 @@ run: sync
 		trap 'kill $$bridge $$worker 2>/dev/null' EXIT INT TERM; \
 		$(LAUNCH_LANGFLOW) --profile editor --host $(HOST) --port $(PORT)
 
-# The backend's flow server (what MI_LANGFLOW_URL should name): Langflow headless with
+# The backend's flow server (where MI_FLOWS_RUNNER=langflow sends jobs by default): Langflow headless with
 # langflow.runtime.env over langflow.env, no UI, no run logs; the database and API keys of `make run`.
 runtime: sync
 	@echo "Starting Langflow's runtime (API only) at http://$(HOST):$(RUNTIME_PORT) (about a minute)."

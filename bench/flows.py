@@ -65,8 +65,9 @@ Issue 19 replaced the single target with one per way of serving, all measured in
 - runtime (`make runtime`: the launcher's runtime profile, langflow.runtime.env): each cache
   hit within 1.5x + 100 ms of `cached_report`, each computing run within 1.5x + 100 ms of
   `run_template`;
-- `lfx serve` (no database; no tweaks, so only the flow's stored window): its cache hits printed
-  beside them, no target.
+- `lfx serve` (no database; no tweaks: the window goes as the run's global variables
+  `WINDOW_START`/`WINDOW_END`): its computing runs and cache hits against the same baselines,
+  no target.
 
 The servers run one after another (each about 1.2 GB), each on a seeded demo lake of its own;
 the last line counts the targets met.
@@ -340,38 +341,22 @@ def _chain_run(api: httpx.Client, nodes: int) -> Any:
 
 
 def _lfx_serve(folder: Path) -> None:
-    """Our flows' cache hits under `lfx serve`, beside the others, no target. Its `/run` takes
-    only the chat input (our tenant) and global variables, which only fields that load from
-    the database read (our window fields do not); its `/stream` declares tweaks but lfx 1.13
-    never applies them. So a run there gets the window stored in the flow (the last 28 days,
-    ending today): the first run computes, every later one is a cache hit."""
+    """Our flows under `lfx serve`, computing and from the cache, against the same direct
+    baselines as the others, no target. Its `/run` takes the chat input (our tenant) and
+    global variables, not tweaks; the window goes as the global variables `WINDOW_START` and
+    `WINDOW_END`, which the template nodes read (`_window_inputs`)."""
     folder.mkdir()
     lake_path = folder / "lake.duckdb"
-    seed_demo_lake(lake_path)
+    data_end = seed_demo_lake(lake_path)
     reference = folder / "reference.duckdb"
     shutil.copyfile(lake_path, reference)
-    today = dt.datetime.now(dt.UTC).date()
-    window = Window(start=today - dt.timedelta(days=WINDOW_DAYS - 1), end=today)
-    lake = DuckDBLake(reference)
-    cache = SQLiteInsightCache(folder / "bench-cache.sqlite", default_ttl_s=TTL_S)
-    try:
-        with (
-            _lfx_server(folder, lake_path) as url,
-            httpx.Client(base_url=url, headers={"x-api-key": LFX_API_KEY}, timeout=300) as client,
-        ):
-            print("lfx serve (no database; POST /flows/<id>/run, the flow's own 28-day window)")
-            for spec in ANALYSIS_FLOWS.values():
-
-                def direct_hit(window: Window, template: str = spec.template) -> None:
-                    cached_report(cache, template, lake, TENANT, window, ttl_s=TTL_S)
-
-                run = _lfx_run(client, spec)
-                hits = _paired(run, direct_hit, [window] * (WARMUP + REPEAT))
-                measured = Measured(spec.endpoint, "cache hit", *hits)
-                _print_against_direct(spec.endpoint, "lfx serve", measured, None)
-    finally:
-        cache.close()
-        lake.close()
+    with (
+        _lfx_server(folder, lake_path) as url,
+        httpx.Client(base_url=url, headers={"x-api-key": LFX_API_KEY}, timeout=300) as client,
+    ):
+        print("lfx serve (no database; POST /flows/<id>/run, the window as global variables)")
+        for run in _each_flow(data_end, reference, folder, _lfx_run(client)):
+            _print_against_direct(run.label, "lfx serve", run, None)
 
 
 @contextmanager
@@ -424,14 +409,21 @@ def _wait_for_lfx(process: subprocess.Popen[bytes], url: str, log_path: Path) ->
     raise RuntimeError(f"lfx serve did not answer at {url} (exit code {process.poll()}):\n{tail}")
 
 
-def _lfx_run(client: httpx.Client, spec: AnalysisFlowSpec) -> WindowRun:
-    def run(window: Window) -> None:
-        answer = client.post(f"/flows/{spec.flow_id}/run", json={"input_value": TENANT})
-        result = answer.raise_for_status().json()
-        # Its answer is the last Chat Output's text (the narrative), which names the window.
-        if not result.get("success") or str(window.end) not in str(result.get("result")):
-            raise RuntimeError(
-                f"lfx serve's run did not answer the narrative: {answer.text[-1000:]}"
-            )
+def _lfx_run(client: httpx.Client) -> Callable[[AnalysisFlowSpec], WindowRun]:
+    def served(spec: AnalysisFlowSpec) -> WindowRun:
+        def run(window: Window) -> None:
+            body = {
+                "input_value": TENANT,
+                "global_vars": {"WINDOW_START": str(window.start), "WINDOW_END": str(window.end)},
+            }
+            answer = client.post(f"/flows/{spec.flow_id}/run", json=body)
+            result = answer.raise_for_status().json()
+            # Its answer is the last Chat Output's text (the narrative), which names the window.
+            if not result.get("success") or str(window.end) not in str(result.get("result")):
+                raise RuntimeError(
+                    f"lfx serve's run did not answer for {window}: {answer.text[-1000:]}"
+                )
 
-    return run
+        return run
+
+    return served

@@ -72,7 +72,7 @@ def flow_run_routes(
 ) -> None:
     """Add the trigger and status routes."""
     catalog = FlowCatalog.from_folder(bridge.settings.flows.path)
-    remote_flows = bridge.settings.flows.langflow_url is not None
+    remote_flows = bridge.settings.flows.on_langflow
 
     @app.post(
         "/v1/flows/{name}/runs",

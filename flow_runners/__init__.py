@@ -1,4 +1,4 @@
-"""Flow runners: a Langflow server's run API when one is configured, else lfx in process.
+"""Flow runners: a Langflow server's run API (`MI_FLOWS_RUNNER=langflow`), or lfx in process.
 
 They live outside `marketing_intel/`, which never imports Langflow (ruff's banned imports enforce
 it); the worker loads this package when it starts. Both runners take a validated `FlowRunJob` and
@@ -18,8 +18,8 @@ __all__ = ["LangflowAPIRunner", "LfxRunner", "open_runner"]
 
 
 def open_runner(settings: Settings) -> FlowRunner:
-    """The runner the settings choose: the Langflow API if `MI_LANGFLOW_URL` is set, else lfx."""
+    """The runner `MI_FLOWS_RUNNER` chooses: a Langflow server's API, or lfx in process."""
     catalog = FlowCatalog.from_folder(settings.flows.path)
-    if settings.flows.langflow_url:
+    if settings.flows.on_langflow:
         return LangflowAPIRunner(settings, catalog)
     return LfxRunner(catalog)

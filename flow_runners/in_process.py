@@ -2,11 +2,12 @@
 
 lfx's own entry point (`aload_flow_from_json`) re-reads its logging set-up, deep-copies the flow
 twice and compiles every node's embedded source on every run. Here each flow version is
-prepared once (its code fields joined, as lfx's import does), each run builds its graph from
-that with `Graph.from_payload(..., instantiate_components=False)`, applies the job's tweaks with
-lfx's post-construction counterpart `process_tweaks_on_graph` (the same refusals), and then
-gives every node an instance of a class of its own from `NodeClassCache` (compiled once per
-source, a fresh class per run) before lfx runs the graph as usual.
+prepared once: its code fields joined (as lfx's import does) and its graph built with
+`Graph.from_payload(..., instantiate_components=False)` into `GraphCopies`. Each run takes a
+copy of that graph, applies the job's tweaks with lfx's post-construction counterpart
+`process_tweaks_on_graph` (the same refusals), and then gives every node an instance of a class
+of its own from `NodeClassCache` (compiled once per source, a fresh class per run) before lfx
+runs the graph as usual.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from flow_runners.graph_copies import GraphCopies
 from flow_runners.node_classes import NodeClassCache
 from marketing_intel.jobs.errors import BadJobError, FlowRunError
 from marketing_intel.jobs.flows import Flow, FlowCatalog
@@ -35,7 +37,7 @@ class LfxRunner:
     def __init__(self, catalog: FlowCatalog, classes: NodeClassCache | None = None) -> None:
         self.catalog = catalog
         self.classes = classes or NodeClassCache()
-        self._prepared: dict[str, tuple[Flow, dict[str, Any]]] = {}
+        self._prepared: dict[str, tuple[Flow, GraphCopies]] = {}
         self.preparations = 0  # how many flow versions were prepared (a changed file adds one)
 
     async def run(self, job: FlowRunJob) -> FlowOutput:
@@ -43,12 +45,10 @@ class LfxRunner:
         flow = self.catalog.get(job.flow)
         tweaks = flow.tweaks_for(job)
         input_value = job.parameters.input_value or job.tenant_id
-        run = _Run(
-            flow, functools.partial(self._graph_data, flow), input_value, tweaks, self.classes
-        )
+        run = _Run(flow, functools.partial(self._graphs, flow), input_value, tweaks, self.classes)
         return await asyncio.to_thread(run.in_own_loop)
 
-    def _graph_data(self, flow: Flow) -> dict[str, Any]:
+    def _graphs(self, flow: Flow) -> GraphCopies:
         """The flow's graph as lfx builds it, prepared once per version of its file (the
         catalog reads a changed file again). Called in a run's thread, under
         `_LOADING`: the first preparation imports and reads lfx's tables, seconds that must not
@@ -57,7 +57,7 @@ class LfxRunner:
         # By file and version, not by object: a rescan after another file changed re-reads
         # this one too, unchanged.
         if prepared is None or (prepared[0].path, prepared[0].version) != (flow.path, flow.version):
-            prepared = (flow, _prepare(flow.tenant_payload))
+            prepared = (flow, _built(_prepare(flow.tenant_payload)))
             self._prepared[flow.endpoint_name] = prepared
             self.preparations += 1
         return prepared[1]
@@ -88,6 +88,13 @@ def _prepare(payload: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _built(graph_data: dict[str, Any]) -> GraphCopies:
+    """The graph lfx builds from `graph_data`, components not instantiated, to copy per run."""
+    from lfx.graph.graph.base import Graph
+
+    return GraphCopies(Graph.from_payload(graph_data, instantiate_components=False))
+
+
 # The bundle named in the canonical type of a node lfx does not know (see `_prepare`): the
 # worker runs this package's flows, whose nodes are this bundle's.
 BUNDLE = "marketing_intel"
@@ -103,13 +110,13 @@ class _Run:
     def __init__(
         self,
         flow: Flow,
-        graph_data: Callable[[], dict[str, Any]],
+        graphs: Callable[[], GraphCopies],
         input_value: str,
         tweaks: dict[str, dict[str, Any]],
         classes: NodeClassCache,
     ) -> None:
         self.flow = flow
-        self.graph_data = graph_data
+        self.graphs = graphs
         self.input_value = input_value
         self.tweaks = tweaks
         self.classes = classes
@@ -129,7 +136,7 @@ class _Run:
             # Building reads flow code with `ast`, which CPython 3.11 does not make safe across
             # threads (gh-106905): one build at a time; the runs themselves overlap.
             with _LOADING:
-                graph = self._graph(self.graph_data())
+                graph = self._graph(self.graphs())
             runs = await run_graph(graph, self.input_value, "chat", "chat")
         except TweakRefusedError as error:
             raise BadJobError(
@@ -144,12 +151,10 @@ class _Run:
                     output.add(value)
         return output
 
-    def _graph(self, graph_data: dict[str, Any]) -> Any:
-        from lfx.graph.graph.base import Graph
+    def _graph(self, graphs: GraphCopies) -> Any:
         from lfx.processing.process import process_tweaks_on_graph
 
-        # `from_payload` deep-copies the data first, so the prepared flow stays as it is.
-        graph = Graph.from_payload(graph_data, instantiate_components=False)
+        graph = graphs.copy()
         process_tweaks_on_graph(graph, self.tweaks)
         # The worker's own setting, not a caller's: exempt from the flow's declared fields, as
         # lfx's loader exempts the `stream` it injects.
@@ -157,7 +162,7 @@ class _Run:
         for vertex in graph.vertices:
             vertex.custom_component = self._instantiate(vertex)
             # On this run's own vertex object only: lfx's vertex classes are left as they are.
-            vertex.built_object_repr = _unrendered  # type: ignore[method-assign]
+            vertex.built_object_repr = _unrendered
         return graph
 
     def _instantiate(self, vertex: Any) -> Any:

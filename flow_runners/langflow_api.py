@@ -17,7 +17,6 @@ class LangflowAPIRunner:
     """Runs flows on a Langflow server: `POST /api/v1/run/{endpoint_name}` with tweaks."""
 
     def __init__(self, settings: Settings, catalog: FlowCatalog) -> None:
-        assert settings.flows.langflow_url
         assert settings.flows.langflow_api_key
         self.catalog = catalog
         self.client = httpx.AsyncClient(

@@ -336,16 +336,29 @@ class JobsSettings(SettingsGroup):
     )
 
 
+# Where `make runtime` serves Langflow's runtime profile, the backend's flow server.
+RUNTIME_LANGFLOW_URL = "http://127.0.0.1:7861"
+
+
 class FlowsSettings(SettingsGroup):
-    """The flows the jobs run, and who runs them (`MI_FLOWS_PATH`, `MI_LANGFLOW_*`)."""
+    """The flows the jobs run, and who runs them (`MI_FLOWS_*`, `MI_LANGFLOW_*`).
+
+    `runner` chooses: `in-process` runs a flow in the worker with lfx; `langflow` sends it to a
+    Langflow server's run API, by default the runtime profile of `make runtime`. The server's API
+    key has no default: a secret is never guessed.
+    """
 
     model_config = SettingsConfigDict(env_prefix="MI_FLOWS_")
 
     path: Path = Field(Path("flows"), description="Flow JSONs the worker runs by name.")
-    langflow_url: str | None = Field(
-        None,
+    runner: Literal["in-process", "langflow"] = Field(
+        "in-process",
+        description="Who runs a job's flow: the worker itself with lfx, or a Langflow server.",
+    )
+    langflow_url: str = Field(
+        RUNTIME_LANGFLOW_URL,
         validation_alias="MI_LANGFLOW_URL",
-        description="A Langflow server that runs the flows; unset: in process with lfx.",
+        description="The Langflow server of the langflow runner; default: `make runtime`'s.",
     )
     langflow_api_key: SecretStr | None = Field(None, validation_alias="MI_LANGFLOW_API_KEY")
     langflow_timeout_s: float = Field(
@@ -357,12 +370,25 @@ class FlowsSettings(SettingsGroup):
 
     @model_validator(mode="after")
     def _langflow_api_is_complete(self) -> FlowsSettings:
-        if self.langflow_url and not self.langflow_api_key:
+        if self.runner == "langflow" and not self.langflow_api_key:
             raise ValueError(
-                "MI_LANGFLOW_URL needs MI_LANGFLOW_API_KEY (a Langflow API key, Settings > API "
-                "Keys); set it, or unset MI_LANGFLOW_URL to run flows in process"
+                "MI_FLOWS_RUNNER=langflow needs MI_LANGFLOW_API_KEY (a key of the Langflow server "
+                f"at {self.langflow_url}, Settings > API Keys); set it, or set "
+                "MI_FLOWS_RUNNER=in-process to run flows in the worker"
+            )
+        # A URL without the runner that uses it would be ignored without a word.
+        if self.runner == "in-process" and "langflow_url" in self.model_fields_set:
+            raise ValueError(
+                "MI_LANGFLOW_URL is set but MI_FLOWS_RUNNER is in-process, so no flow would run "
+                "there; set MI_FLOWS_RUNNER=langflow to run flows on that server, or unset "
+                "MI_LANGFLOW_URL"
             )
         return self
+
+    @property
+    def on_langflow(self) -> bool:
+        """Whether jobs' flows run on a Langflow server (else in the worker)."""
+        return self.runner == "langflow"
 
 
 class NodeSettings(SettingsGroup):

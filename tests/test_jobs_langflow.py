@@ -48,7 +48,12 @@ def prefix() -> Iterator[str]:
 
 def server_settings(server: LangflowServer, home: Path, **overrides: Any) -> Settings:
     """Settings of a worker whose runs go to `server`, with the repository's flows."""
-    given = {"langflow_url": server.url, "langflow_api_key": server.api_key, **overrides}
+    given = {
+        "flows_runner": "langflow",
+        "langflow_url": server.url,
+        "langflow_api_key": server.api_key,
+        **overrides,
+    }
     return load_settings(home=home, flows_path=REPO_ROOT / "flows", **given)
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from flow_runners import LfxRunner
+from flow_runners.graph_copies import GraphCopies
+from flow_runners.in_process import _prepare
 from flow_runners.node_classes import NodeClassCache
 from marketing_intel.jobs import FlowRunRequest
 from marketing_intel.jobs.bullmq_queue import BullMQFlowRunQueue, BullMQOptions
@@ -25,6 +27,7 @@ from marketing_intel.jobs.processing import FlowRunProcessor
 from tests.jobs_flows import echo_flow, state_probe_flow
 from tests.jobs_support import MACHINE_REDIS_URL, delete_prefix, unique_prefix, wait_for, working
 
+REPO_FLOWS = Path(__file__).resolve().parents[1] / "flows"
 NOTHING_LEFT = {"class": None, "instance": None, "module": [], "outputs": 1}
 
 
@@ -185,3 +188,60 @@ def test_the_lfx_functions_the_runner_reproduces_keep_their_signatures() -> None
         assert callable(getattr(validate, name)), name
     source = inspect.getsource(loading.instantiate_class)
     assert "eval_custom_component_code(" in source and "_tracing_service=None" in source
+
+
+def test_each_run_copies_the_whole_built_graph_and_shares_none_of_it() -> None:
+    """A copy of a flow's built graph holds every attribute of the graph, its vertices and
+    edges (lfx's own pickling keeps only some), and two copies share no vertex, edge, params
+    or run map: a tweak applied to one copy is absent from the next."""
+    from lfx.graph.graph.base import Graph
+    from lfx.processing.process import process_tweaks_on_graph
+
+    flow = FlowCatalog([REPO_FLOWS]).get("campaign-insights")
+    built = Graph.from_payload(_prepare(flow.tenant_payload), instantiate_components=False)
+    copies = GraphCopies(built)
+    first, second = copies.copy(), copies.copy()
+    for graph in (first, second):
+        assert set(vars(graph)) == set(vars(built))
+        assert [vertex.id for vertex in graph.vertices] == [v.id for v in built.vertices]
+        for vertex, original in zip(graph.vertices, built.vertices, strict=True):
+            assert set(vars(vertex)) == set(vars(original))
+            assert vertex.params == original.params and vertex.graph is graph
+        for edge, built_edge in zip(graph.edges, built.edges, strict=True):
+            assert set(vars(edge)) == set(vars(built_edge))
+    for mine, other in zip(first.vertices, second.vertices, strict=True):
+        assert mine is not other and mine.params is not other.params
+        assert mine.data is not other.data
+    assert first.run_manager is not second.run_manager
+    assert {id(e) for e in first.edges}.isdisjoint(id(e) for e in second.edges)
+    template = next(v for v in first.vertices if v.id == "AnalysisTemplate-template")
+    process_tweaks_on_graph(first, {template.id: {"days": 7}})
+    assert template.params["days"] == 7
+    assert copies.copy().get_vertex(template.id).params["days"] != 7
+
+
+def test_each_fresh_class_registers_the_method_returns_lfx_registers() -> None:
+    """For every node of the exported flows, the return types lfx records for a fresh class
+    (from the part of the class the registration reads) equal those it records for the class
+    its own `create_class` builds from the same source."""
+    from lfx.custom import validate
+    from lfx.custom.annotation_validation import _compiled_class_metadata
+
+    def returns(node_class: type) -> dict[str, str]:
+        metadata = _compiled_class_metadata(node_class)
+        assert metadata is not None, f"{node_class.__name__} was not registered"
+        return {name: repr(value) for name, value in metadata[0].items()}
+
+    cache = NodeClassCache()
+    sources = {
+        node["data"]["node"]["template"]["code"]["value"]
+        for path in sorted(REPO_FLOWS.glob("*.json"))
+        for node in _prepare(json.loads(path.read_text(encoding="utf-8")))["nodes"]
+    }
+    recorded = 0
+    for code in sources:
+        name = validate.extract_class_name(code, None)
+        ours = returns(cache.fresh_class(code, None))
+        assert ours == returns(validate.create_class(code, name)), name
+        recorded += len(ours)
+    assert cache.compilations == len(sources) >= 8 and recorded >= 8

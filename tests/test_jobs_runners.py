@@ -34,7 +34,9 @@ def closed_port_runner(tmp_path: Path) -> LangflowAPIRunner:
     """An API runner for the test flows whose Langflow URL is a port nothing listens on."""
     campaign_insights_flow(tmp_path / "flows")
     settings = load_settings(
-        langflow_url=f"http://127.0.0.1:{free_port()}", langflow_api_key="sk-test"
+        flows_runner="langflow",
+        langflow_url=f"http://127.0.0.1:{free_port()}",
+        langflow_api_key="sk-test",
     )
     return LangflowAPIRunner(settings, FlowCatalog([tmp_path / "flows"]))
 
@@ -153,9 +155,24 @@ def test_a_flow_that_declares_nothing_takes_no_tweak(tmp_path: Path) -> None:
     assert flow.tweaks_for(job("echo", input_value="hello")) == {}
 
 
-def test_a_langflow_url_needs_its_api_key() -> None:
-    with pytest.raises(ConfigError, match="MI_LANGFLOW_API_KEY"):
-        load_settings(langflow_url="http://127.0.0.1:7860")
+def test_the_langflow_runner_needs_its_api_key() -> None:
+    with pytest.raises(ConfigError, match="MI_FLOWS_RUNNER=langflow needs MI_LANGFLOW_API_KEY"):
+        load_settings(flows_runner="langflow")
+
+
+def test_the_langflow_runner_calls_the_runtime_profile_unless_told_otherwise() -> None:
+    runtime = load_settings(flows_runner="langflow", langflow_api_key="sk-test").flows
+    assert (runtime.on_langflow, runtime.langflow_url) == (True, "http://127.0.0.1:7861")
+    editor = load_settings(
+        flows_runner="langflow", langflow_url="http://127.0.0.1:7860", langflow_api_key="sk-test"
+    ).flows
+    assert editor.langflow_url == "http://127.0.0.1:7860"
+    assert not load_settings().flows.on_langflow
+
+
+def test_a_langflow_url_without_the_langflow_runner_is_refused() -> None:
+    with pytest.raises(ConfigError, match="set MI_FLOWS_RUNNER=langflow"):
+        load_settings(langflow_url="http://127.0.0.1:7860", langflow_api_key="sk-test")
 
 
 def test_the_catalog_finds_new_flows_and_prefers_the_first_folder(tmp_path: Path) -> None:

@@ -145,9 +145,8 @@ class _AnalysisTemplateComponent(ABC):
 
         now = dt.datetime.now(dt.UTC)
         with node_errors():
-            window = Window.from_inputs(
-                days=self.days, start=self.start_date, end=self.end_date, today=now.date()
-            )
+            days, start, end = self._window_inputs()
+            window = Window.from_inputs(days=days, start=start, end=end, today=now.date())
             lake = shared_lake(current_settings(), component=f"langflow-{self.template_name}")
             options = self._options()
             if self.insight_cache:
@@ -178,6 +177,26 @@ class _AnalysisTemplateComponent(ABC):
                 raise ValueError("Give the markets once: in Markets or in Options, not both.")
             options["markets"] = self.markets
         return options
+
+    def _window_inputs(self) -> tuple[int | None, str | None, str | None]:
+        """Days, start and end: from the run's global variables `WINDOW_DAYS`, `WINDOW_START`,
+        `WINDOW_END` when any is given, else from the node's fields. `lfx serve` takes no
+        tweaks, and its `global_vars` reach no plain field, only the graph's request variables
+        (where Langflow's `X-LANGFLOW-GLOBAL-VAR-*` headers go too); the window is a field
+        callers may set anyway (`api_editable`). The tenant is never read from them."""
+        vertex = getattr(self, "_vertex", None)
+        context = getattr(vertex.graph, "context", None) if vertex is not None else None
+        given = (context or {}).get("request_variables") or {}
+        if not any(name in given for name in WINDOW_VARIABLES):
+            return self.days, self.start_date, self.end_date
+        days = str(given.get("WINDOW_DAYS") or "").strip()
+        if days and not days.isdigit():
+            raise ValueError(f"WINDOW_DAYS must be a whole number of days, not {days!r}")
+        return (int(days) if days else None), given.get("WINDOW_START"), given.get("WINDOW_END")
+
+
+# The run's global variables that give the window (see `_window_inputs`).
+WINDOW_VARIABLES = ("WINDOW_DAYS", "WINDOW_START", "WINDOW_END")
 
 
 def _card(template: str) -> tuple[str, str, str]:

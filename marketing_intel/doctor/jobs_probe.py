@@ -23,7 +23,7 @@ ISOLATION = (
 def describe(settings: Settings) -> LayerReport:
     """What the settings configure for the flow-runs queue."""
     secrets = []
-    if settings.flows.langflow_url:
+    if settings.flows.on_langflow:
         secrets.append(secret_source("MI_LANGFLOW_API_KEY"))
     if settings.jobs.redis_url is None:
         return LayerReport(
