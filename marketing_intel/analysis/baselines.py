@@ -10,6 +10,7 @@ with Mondays keeps a quiet weekend from looking like a drop.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,21 +89,28 @@ def same_weekday_scores(
     min_history: int = 3,
     min_spread_share: float = 0.05,
     from_day: dt.date | None = None,
+    not_learned: Collection[dt.date] = (),
 ) -> list[DayScore]:
     """`weekday_baselines` of one series keyed by day: the scored days (from `from_day` on,
-    when given), oldest first."""
+    when given), oldest first; days in `not_learned` (holidays) are scored but never part of a
+    baseline."""
     if not series:
         return []
     first = min(series)
     values = np.full((max(series) - first).days + 1, np.nan)
     for day, value in series.items():
         values[(day - first).days] = value
+    history = values.copy()
+    for day in not_learned:
+        if first <= day <= max(series):
+            history[(day - first).days] = np.nan
     scores = weekday_baselines(
         values,
         weeks=weeks,
         min_history=min_history,
         min_spread_share=min_spread_share,
         from_column=(from_day - first).days if from_day is not None else 0,
+        history=history,
     )
     return [
         DayScore(
