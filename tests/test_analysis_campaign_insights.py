@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from marketing_intel.analysis import InsightReport, Window, run_template
-from marketing_intel.analysis.campaign_insights import Options
+from marketing_intel.analysis.campaign_insights import Options, analyze
 from marketing_intel.demo import DemoSpec, planted_anomalies
+from marketing_intel.demo.campaigns import campaign_metrics
 from marketing_intel.demo.generator import generate
+from marketing_intel.demo.plan import tenant_plan
 from marketing_intel.lake import DuckDBLake
 from marketing_intel.lake.bigquery_lake import BigQueryLake
 from tests.bigquery_emulator import BigQueryEmulator
@@ -339,3 +341,101 @@ def test_the_day_still_filling_up_is_not_judged(tmp_path: Path) -> None:
     report = run_template("campaign_insights", lake, TENANT, window, now=now)
     judged_days = {row.get("date") for i in report.insights for row in i.evidence}
     assert today.isoformat() not in judged_days
+
+
+# Advertiser scale: the demo generator's campaigns (weekday seasonality, budget changes,
+# diminishing returns, Poisson conversions, lognormal order values, sizes from $30 to $3000/day).
+SCALE_SPEC = DemoSpec(end_date=dt.date(2026, 6, 30), tenants=2, days=90, seed=7, campaigns=500)
+SCALE_NOW = dt.datetime(2026, 7, 1, 6, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def advertiser_rows() -> list[dict[str, Any]]:
+    """demo-2's 500 campaigns x 90 days (demo-1 carries the demo's planted anomalies)."""
+    rows = campaign_metrics(SCALE_SPEC, tenant_plan(SCALE_SPEC, 2)).to_pylist()
+    return [{**row, "spend": float(row["spend"]), "revenue": float(row["revenue"])} for row in rows]
+
+
+@pytest.mark.parametrize("weeks_back", [0, 4])
+def test_false_discovery_control_keeps_500_clean_campaigns_quiet(
+    tmp_path: Path, advertiser_rows: list[dict[str, Any]], weeks_back: int
+) -> None:
+    """The target: at most 1 finding of notice or above per 100 campaigns per 28-day window."""
+    end = SCALE_SPEC.end_date - dt.timedelta(weeks=weeks_back)
+    report = run_template(
+        "campaign_insights",
+        _lake(tmp_path, advertiser_rows),
+        "demo-2",
+        Window.last_days(28, today=end),
+        {"max_findings": 1000},
+        now=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(6), tzinfo=dt.UTC),
+    )
+    assert len(report.table) == 500
+    assert len([i for i in report.insights if i.severity != "info"]) <= 5, report.narrative
+
+
+@pytest.mark.parametrize("days", [8, 14])
+def test_a_roas_collapse_in_advertiser_data_is_a_collapse_with_its_first_day(
+    tmp_path: Path, advertiser_rows: list[dict[str, Any]], days: int
+) -> None:
+    """ROAS ~4 falls to ~1 for the last 8 or 14 days of the window: reported as a collapse with
+    its start day, the revenue lost since and a chart, never as a ranking."""
+    start = SCALE_SPEC.end_date - dt.timedelta(days=days - 1)
+    busiest = max(
+        {row["campaign_id"] for row in advertiser_rows},
+        key=lambda c: sum(r["conversions"] for r in advertiser_rows if r["campaign_id"] == c),
+    )
+    rows = [
+        {**row, "revenue": round(row["revenue"] * 0.25, 2)}
+        if row["campaign_id"] == busiest and row["date"] >= start
+        else row
+        for row in advertiser_rows
+    ]
+    window = Window.last_days(28, today=SCALE_SPEC.end_date)
+    report = run_template(
+        "campaign_insights", _lake(tmp_path, rows), "demo-2", window, now=SCALE_NOW
+    )
+    collapse = _only(report, "roas_collapse", busiest)
+    assert collapse.start is not None and abs((collapse.start - start).days) <= 2
+    assert collapse.end == SCALE_SPEC.end_date and collapse.severity == "warning"
+    assert collapse.change == pytest.approx(-0.75, abs=0.1)
+    assert (collapse.impact or 0.0) > 0 and report.insights[0] == collapse
+    assert collapse.chart is not None and collapse.chart.kind == "series"
+    assert [m.x for m in collapse.chart.markers] == [collapse.start, collapse.end]
+    assert len(collapse.chart.points) <= 90
+    assert all(p.expected is not None for p in collapse.chart.points if p.y is not None)
+    assert not {"top_performer", "bottom_performer"} & {i.kind for i in report.insights}
+
+
+def test_a_finding_on_a_holiday_names_it(tmp_path: Path) -> None:
+    lake = _lake(tmp_path, _planted_rows())
+    holidays = {OUTAGE_DAYS[1]: "Test Day", END - dt.timedelta(days=40): "Earlier Day"}
+    options = Options()
+    report = analyze(lake, TENANT, WINDOW, options, now=NOW, holidays=holidays)
+    outage = _only(report, "tracking_outage", "outage")
+    assert "Test Day (a public holiday)" in outage.title
+    assert outage.evidence[0]["holidays"] == {OUTAGE_DAYS[1].isoformat(): "Test Day"}
+    cap = _only(report, "cap_budget", "spiky")
+    assert "holiday" not in cap.title and "holidays" not in cap.evidence[0]
+
+
+def test_the_report_leads_with_at_most_max_findings_the_rest_in_the_table(
+    tmp_path: Path,
+) -> None:
+    lake = _lake(tmp_path, _planted_rows())
+    report = run_template("campaign_insights", lake, TENANT, WINDOW, {"max_findings": 2}, now=NOW)
+    assert {i.kind for i in report.insights} == {"cap_budget", "tracking_outage"}  # critical
+    collapsing = next(row for row in report.table if row["campaign_id"] == "collapsing")
+    assert collapsing["findings"] == ["roas_collapse"]
+
+
+def test_a_day_findings_chart_shows_the_series_against_its_band(planted: Any) -> None:
+    _, report = planted
+    cap = _only(report, "cap_budget", "spiky")
+    chart = cap.chart
+    assert chart is not None and chart.kind == "series" and len(chart.points) <= 90
+    assert [m.x for m in chart.markers] == list(SPIKE_DAYS)
+    spiked = [p for p in chart.points if p.x in SPIKE_DAYS]
+    assert all(p.y is not None and p.high is not None and p.y > p.high for p in spiked)
+    ordinary = [p for p in chart.points if p.low is not None and p.x not in SPIKE_DAYS]
+    assert ordinary and all(p.low <= p.expected <= p.high for p in ordinary)  # type: ignore[operator]
