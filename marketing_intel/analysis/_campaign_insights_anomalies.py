@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,9 @@ from marketing_intel.analysis.report import ChartData, Insight, Severity, Window
 if TYPE_CHECKING:
     from marketing_intel.analysis.campaign_insights import Options
 
+# A day within this many spreads of its expectation has p > 0.02: no false-discovery procedure
+# over thousands of days rejects it, so its exact tail is not computed.
+SCREEN_Z = 2.0
 MIN_SPIKE_RATIO = 2.0  # a spend spike at least doubles the usual spend
 HELD_SPEND_RATIO = 0.5  # spend "held" while conversions fell: at least half its usual level
 MAX_DROP_RATIO = 0.5  # a conversions drop leaves at most half the usual conversions
@@ -177,14 +180,14 @@ def day_anomalies(
     learn = ~daily.holidays(holidays)[None, :] & ~np.isnan(daily.series["spend"])
     if shifted is not None:
         learn &= ~shifted
-    spend = _spend_tests(daily.series["spend"], learn, options)
-    tests = {
-        "spend": spend,
-        "conversions": _conversion_tests(daily.series["conversions"], learn, spend),
-    }
     tested = np.zeros(learn.shape, dtype=bool)
     tested[:, max(daily.column(window.start), 0) : daily.column(window.end) + 1] = True
-    p_values = np.stack([np.where(tested, tests[name].p_value, np.nan) for name in tests])
+    spend = _spend_tests(daily.series["spend"], learn, tested, options)
+    tests = {
+        "spend": spend,
+        "conversions": _conversion_tests(daily.series["conversions"], learn, tested, spend),
+    }
+    p_values = np.stack([test.p_value for test in tests.values()])
     found = significant(p_values, options.fdr_q)
     kinds = _classify(tests, found[0], found[1], options)
     return DayAnomalies(
@@ -202,7 +205,9 @@ def day_anomalies(
     )
 
 
-def _spend_tests(spend: np.ndarray, learn: np.ndarray, options: Options) -> DayTests:
+def _spend_tests(
+    spend: np.ndarray, learn: np.ndarray, tested: np.ndarray, options: Options
+) -> DayTests:
     """Log spend against its same-weekday baseline, in the campaign's pooled spread."""
     positive = np.where(spend > 0, spend, np.nan)
     expected = seasonal_level_baselines(positive, history=np.where(learn, positive, np.nan))
@@ -216,11 +221,19 @@ def _spend_tests(spend: np.ndarray, learn: np.ndarray, options: Options) -> DayT
         expected=expected,
         spread=expected * np.expm1(scale)[:, None],
         zscore=zscore,
-        p_value=student_t.sf(zscore, freedom[:, None]),
+        p_value=_tail(
+            tested & (zscore > SCREEN_Z),
+            tested & np.isfinite(zscore),
+            lambda cells: student_t.sf(
+                zscore[cells], np.broadcast_to(freedom[:, None], cells.shape)[cells]
+            ),
+        ),
     )
 
 
-def _conversion_tests(conversions: np.ndarray, learn: np.ndarray, spend: DayTests) -> DayTests:
+def _conversion_tests(
+    conversions: np.ndarray, learn: np.ndarray, tested: np.ndarray, spend: DayTests
+) -> DayTests:
     """Conversions against their seasonal level, scaled down where spend fell (fewer
     conversions from less spend are no drop), with an overdispersed count's lower tail."""
     level = seasonal_level_baselines(conversions, history=np.where(learn, conversions, np.nan))
@@ -230,13 +243,32 @@ def _conversion_tests(conversions: np.ndarray, learn: np.ndarray, spend: DayTest
     with np.errstate(invalid="ignore"):
         residual = 2 * (np.sqrt(conversions + 0.375) - np.sqrt(expected + 0.375))
     scale, _ = _pooled_spread(residual, learn, 1.0)
+    zscore = residual / scale[:, None]
+    dispersion = np.broadcast_to(scale[:, None] ** 2, zscore.shape)
     return DayTests(
         values=conversions,
         expected=expected,
         spread=np.sqrt(np.maximum(expected, 0.0)) * scale[:, None],
-        zscore=residual / scale[:, None],
-        p_value=overdispersed_lower_tail(conversions, expected, scale[:, None] ** 2),
+        zscore=zscore,
+        p_value=_tail(
+            tested & (zscore < -SCREEN_Z),
+            tested & ~np.isnan(expected),
+            lambda cells: overdispersed_lower_tail(
+                conversions[cells], expected[cells], dispersion[cells]
+            ),
+        ),
     )
+
+
+def _tail(
+    near: np.ndarray, tested: np.ndarray, tail: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """p-values of the tested cells: the exact `tail` where the z-score is past SCREEN_Z, 1
+    elsewhere (such cells are never discoveries, and the tails of thousands of ordinary days
+    are the template's slowest arithmetic); NaN where not tested."""
+    p_values = np.where(tested, 1.0, np.nan)
+    p_values[near] = tail(near)
+    return p_values
 
 
 def _pooled_spread(
@@ -263,10 +295,10 @@ def _classify(
         ratio = spend.values / spend.expected
         spike = spend_found & (ratio >= MIN_SPIKE_RATIO)
         held = np.isnan(ratio) | (ratio >= HELD_SPEND_RATIO)
-        confirmed = (
-            conversions_found
-            & held
-            & (poisson_lower_tail(conversions.values, conversions.expected) < options.count_alpha)
+        confirmed = conversions_found & held
+        confirmed[confirmed] = (
+            poisson_lower_tail(conversions.values[confirmed], conversions.expected[confirmed])
+            < options.count_alpha
         )
         outage = confirmed & (conversions.values == 0)
         dropped = confirmed & (conversions.values <= MAX_DROP_RATIO * conversions.expected)
