@@ -438,4 +438,4 @@ def test_a_day_findings_chart_shows_the_series_against_its_band(planted: Any) ->
     spiked = [p for p in chart.points if p.x in SPIKE_DAYS]
     assert all(p.y is not None and p.high is not None and p.y > p.high for p in spiked)
     ordinary = [p for p in chart.points if p.low is not None and p.x not in SPIKE_DAYS]
-    assert ordinary and all(p.low <= p.expected <= p.high for p in ordinary)  # type: ignore[operator]
+    assert ordinary and all(p.low <= p.expected <= p.high for p in ordinary)
