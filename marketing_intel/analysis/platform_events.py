@@ -21,8 +21,9 @@ window summary (with duplicates); and each platform's recent deliveries before `
 
 Consecutive flagged days of a platform are one finding with its first and last day and a
 chart of the series. Holidays (`holidays`, day -> name, from the tenant's markets) are left out
-of the baselines and named in findings that cover them. Findings lead the report by severity
-(`Insight.impact` is None here: no money is attached to an event).
+of the baselines and named in findings that cover them. At most `max_findings` findings lead
+the report, most severe first (`Insight.impact` is None here: no money is attached to an
+event); every finding shows in its platform's table status.
 
 The main table has one row per platform: volume, failure rate, lag p50/p95, duplicates, the last
 delivery and a status (the most severe finding's kind, or "ok").
@@ -83,6 +84,12 @@ class Options(BaseModel):
     min_shift_days: int = Field(
         5, ge=3, description="Days a failure or lag rise must have lasted to count as a shift."
     )
+    max_findings: int = Field(
+        5,
+        ge=1,
+        description="Findings the report leads with (most severe first); the rest "
+        "show in the table's status.",
+    )
     lag_shift_ratio: float = Field(
         2.0, gt=1, description="How many times its usual median lag a lasting lag rise reaches."
     )
@@ -129,8 +136,7 @@ def analyze(
         *failure_spikes(counts, window, options.fdr_q, holidays),
         *lag_spikes(day_lags, window, options.lag_spike_ratio, holidays),
     ]
-    insights = [
-        _event_volume_insight(volume, window),
+    findings = [
         *silent_integrations(activity, now, options.silent_hours),
         *shift_insights,
         *outside_shifts(spikes, shifts),
@@ -142,14 +148,15 @@ def analyze(
         ),
         *_duplicate_insights(summary, options.duplicate_rate_alert),
     ]
+    leading = sorted(findings, key=lambda i: SEVERITY_ORDER[i.severity])[: options.max_findings]
     last_seen = [row["last_received_at"] for row in summary] + [
         a.last_received_at for a in activity
     ]
     return report.model_copy(
         update={
             "data_watermark": as_datetime(max(last_seen)),
-            "insights": insights,
-            "table": _platform_table(summary, window_lags, activity, insights, now),
+            "insights": [_event_volume_insight(volume, window), *leading],
+            "table": _platform_table(summary, window_lags, activity, findings, now),
         }
     )
 
