@@ -19,9 +19,10 @@ campaigns and made ~0.7% of ordinary campaign-days look anomalous:
   p-value is the negative-binomial lower tail with it (a normal tail is far too thin for a zero
   from a small, noisy count).
 
-All p-values of a report (spend up, conversions down, every complete day of the window) form one
-family whose false-discovery rate is held at `fdr_q` (Benjamini-Hochberg), so thousands of
-campaign-days raise no more false alarms than a handful would. Discoveries are then classified:
+The p-values of a report's spend rises, and those of its conversion falls, over every complete
+day of the window, form two families whose false-discovery rates are held at `fdr_q`
+(Benjamini-Hochberg), so thousands of campaign-days raise no more false alarms than a handful
+would. Discoveries are then classified:
 
 - spend spike (spend discovered, at least MIN_SPIKE_RATIO x baseline). Consecutive spike days are
   pooled, and the run is tested for whether the extra money bought conversions: a healthy spend
@@ -187,9 +188,12 @@ def day_anomalies(
         "spend": spend,
         "conversions": _conversion_tests(daily.series["conversions"], learn, tested, spend),
     }
-    p_values = np.stack([test.p_value for test in tests.values()])
-    found = significant(p_values, options.fdr_q)
-    kinds = _classify(tests, found[0], found[1], options)
+    kinds = _classify(
+        tests,
+        significant(spend.p_value, options.fdr_q),
+        significant(tests["conversions"].p_value, options.fdr_q),
+        options,
+    )
     return DayAnomalies(
         daily,
         tests,
