@@ -25,12 +25,12 @@ day of the window, form two families whose false-discovery rates are held at `fd
 would. Discoveries are then classified:
 
 - spend spike (spend discovered, at least MIN_SPIKE_RATIO x baseline). Consecutive spike days are
-  pooled, and the run is tested for whether the extra money bought conversions: a healthy spend
-  increase still converts at the margin at least `healthy_yield` times as well as usual, so the
-  run's conversions are compared with baseline + healthy_yield x (extra spend x usual conversions
-  per spend), in units of the conversions' spread. A shortfall beyond `cap_zscore` means the spike
-  bought next to nothing: cap the budget (critical: money is being lost now). A spike that
-  converts is a budget change, not a finding: it is counted in the table only.
+  pooled, and the run is tested for whether the extra money bought conversions: returns
+  diminish, but a healthy spend increase by x still lifts conversions by x ** b with b at least
+  `min_elasticity`, so the run's conversions are compared with baseline x (spend / usual spend)
+  ** min_elasticity, in units of the conversions' spread. A shortfall beyond `cap_zscore` means
+  the spike bought next to nothing: cap the budget (critical: money is being lost now). A spike
+  that converts is a budget change, not a finding: it is counted in the table only.
 - tracking outage: zero conversions while spend held (>= half its baseline), discovered and
   confirmed by the Poisson probability of a zero, exp(-baseline) < `count_alpha` (critical: data
   is being lost).
@@ -325,7 +325,7 @@ class SpikeResponse:
         return self.shortfall_zscore <= -options.cap_zscore
 
 
-def spike_response(run: list[DayFinding], healthy_yield: float) -> SpikeResponse:
+def spike_response(run: list[DayFinding], min_elasticity: float) -> SpikeResponse:
     """Pooled incremental yield and shortfall of a spike run (days without conversions history
     count as converting as expected: there is nothing to judge them by)."""
     observed = expected_extra = healthy = variance = 0.0
@@ -336,7 +336,7 @@ def spike_response(run: list[DayFinding], healthy_yield: float) -> SpikeResponse
         extra = (spend.value - spend.baseline) * conversions.baseline / spend.baseline
         observed += conversions.value - conversions.baseline
         expected_extra += extra
-        healthy += healthy_yield * extra
+        healthy += conversions.baseline * ((spend.value / spend.baseline) ** min_elasticity - 1)
         variance += conversions.spread**2
     return SpikeResponse(
         incremental_yield=observed / expected_extra if expected_extra > 0 else None,
@@ -390,7 +390,9 @@ def finding_runs(findings: Iterable[DayFinding]) -> list[list[DayFinding]]:
 def run_kind(run: list[DayFinding], options: Options) -> str:
     """The run's kind; a spike run is `spend_spike_without_conversions` when it bought nothing."""
     kind = run[0].kind
-    if kind == "spend_spike" and spike_response(run, options.healthy_yield).bought_nothing(options):
+    if kind == "spend_spike" and spike_response(run, options.min_elasticity).bought_nothing(
+        options
+    ):
         return "spend_spike_without_conversions"
     return kind
 
@@ -411,7 +413,7 @@ def run_insight(
     text = RUN_TEXTS[kind]
     run_evidence: dict[str, Any] = {}
     if run[0].kind == "spend_spike":
-        response = spike_response(run, options.healthy_yield)
+        response = spike_response(run, options.min_elasticity)
         run_evidence = {
             "run_incremental_yield": response.incremental_yield,
             "run_shortfall_zscore": response.shortfall_zscore,

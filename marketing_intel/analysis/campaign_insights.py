@@ -97,12 +97,6 @@ class Options(BaseModel):
         lt=1.0,
         description="Poisson tail probability below which a conversions drop is confirmed.",
     )
-    healthy_yield: float = Field(
-        0.5,
-        ge=0.0,
-        description="Conversions (or revenue) per extra unit of spend, relative to usual, that a "
-        "healthy spend increase keeps at least (diminishing returns).",
-    )
     cap_zscore: float = Field(
         2.5,
         gt=0.0,
@@ -120,9 +114,9 @@ class Options(BaseModel):
         0.5,
         gt=0.0,
         le=1.0,
-        description="Lowest elasticity b of revenue ~ spend ** b (diminishing returns) a "
-        "campaign may have: a shift must stand out for every b from this to 1, so a budget "
-        "change alone is not called one.",
+        description="Lowest elasticity b of revenue and conversions ~ spend ** b (diminishing "
+        "returns) a healthy campaign has: a spend spike must buy less than that to be capped, "
+        "and a shift must stand out for every b from this to 1 (a budget change is no shift).",
     )
     min_shift_days: int = Field(
         5, ge=3, description="Days a shift must have lasted (to the window's end) to be tested."
