@@ -41,7 +41,6 @@ class ShiftKind:
     kind: str
     numerator: str
     denominator: str
-    spend_based: bool
     metric: str
     title: str  # formatted with the campaign's name and the first day
 
@@ -51,7 +50,6 @@ SHIFT_KINDS = (
         "roas_collapse",
         "revenue",
         "spend",
-        True,
         "ROAS",
         "Campaign {name}'s return on ad spend collapsed on {start} and has stayed low since.",
     ),
@@ -59,7 +57,6 @@ SHIFT_KINDS = (
         "cpa_rise",
         "conversions",
         "spend",
-        True,
         "CPA",
         "Campaign {name}'s cost per conversion rose sharply on {start} and has stayed high since.",
     ),
@@ -67,7 +64,6 @@ SHIFT_KINDS = (
         "conversion_rate_drop",
         "conversions",
         "clicks",
-        False,
         "conversion rate",
         "Campaign {name}'s clicks have converted far less often since {start}.",
     ),
