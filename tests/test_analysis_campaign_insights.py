@@ -439,3 +439,23 @@ def test_a_day_findings_chart_shows_the_series_against_its_band(planted: Any) ->
     assert all(p.y is not None and p.high is not None and p.y > p.high for p in spiked)
     ordinary = [p for p in chart.points if p.low is not None and p.x not in SPIKE_DAYS]
     assert ordinary and all(p.low <= p.expected <= p.high for p in ordinary)
+
+
+def test_a_conversions_collapse_is_one_shift_not_a_run_of_day_drops(tmp_path: Path) -> None:
+    """Conversions (and their revenue) fall 60% for the last 10 days at steady spend: one shift
+    finding with its first day; the fallen days are not also reported as conversion drops."""
+    start = END - dt.timedelta(days=9)
+    rows = [
+        {
+            **row,
+            "conversions": round(row["conversions"] * 0.4),
+            "revenue": round(row["revenue"] * 0.4, 2),
+        }
+        if row["campaign_id"] == "steady" and row["date"] >= start
+        else row
+        for row in _clean_rows()
+    ]
+    report = _report(_lake(tmp_path, rows))
+    steady = [i for i in report.insights if i.subject == "steady"]
+    assert [i.kind for i in steady] == ["roas_collapse"], report.narrative
+    assert steady[0].start is not None and abs((steady[0].start - start).days) <= 2
