@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from marketing_intel.analysis import InsightReport, Window, run_template
+from marketing_intel.analysis.platform_events import Options as EventOptions
+from marketing_intel.analysis.platform_events import analyze as analyze_events
 from marketing_intel.demo import DemoSpec, seed_lake
 from marketing_intel.demo.anomalies import planted_anomalies
 from marketing_intel.lake import DuckDBLake
@@ -367,3 +369,61 @@ def test_the_day_still_filling_up_is_not_called_a_volume_drop(tmp_path: Path) ->
         row["day"] for i in report.insights if i.kind.startswith("volume") for row in i.evidence
     }
     assert str(now.date()) not in judged_days
+
+
+def _with_failures(rows: list[dict[str, Any]], days: set[dt.date], percent: int) -> None:
+    """Shopify events of `days` fail at `percent`% (spread evenly over the events)."""
+    shopify = [r for r in rows if r["platform"] == "shopify" and r["occurred_at"].date() in days]
+    for index, row in enumerate(shopify):
+        row["status"] = "failed" if index * percent % 100 < percent else "ok"
+
+
+def test_consecutive_failure_days_are_one_finding(lake: DuckDBLake) -> None:
+    rows = synthetic_events("t1", seed=8)
+    run = (END - dt.timedelta(days=6), END - dt.timedelta(days=5))
+    _with_failures(rows, set(run), 40)
+    lake.insert("platform_events", rows)
+    spike = _only(_report(lake), "failure_spike")
+    assert (spike.start, spike.end) == run and spike.severity == "critical"
+    assert [e["day"] for e in spike.evidence] == [day.isoformat() for day in run]
+    assert spike.value == pytest.approx(0.4, abs=0.02)
+    assert spike.chart is not None and [m.x for m in spike.chart.markers] == list(run)
+
+
+def test_a_lasting_failure_rate_rise_is_reported_once_with_its_first_day(
+    lake: DuckDBLake,
+) -> None:
+    rows = synthetic_events("t1", seed=9)
+    start = END - dt.timedelta(days=7)
+    _with_failures(rows, {start + dt.timedelta(days=k) for k in range(8)}, 10)
+    lake.insert("platform_events", rows)
+    report = _report(lake)
+    rise = _only(report, "failure_rate_rise")
+    assert rise.subject == "shopify" and rise.severity == "warning"
+    assert rise.start is not None and abs((rise.start - start).days) <= 2
+    assert rise.value == pytest.approx(0.1, abs=0.03) and (rise.baseline or 1.0) < 0.02
+    assert not [i for i in report.insights if i.kind == "failure_spike"]  # part of the rise
+
+
+def test_a_lasting_lag_rise_is_reported_once_with_its_first_day(lake: DuckDBLake) -> None:
+    rows = synthetic_events("t1", seed=10)
+    start = END - dt.timedelta(days=6)
+    for row in rows:
+        if row["platform"] == "meta" and row["occurred_at"].date() >= start:
+            row["received_at"] += dt.timedelta(seconds=300)
+    lake.insert("platform_events", rows)
+    report = _report(lake)
+    rise = _only(report, "lag_rise")
+    assert rise.subject == "meta" and rise.start is not None
+    assert abs((rise.start - start).days) <= 2
+    assert rise.value == pytest.approx(302, rel=0.05) and rise.baseline == pytest.approx(2, rel=0.2)
+    assert not [i for i in report.insights if i.kind == "lag_spike"]  # part of the rise
+
+
+def test_a_failure_spike_on_a_holiday_names_it(lake: DuckDBLake) -> None:
+    rows = synthetic_events("t1", seed=7, plants=frozenset({"failures"}))
+    lake.insert("platform_events", rows)
+    holidays = {FAILURE_DAY: "Test Day", FAILURE_DAY - dt.timedelta(days=20): "Old Day"}
+    report = analyze_events(lake, "t1", WINDOW, EventOptions(), now=NOW, holidays=holidays)
+    spike = _only(report, "failure_spike")
+    assert "Test Day (a public holiday)" in spike.title

@@ -210,7 +210,9 @@ def test_a_template_flow_runs_in_process_for_the_jobs_tenant(
     summary = summarize(output)
     assert summary["template"] == "campaign_insights"
     assert summary["tenant_id"] == "demo-2"
-    assert summary["insights"] >= 1
+    # The report read the tenant's rows (a clean tenant may well have no findings: rankings are
+    # context, in the report's table).
+    assert summary["data_watermark"] is not None
 
 
 def test_the_exported_flows_keep_every_node_but_the_orphaned_chat_input() -> None:

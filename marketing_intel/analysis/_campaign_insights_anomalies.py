@@ -1,51 +1,82 @@
-"""Day-level campaign anomalies: spend spikes, conversion drops and ROAS drops.
+"""Day-level campaign anomalies: spend spikes that bought nothing, tracking outages and
+conversion drops, with the false-discovery rate controlled over every campaign-day tested.
 
-Each campaign's daily spend, conversions and ROAS are scored against the same weekday of the
-previous weeks (`baselines.weekday_baselines`: median baseline, MAD spread), which keeps weekly
-seasonality from looking like an anomaly and is barely moved by earlier outliers. A day is flagged
-when a robust z-score passes the threshold, then classified:
+Each day is compared with the campaign's recent level times its weekday factor
+(`baselines.seasonal_level_baselines`: the median of the previous week, deseasoned), which keeps
+weekly seasonality from looking like an anomaly and follows a budget change within days;
+holidays and the days of a level shift are left out of those baselines. How far a day may stray
+is learned per campaign from all its days (one pooled robust spread, the MAD of its residuals
+over ~8 weeks) rather than from four same-weekday values, whose MAD is a noisy spread for small
+campaigns and made ~0.7% of ordinary campaign-days look anomalous:
 
-- spend spike (spend z >= threshold). Consecutive spike days are pooled, and the run is tested
-  for whether the extra money bought conversions: a healthy spend increase still converts at the
-  margin at least `healthy_yield` times as well as usual (diminishing returns with revenue ~
-  spend**0.5 keep ~0.4-0.6), so the run's conversions are compared with baseline + healthy_yield x
-  (extra spend x usual conversions per spend), in units of the conversions' own robust spread
-  (their same-weekday MADs, added in quadrature). A shortfall beyond `cap_zscore` means the spike
-  bought next to nothing: cap the budget. Pooling matters: one day's conversions are too noisy to
-  tell a budget raise from wasted spend.
-- tracking outage: zero conversions while spend held, where the baseline makes a zero implausible
-  (Poisson P(X = 0 | mean = baseline) = exp(-baseline) below `count_alpha`). No z-score is asked
-  for: the robust z of a zero is capped at -baseline / spread, so a noisy campaign's outage could
-  never pass the threshold, while a zero from a healthy count is a break in the data, not noise.
-- conversions drop (conversions z <= -threshold while spend did not drop), confirmed by the Poisson
-  lower tail P(X <= observed | mean = baseline) below `count_alpha`: a robust z-score of a small
-  count over four weeks of history is too noisy to alarm on alone.
-- ROAS drop (ROAS z <= -threshold) not explained by either of the above.
+- spend: the log of spend against the log of its baseline (spend noise is multiplicative), the
+  pooled spread floored at `min_spread_share`; a spike's p-value is the upper tail of Student's t
+  with the pooled spread's degrees of freedom;
+- conversions: their expected level, scaled down by the day's spend against its expected level
+  when spend fell (less spend buys fewer conversions); the Anscombe residual
+  2 (sqrt(x + 3/8) - sqrt(baseline + 3/8)) is ~N(0, 1) for Poisson counts, so its pooled spread
+  squared (floored at 1: at least Poisson noise) is the counts' overdispersion, and a drop's
+  p-value is the negative-binomial lower tail with it (a normal tail is far too thin for a zero
+  from a small, noisy count).
 
-Consecutive flagged days of one campaign and kind are reported together as one run.
+The p-values of a report's spend rises, and those of its conversion falls, over every complete
+day of the window, form two families whose false-discovery rates are held at `fdr_q`
+(Benjamini-Hochberg), so thousands of campaign-days raise no more false alarms than a handful
+would. Discoveries are then classified:
+
+- spend spike (spend discovered, at least MIN_SPIKE_RATIO x baseline). Consecutive spike days are
+  pooled, and the run is tested for whether the extra money bought conversions: returns
+  diminish, but a healthy spend increase by x still lifts conversions by x ** b with b at least
+  `min_elasticity`, so the run's conversions are compared with baseline x (spend / usual spend)
+  ** min_elasticity, in units of the conversions' spread. A shortfall beyond `cap_zscore` means
+  the spike bought next to nothing: cap the budget (critical: money is being lost now). A spike
+  that converts is a budget change, not a finding: it is counted in the table only.
+- tracking outage: zero conversions while spend held (>= half its baseline), discovered and
+  confirmed by the Poisson probability of a zero, exp(-baseline) < `count_alpha` (critical: data
+  is being lost).
+- conversions drop: conversions at most half the baseline while spend held, discovered and
+  confirmed by the Poisson lower tail below `count_alpha` (warning).
+
+Consecutive flagged days of one campaign and kind are reported as one finding with its first and
+last day, the money at stake and a chart of the series against its band.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 from scipy.special import pdtr
+from scipy.stats import nbinom
+from scipy.stats import t as student_t
 
+from marketing_intel.analysis._campaign_insights_daily import DailyCampaigns
 from marketing_intel.analysis._campaign_insights_kpis import CampaignKey, relative_change
-from marketing_intel.analysis.baselines import DayScore, WeekdayBaselines, weekday_baselines
-from marketing_intel.analysis.report import Insight, Severity, Window
+from marketing_intel.analysis.baselines import (
+    MAD_TO_SIGMA,
+    DayScore,
+    row_medians,
+    seasonal_level_baselines,
+)
+from marketing_intel.analysis.discoveries import significant
+from marketing_intel.analysis.finding_charts import series_chart
+from marketing_intel.analysis.holiday_days import holiday_clause, holidays_within
+from marketing_intel.analysis.report import ChartData, Insight, Severity, Window
 
 if TYPE_CHECKING:
     from marketing_intel.analysis.campaign_insights import Options
 
-SERIES_NAMES = ("spend", "conversions", "roas")
-METRIC_LABELS = {"spend": "daily spend", "conversions": "daily conversions", "roas": "daily ROAS"}
+# A day within this many spreads of its expectation has p > 0.02: no false-discovery procedure
+# over thousands of days rejects it, so its exact tail is not computed.
+SCREEN_Z = 2.0
+MIN_SPIKE_RATIO = 2.0  # a spend spike at least doubles the usual spend
+HELD_SPEND_RATIO = 0.5  # spend "held" while conversions fell: at least half its usual level
+MAX_DROP_RATIO = 0.5  # a conversions drop leaves at most half the usual conversions
+METRIC_LABELS = {"spend": "daily spend", "conversions": "daily conversions"}
 
 
 @dataclass(frozen=True)
@@ -63,22 +94,15 @@ RUN_TEXTS = {
     # The spike bought next to nothing: this is the "cap" action.
     "spend_spike_without_conversions": RunText(
         "cap_budget",
-        "warning",
+        "critical",
         "spend",
         "Campaign {name} spent far above its usual level without the conversions to match.",
         "Cap the campaign's daily budget near its usual spend and check recent bid or budget "
         "changes before letting it spend more.",
     ),
-    "spend_spike": RunText(
-        "spend_spike",
-        "notice",
-        "spend",
-        "Campaign {name} spent far above its usual level and its conversions rose with it.",
-        "Confirm the budget increase was intended; the extra spend is converting.",
-    ),
     "tracking_outage": RunText(
         "tracking_outage",
-        "warning",
+        "critical",
         "conversions",
         "Campaign {name} recorded no conversions while its spend held, like a tracking outage.",
         "Check the campaign's conversion tracking (pixel, tag or conversions API) for these days "
@@ -91,22 +115,37 @@ RUN_TEXTS = {
         "Campaign {name} recorded far fewer conversions than usual while its spend held.",
         "Check the campaign's conversion tracking and landing page for these days.",
     ),
-    "roas_drop": RunText(
-        "roas_drop",
-        "notice",
-        "roas",
-        "Campaign {name} returned far less revenue per unit of spend than usual.",
-        "Review the campaign's creatives, audiences and landing page for these days.",
-    ),
 }
 
 
 @dataclass(frozen=True)
+class DayTests:
+    """One series' day tests (campaign x day): the expected value, the spread of a day around
+    it, a z-score in pooled spreads and the one-sided p-value (NaN where not tested)."""
+
+    values: np.ndarray
+    expected: np.ndarray
+    spread: np.ndarray
+    zscore: np.ndarray
+    p_value: np.ndarray
+
+    def score(self, row: int, column: int, day: dt.date) -> DayScore:
+        """The cell as a DayScore."""
+        return DayScore(
+            day,
+            float(self.values[row, column]),
+            float(self.expected[row, column]),
+            float(self.spread[row, column]),
+            float(self.zscore[row, column]),
+        )
+
+
+@dataclass(frozen=True)
 class DayFinding:
-    """One flagged day of one campaign, with the scores of all three series that day."""
+    """One flagged day of one campaign, with the scores of spend and conversions that day."""
 
     key: CampaignKey
-    kind: str  # spend_spike | tracking_outage | conversions_drop | roas_drop
+    kind: str  # spend_spike | tracking_outage | conversions_drop
     day: dt.date
     scores: dict[str, DayScore]
 
@@ -121,103 +160,157 @@ class DayFinding:
 
 
 @dataclass(frozen=True)
-class DailyCampaigns:
-    """Each campaign's daily series as rows of matrices (campaign x day from `first_day`)."""
+class DayAnomalies:
+    """The flagged days of a report and the tests behind them (for charts and impacts)."""
 
-    keys: list[CampaignKey]
-    first_day: dt.date
-    series: dict[str, np.ndarray]  # name -> campaigns x days, NaN where a day has no value
-
-    @classmethod
-    def from_table(cls, table: pa.Table) -> DailyCampaigns:
-        """From `daily_campaign.sql` rows (platform, campaign_id, date and SERIES_NAMES)."""
-        platforms = table.column("platform").to_pylist()
-        campaign_ids = table.column("campaign_id").to_pylist()
-        keys = sorted(set(zip(platforms, campaign_ids, strict=True)))
-        index = {key: row for row, key in enumerate(keys)}
-        rows = np.fromiter(
-            (index[key] for key in zip(platforms, campaign_ids, strict=True)), int, len(platforms)
-        )
-        days = table.column("date").cast(pa.int32()).to_numpy()  # days since 1970-01-01
-        first = int(days.min()) if days.size else 0
-        columns = days - first
-        width = int(columns.max()) + 1 if days.size else 0
-        series = {}
-        for name in SERIES_NAMES:
-            matrix = np.full((len(keys), width), np.nan)
-            matrix[rows, columns] = _floats(table.column(name))
-            series[name] = matrix
-        return cls(keys, dt.date(1970, 1, 1) + dt.timedelta(days=first), series)
+    daily: DailyCampaigns
+    tests: dict[str, DayTests]
+    findings: list[DayFinding]
 
 
-def _floats(column: pa.ChunkedArray) -> np.ndarray:
-    """A numeric column as float64, NULL as NaN (NUMERIC arrives as decimal)."""
-    return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-
-
-def day_findings(table: pa.Table, window: Window, options: Options) -> list[DayFinding]:
-    """Every flagged day inside the window (earlier days serve only as history)."""
-    daily = DailyCampaigns.from_table(table)
-    from_column = (window.start - daily.first_day).days
-    scores = {
-        name: weekday_baselines(
-            values,
-            weeks=options.baseline_weeks,
-            min_spread_share=options.min_spread_share,
-            from_column=from_column,
-        )
-        for name, values in daily.series.items()
+def day_anomalies(
+    daily: DailyCampaigns,
+    window: Window,
+    options: Options,
+    *,
+    holidays: Mapping[dt.date, str],
+    shifted: np.ndarray | None = None,
+) -> DayAnomalies:
+    """Every flagged day inside the window (earlier days serve only as history). `shifted`
+    marks cells of a level shift (campaign x day): baselines do not learn from them."""
+    learn = ~daily.holidays(holidays)[None, :] & ~np.isnan(daily.series["spend"])
+    if shifted is not None:
+        learn &= ~shifted
+    tested = np.zeros(learn.shape, dtype=bool)
+    tested[:, max(daily.column(window.start), 0) : daily.column(window.end) + 1] = True
+    spend = _spend_tests(daily.series["spend"], learn, tested, options)
+    tests = {
+        "spend": spend,
+        "conversions": _conversion_tests(daily.series["conversions"], learn, tested, spend),
     }
-    last_column = (window.end - daily.first_day).days
-    kinds = _classify(scores, options)
-    kinds[:, last_column + 1 :] = ""
-    return [
-        DayFinding(
-            daily.keys[row],
-            str(kinds[row, column]),
-            daily.first_day + dt.timedelta(days=int(column)),
-            _day_scores(scores, row, column, daily.first_day),
-        )
-        for row, column in zip(*np.nonzero(kinds), strict=True)
-    ]
-
-
-def _classify(scores: dict[str, WeekdayBaselines], options: Options) -> np.ndarray:
-    """Each campaign-day's finding kind ("" for none), in priority order: a spend spike, then a
-    tracking outage or conversions drop while spend held, then a ROAS drop."""
-    spend, conversions, roas = (scores[name] for name in SERIES_NAMES)
-    threshold = options.z_threshold
-    spike = spend.scored & (spend.zscore >= threshold)
-    held = ~spend.scored | (spend.zscore > -threshold)
-    counted = conversions.scored & held
-    implausible = counted & (
-        poisson_lower_tail(conversions.values, conversions.baseline) < options.count_alpha
+    kinds = _classify(
+        tests,
+        significant(spend.p_value, options.fdr_q),
+        significant(tests["conversions"].p_value, options.fdr_q),
+        options,
     )
-    outage = implausible & (conversions.values == 0)
-    dropped = implausible & (conversions.zscore <= -threshold)
-    roas_drop = roas.scored & (roas.zscore <= -threshold)
+    return DayAnomalies(
+        daily,
+        tests,
+        [
+            DayFinding(
+                daily.keys[row],
+                str(kinds[row, column]),
+                daily.day(column),
+                {name: test.score(row, column, daily.day(column)) for name, test in tests.items()},
+            )
+            for row, column in zip(*np.nonzero(kinds), strict=True)
+        ],
+    )
+
+
+def _spend_tests(
+    spend: np.ndarray, learn: np.ndarray, tested: np.ndarray, options: Options
+) -> DayTests:
+    """Log spend against its same-weekday baseline, in the campaign's pooled spread."""
+    positive = np.where(spend > 0, spend, np.nan)
+    expected = seasonal_level_baselines(positive, history=np.where(learn, positive, np.nan))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        residual = np.log(positive) - np.log(expected)
+    floor = math.log1p(options.min_spread_share)
+    scale, freedom = _pooled_spread(residual, learn, floor)
+    zscore = residual / scale[:, None]
+    return DayTests(
+        values=spend,
+        expected=expected,
+        spread=expected * np.expm1(scale)[:, None],
+        zscore=zscore,
+        p_value=_tail(
+            tested & (zscore > SCREEN_Z),
+            tested & np.isfinite(zscore),
+            lambda cells: student_t.sf(
+                zscore[cells], np.broadcast_to(freedom[:, None], cells.shape)[cells]
+            ),
+        ),
+    )
+
+
+def _conversion_tests(
+    conversions: np.ndarray, learn: np.ndarray, tested: np.ndarray, spend: DayTests
+) -> DayTests:
+    """Conversions against their seasonal level, scaled down where spend fell (fewer
+    conversions from less spend are no drop), with an overdispersed count's lower tail."""
+    level = seasonal_level_baselines(conversions, history=np.where(learn, conversions, np.nan))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spend_ratio = np.nan_to_num(spend.values / spend.expected, nan=1.0)
+    expected = level * np.clip(spend_ratio, 0.0, 1.0)
+    with np.errstate(invalid="ignore"):
+        residual = 2 * (np.sqrt(conversions + 0.375) - np.sqrt(expected + 0.375))
+    scale, _ = _pooled_spread(residual, learn, 1.0)
+    zscore = residual / scale[:, None]
+    dispersion = np.broadcast_to(scale[:, None] ** 2, zscore.shape)
+    return DayTests(
+        values=conversions,
+        expected=expected,
+        spread=np.sqrt(np.maximum(expected, 0.0)) * scale[:, None],
+        zscore=zscore,
+        p_value=_tail(
+            tested & (zscore < -SCREEN_Z),
+            tested & ~np.isnan(expected),
+            lambda cells: overdispersed_lower_tail(
+                conversions[cells], expected[cells], dispersion[cells]
+            ),
+        ),
+    )
+
+
+def _tail(
+    near: np.ndarray, tested: np.ndarray, tail: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """p-values of the tested cells: the exact `tail` where the z-score is past SCREEN_Z, 1
+    elsewhere (such cells are never discoveries, and the tails of thousands of ordinary days
+    are the template's slowest arithmetic); NaN where not tested."""
+    p_values = np.where(tested, 1.0, np.nan)
+    p_values[near] = tail(near)
+    return p_values
+
+
+def _pooled_spread(
+    residual: np.ndarray, learn: np.ndarray, floor: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each campaign's robust spread of its residuals on the days baselines learn from (MAD
+    around 0, floored) and its degrees of freedom (at least 2)."""
+    usable = np.abs(np.where(learn, residual, np.nan))
+    counts = np.count_nonzero(~np.isnan(usable), axis=1)
+    mad = row_medians(usable)
+    return np.maximum(np.nan_to_num(mad * MAD_TO_SIGMA), floor), np.maximum(counts - 1, 2)
+
+
+def _classify(
+    tests: dict[str, DayTests],
+    spend_found: np.ndarray,
+    conversions_found: np.ndarray,
+    options: Options,
+) -> np.ndarray:
+    """Each campaign-day's finding kind ("" for none), in priority order: a spend spike, then a
+    tracking outage or conversions drop while spend held."""
+    spend, conversions = tests["spend"], tests["conversions"]
+    with np.errstate(invalid="ignore"):
+        ratio = spend.values / spend.expected
+        spike = spend_found & (ratio >= MIN_SPIKE_RATIO)
+        held = np.isnan(ratio) | (ratio >= HELD_SPEND_RATIO)
+        confirmed = conversions_found & held
+        confirmed[confirmed] = (
+            poisson_lower_tail(conversions.values[confirmed], conversions.expected[confirmed])
+            < options.count_alpha
+        )
+        outage = confirmed & (conversions.values == 0)
+        dropped = confirmed & (conversions.values <= MAX_DROP_RATIO * conversions.expected)
     return np.select(
-        [spike, outage, dropped, roas_drop],
-        ["spend_spike", "tracking_outage", "conversions_drop", "roas_drop"],
+        [spike, outage, dropped],
+        ["spend_spike", "tracking_outage", "conversions_drop"],
         default="",
     )
-
-
-def _day_scores(
-    scores: dict[str, WeekdayBaselines], row: int, column: int, first_day: dt.date
-) -> dict[str, DayScore]:
-    day = first_day + dt.timedelta(days=int(column))
-    return {
-        name: DayScore(
-            day,
-            float(score.values[row, column]),
-            float(score.baseline[row, column]),
-            float(score.spread[row, column]),
-            float(score.zscore[row, column]),
-        )
-        for name, score in scores.items()
-        if score.scored[row, column]
-    }
 
 
 @dataclass(frozen=True)
@@ -225,30 +318,48 @@ class SpikeResponse:
     """How a run of spend-spike days converted, pooled over the run."""
 
     incremental_yield: float | None  # extra conversions / extra spend, relative to usual
-    shortfall_zscore: float  # conversions against the healthy expectation, in robust spreads
+    shortfall_zscore: float  # conversions against the healthy expectation, in spreads
 
     def bought_nothing(self, options: Options) -> bool:
         """The run converted significantly worse than a healthy spend increase would."""
         return self.shortfall_zscore <= -options.cap_zscore
 
 
-def spike_response(run: list[DayFinding], healthy_yield: float) -> SpikeResponse:
+def spike_response(run: list[DayFinding], min_elasticity: float) -> SpikeResponse:
     """Pooled incremental yield and shortfall of a spike run (days without conversions history
     count as converting as expected: there is nothing to judge them by)."""
     observed = expected_extra = healthy = variance = 0.0
     for finding in run:
-        spend, conversions = finding.scores["spend"], finding.scores.get("conversions")
-        if conversions is None or spend.baseline <= 0:
+        spend, conversions = finding.scores["spend"], finding.scores["conversions"]
+        if not (spend.baseline > 0 and conversions.baseline >= 0):
             continue
         extra = (spend.value - spend.baseline) * conversions.baseline / spend.baseline
         observed += conversions.value - conversions.baseline
         expected_extra += extra
-        healthy += healthy_yield * extra
+        healthy += conversions.baseline * ((spend.value / spend.baseline) ** min_elasticity - 1)
         variance += conversions.spread**2
     return SpikeResponse(
         incremental_yield=observed / expected_extra if expected_extra > 0 else None,
         shortfall_zscore=(observed - healthy) / math.sqrt(variance) if variance > 0 else 0.0,
     )
+
+
+def overdispersed_lower_tail(
+    observed: np.ndarray, mean: np.ndarray, dispersion: np.ndarray
+) -> np.ndarray:
+    """P(X <= observed) for a count with this mean and variance = dispersion x mean (negative
+    binomial; Poisson where the dispersion is 1), cell by cell; NaN where the mean is missing,
+    1 where it is not positive."""
+    mean = np.asarray(mean, dtype=float)
+    dispersion = np.broadcast_to(dispersion, mean.shape)
+    tail = np.where(np.isnan(mean), np.nan, 1.0)
+    positive = np.nan_to_num(mean, nan=0.0) > 0
+    extra = positive & (dispersion > 1 + 1e-9)
+    size = mean[extra] / (dispersion[extra] - 1)
+    tail[extra] = nbinom.cdf(np.floor(observed[extra]), size, size / (size + mean[extra]))
+    plain = positive & ~extra
+    tail[plain] = pdtr(np.floor(observed[plain]), mean[plain])
+    return tail
 
 
 def poisson_lower_tail(observed: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -261,7 +372,7 @@ def poisson_lower_tail(observed: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 
 def finding_runs(findings: Iterable[DayFinding]) -> list[list[DayFinding]]:
-    """Consecutive days of the same campaign and kind, grouped (input order: campaign, day)."""
+    """Consecutive days of the same campaign and kind, grouped, oldest run first."""
     runs: list[list[DayFinding]] = []
     for finding in sorted(findings, key=lambda f: (f.key, f.kind, f.day)):
         last = runs[-1][-1] if runs else None
@@ -276,26 +387,49 @@ def finding_runs(findings: Iterable[DayFinding]) -> list[list[DayFinding]]:
     return sorted(runs, key=lambda run: (run[0].day, run[0].key, run[0].kind))
 
 
-def run_insight(run: list[DayFinding], campaign_name: str, options: Options) -> Insight:
-    """One insight for a run of flagged days: the mean daily value against the mean baseline."""
+def run_kind(run: list[DayFinding], options: Options) -> str:
+    """The run's kind; a spike run is `spend_spike_without_conversions` when it bought nothing."""
     kind = run[0].kind
+    if kind == "spend_spike" and spike_response(run, options.min_elasticity).bought_nothing(
+        options
+    ):
+        return "spend_spike_without_conversions"
+    return kind
+
+
+def run_insight(
+    run: list[DayFinding],
+    anomalies: DayAnomalies,
+    campaign_name: str,
+    options: Options,
+    holidays: Mapping[dt.date, str],
+) -> Insight | None:
+    """One finding for a run of flagged days (None for a spike that converted: a budget
+    change, not a finding): the mean daily value against the mean baseline, the money at stake,
+    the days it covers and its chart."""
+    kind = run_kind(run, options)
+    if kind not in RUN_TEXTS:
+        return None
+    text = RUN_TEXTS[kind]
     run_evidence: dict[str, Any] = {}
-    if kind == "spend_spike":
-        response = spike_response(run, options.healthy_yield)
-        kind = "spend_spike_without_conversions" if response.bought_nothing(options) else kind
+    if run[0].kind == "spend_spike":
+        response = spike_response(run, options.min_elasticity)
         run_evidence = {
             "run_incremental_yield": response.incremental_yield,
             "run_shortfall_zscore": response.shortfall_zscore,
         }
-    text = RUN_TEXTS[kind]
+    on_holidays = holidays_within(holidays, run[0].day, run[-1].day)
+    if on_holidays:
+        run_evidence["holidays"] = {day.isoformat(): name for day, name in on_holidays.items()}
     scores = [finding.scores[text.series] for finding in run]
     value = math.fsum(score.value for score in scores) / len(scores)
     baseline = math.fsum(score.baseline for score in scores) / len(scores)
     platform, campaign_id = run[0].key
+    start, end = run[0].day, run[-1].day
     return Insight(
         kind=text.insight_kind,
         severity=text.severity,
-        title=text.title.format(name=f"'{campaign_name}'"),
+        title=text.title.format(name=f"'{campaign_name}'") + holiday_clause(holidays, start, end),
         subject=campaign_id,
         metric=METRIC_LABELS[text.series],
         value=value,
@@ -306,4 +440,44 @@ def run_insight(run: list[DayFinding], campaign_name: str, options: Options) -> 
             for f in run
         ],
         recommendation=text.recommendation,
+        start=start,
+        end=end,
+        impact=_impact(run, text.series, anomalies),
+        chart=_run_chart(run, text, anomalies, campaign_name),
     )
+
+
+def _impact(run: list[DayFinding], series: str, anomalies: DayAnomalies) -> float:
+    """Money at stake: the spend above usual of a spike that bought nothing; the revenue the
+    missing conversions stand for (at the campaign's usual value per conversion) otherwise."""
+    if series == "spend":
+        return math.fsum(f.scores["spend"].value - f.scores["spend"].baseline for f in run)
+    daily = anomalies.daily
+    row = daily.keys.index(run[0].key)
+    value = daily.value_per_conversion(row, daily.column(run[0].day)) or 0.0
+    missing = math.fsum(
+        max(f.scores["conversions"].baseline - f.scores["conversions"].value, 0.0) for f in run
+    )
+    return missing * value
+
+
+def _run_chart(
+    run: list[DayFinding], text: RunText, anomalies: DayAnomalies, campaign_name: str
+) -> ChartData:
+    daily = anomalies.daily
+    row = daily.keys.index(run[0].key)
+    tests = anomalies.tests[text.series]
+    return series_chart(
+        title=f"{METRIC_LABELS[text.series].capitalize()} of '{campaign_name}'",
+        y_title=METRIC_LABELS[text.series],
+        days=daily.days(),
+        values=_optional(tests.values[row]),
+        expected=_optional(tests.expected[row]),
+        spread=_optional(tests.spread[row]),
+        start=run[0].day,
+        end=run[-1].day,
+    )
+
+
+def _optional(row: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(value) else float(value) for value in row]

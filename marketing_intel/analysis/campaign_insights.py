@@ -1,18 +1,21 @@
-"""Campaign insights: per-campaign KPIs against the previous window, leaders, anomalies, actions.
+"""Campaign insights: per-campaign KPIs against the previous window, sustained shifts and
+day anomalies, a handful of actionable findings ranked by the money at stake.
 
 What it reports, and on which statistic:
 - KPIs (CTR, CVR, CPA, ROAS) per campaign for the window and the previous window of equal length,
-  with relative changes (`_campaign_insights_kpis`); the report's table holds one row per campaign.
-- Top and bottom performers: campaigns ranked by window ROAS among those with enough spend to
-  matter (`min_spend_share` of the tenant's spend and `min_spend`), so a tiny test campaign with
-  a lucky sale does not lead the list. Each is compared with the tenant's overall ROAS.
-- Day-level anomalies on daily spend, conversions and ROAS against a same-weekday robust baseline
-  (`_campaign_insights_anomalies`); the history is queried from `baseline_weeks` weeks before the
-  window so its first days have a baseline too.
-- Actions, each with its evidence: *cap* a budget whose spend spiked without conversions (from the
-  anomalies), *pause* a campaign with material spend whose ROAS collapsed against the previous
-  window and sits below `roas_floor`, *scale* a top performer whose ROAS held steady against the
-  previous window and had no anomaly in this one.
+  with relative changes (`_campaign_insights_kpis`); the report's table holds one row per campaign,
+  with its ROAS rank among campaigns with material spend (`min_spend_share`, `min_spend`) and the
+  kind of its finding, if any. Rankings are context, so they live in the table, not the findings.
+- Sustained level shifts (`_campaign_insights_shifts`): a ROAS collapse, CPA rise or
+  conversion-rate drop that started inside the window and lasted to its end, with its first day.
+- Day anomalies (`_campaign_insights_anomalies`): spend spikes that bought nothing (cap the
+  budget), tracking outages and conversion drops, consecutive days merged into one finding.
+
+Every test of a report (each campaign-day, each campaign's shift) is one of thousands, so the
+false-discovery rate is controlled at `fdr_q` (Benjamini-Hochberg) across them, and counts are
+confirmed by an exact Poisson tail. Holidays (`holidays`, day -> name) are left out of every
+baseline and named in the findings that cover them. The report leads with at most `max_findings`
+findings, by severity and then by money at stake (`Insight.impact`); the rest show in the table.
 """
 
 from __future__ import annotations
@@ -20,29 +23,38 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from pydantic import ConfigDict, Field
 
 from marketing_intel.analysis._campaign_insights_anomalies import (
-    DayFinding,
-    day_findings,
+    DayAnomalies,
+    day_anomalies,
     finding_runs,
     run_insight,
 )
+from marketing_intel.analysis._campaign_insights_daily import DailyCampaigns
 from marketing_intel.analysis._campaign_insights_kpis import (
     CampaignKey,
     CampaignKpis,
     campaign_kpis,
     latest_update,
-    relative_change,
+)
+from marketing_intel.analysis._campaign_insights_shifts import (
+    ShiftFinding,
+    level_shift_findings,
+    shift_insight,
+    shifted_cells,
 )
 from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_rows, query_table
-from marketing_intel.analysis.report import Insight, InsightReport, Window
+from marketing_intel.analysis.report import SEVERITY_ORDER, Insight, InsightReport, Window
 from marketing_intel.lake import Lake
 
 TEMPLATE = "campaign_insights"
+_SHIFT_KINDS = {"roas_collapse", "cpa_rise", "conversion_rate_drop"}
 
 
 class Options(MarketOptions):
@@ -59,18 +71,25 @@ class Options(MarketOptions):
     min_spend: float = Field(
         0.0, ge=0.0, description="Window spend a campaign needs to be ranked or acted on."
     )
-    top_n: int = Field(3, ge=1, description="How many top and bottom performers to report.")
     baseline_weeks: int = Field(
-        4, ge=3, le=8, description="Weeks of same-weekday history behind each day's baseline."
+        4,
+        ge=3,
+        le=8,
+        description="Weeks of history before the window that baselines and shift tests learn from.",
     )
     min_spread_share: float = Field(
-        0.2,
+        0.1,
         ge=0.0,
-        description="Floor of a day's baseline spread as a share of the baseline: ad delivery "
-        "normally swings this much day to day, more than four same-weekday days may show.",
+        description="Floor of a day's spend spread as a share of its baseline: ad delivery "
+        "normally swings this much day to day, more than a quiet history may show.",
     )
-    z_threshold: float = Field(
-        4.0, gt=0.0, description="Robust z-score from which a day counts as an anomaly."
+    fdr_q: float = Field(
+        0.05,
+        gt=0.0,
+        lt=1.0,
+        description="False-discovery rate of the report's day and shift tests (Benjamini-"
+        "Hochberg over every campaign-day and campaign tested): the expected share of false "
+        "findings among those reported.",
     )
     count_alpha: float = Field(
         0.001,
@@ -78,39 +97,50 @@ class Options(MarketOptions):
         lt=1.0,
         description="Poisson tail probability below which a conversions drop is confirmed.",
     )
-    healthy_yield: float = Field(
-        0.5,
-        ge=0.0,
-        description="Conversions per extra unit of spend, relative to usual, that a healthy "
-        "spend increase keeps at least (diminishing returns).",
-    )
     cap_zscore: float = Field(
-        3.0,
+        2.5,
         gt=0.0,
         description="Shortfall of a spend spike's conversions below the healthy expectation, in "
-        "robust spreads, from which the spike bought next to nothing (cap the budget).",
+        "spreads, from which the spike bought next to nothing (cap the budget).",
+    )
+    min_shift: float = Field(
+        0.3,
+        gt=0.0,
+        lt=1.0,
+        description="Relative fall of ROAS, conversions per spend or conversion rate, against "
+        "what the days before predicted, that counts as a material shift.",
+    )
+    min_elasticity: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="Lowest elasticity b of revenue and conversions ~ spend ** b (diminishing "
+        "returns) a healthy campaign has: a spend spike must buy less than that to be capped, "
+        "and a shift must stand out for every b from this to 1 (a budget change is no shift).",
+    )
+    min_shift_days: int = Field(
+        5, ge=3, description="Days a shift must have lasted (to the window's end) to be tested."
     )
     roas_floor: float = Field(
         1.0, ge=0.0, description="ROAS below which a collapsed campaign should be paused."
     )
-    roas_collapse: float = Field(
-        0.3,
-        gt=0.0,
-        lt=1.0,
-        description="Relative ROAS fall against the previous window that counts as a collapse.",
-    )
-    scale_stability: float = Field(
-        0.1,
-        ge=0.0,
-        description="Largest relative ROAS fall against the previous window that still counts "
-        "as stable for a scale-up.",
+    max_findings: int = Field(
+        5, ge=1, description="Findings the report leads with; the rest show in the table."
     )
 
 
 def analyze(
-    lake: Lake, tenant_id: str, window: Window, options: Options, *, now: dt.datetime
+    lake: Lake,
+    tenant_id: str,
+    window: Window,
+    options: Options,
+    *,
+    now: dt.datetime,
+    holidays: Mapping[dt.date, str] | None = None,
 ) -> InsightReport:
-    """The campaign insights report of one tenant and window."""
+    """The campaign insights report of one tenant and window; `holidays` (day -> name; by
+    default the public holidays of `options.markets`) are left out of baselines and named in
+    findings."""
     kpi_rows = query_rows(
         lake,
         TEMPLATE,
@@ -128,24 +158,80 @@ def analyze(
     )
     if report.data_watermark is None:  # no row in the window (the previous one alone is no news)
         return report.model_copy(update={"insights": [_no_data()]})
-    daily = query_table(
-        lake,
-        TEMPLATE,
-        "daily_campaign",
-        tenant_id=tenant_id,
-        window=window,
-        history_start=window.start - dt.timedelta(weeks=options.baseline_weeks),
+    history_start = window.start - dt.timedelta(weeks=options.baseline_weeks)
+    if holidays is None:
+        holidays = options.holidays(history_start, window.end)
+    daily = DailyCampaigns.from_table(
+        query_table(
+            lake,
+            TEMPLATE,
+            "daily_campaign",
+            tenant_id=tenant_id,
+            window=window,
+            history_start=history_start,
+        )
     )
     campaigns = campaign_kpis(kpi_rows)
+    names = {c.key: c.campaign_name for c in campaigns}
     complete = window.complete_days(now)  # today's rows are still filling up
-    findings = day_findings(daily, complete, options) if complete else []
-    ranked = _ranked_by_roas(campaigns, options)
+    findings = _findings(daily, complete, options, holidays, names) if complete else []
+    ranked = sorted(
+        findings, key=lambda i: (SEVERITY_ORDER[i.severity], -(i.impact or 0.0), i.subject or "")
+    )
     return report.model_copy(
         update={
-            "insights": _insights(campaigns, ranked, findings, options),
-            "table": _table(campaigns, ranked, findings),
+            "insights": ranked[: options.max_findings],
+            "table": _table(campaigns, _ranked_by_roas(campaigns, options), ranked),
         }
     )
+
+
+def _findings(
+    daily: DailyCampaigns,
+    window: Window,
+    options: Options,
+    holidays: Mapping[dt.date, str],
+    names: dict[CampaignKey, str],
+) -> list[Insight]:
+    """Shifts and day anomalies of the window's complete days, each a finding.
+
+    Day anomalies come first without shifts; their spike and outage days are left out of the
+    shift tests (a two-day outage at the window's end is not a shift), and when shifts are found
+    the days are judged again with baselines that do not learn from the shifted days. Day
+    findings of conversions inside a shift are part of the shift and not reported twice.
+    """
+    first = day_anomalies(daily, window, options, holidays=holidays)
+    excluded = np.zeros((len(daily.keys), daily.width), dtype=bool)
+    for finding in first.findings:
+        if finding.kind in ("spend_spike", "tracking_outage"):
+            excluded[daily.keys.index(finding.key), daily.column(finding.day)] = True
+    shifts = level_shift_findings(daily, window, options, holidays=holidays, excluded=excluded)
+    anomalies = first
+    if shifts:
+        shifted = shifted_cells(shifts, excluded.shape)
+        anomalies = day_anomalies(daily, window, options, holidays=holidays, shifted=shifted)
+    insights = [
+        shift_insight(s, daily, names.get(s.key, s.key[1]), options, holidays) for s in shifts
+    ]
+    for run in finding_runs(_outside_shifts(anomalies, shifts)):
+        insight = run_insight(
+            run, anomalies, names.get(run[0].key, run[0].key[1]), options, holidays
+        )
+        if insight is not None:
+            insights.append(insight)
+    return insights
+
+
+def _outside_shifts(anomalies: DayAnomalies, shifts: list[ShiftFinding]) -> list[Any]:
+    """The day findings not explained by a shift (conversion findings on a shifted day)."""
+    shifted = {
+        (s.key, anomalies.daily.day(c))
+        for s in shifts
+        for c in range(s.start_column, s.last_column + 1)
+    }
+    return [
+        f for f in anomalies.findings if f.kind == "spend_spike" or (f.key, f.day) not in shifted
+    ]
 
 
 def _no_data() -> Insight:
@@ -178,142 +264,28 @@ def _ranked_by_roas(campaigns: list[CampaignKpis], options: Options) -> list[Cam
     return sorted(material, key=lambda c: (-(c.current.roas or 0.0), c.key))
 
 
-def _account_roas(campaigns: list[CampaignKpis]) -> float | None:
-    spend = math.fsum(c.current.spend for c in campaigns)
-    revenue = math.fsum(c.current.revenue for c in campaigns)
-    return revenue / spend if spend > 0 else None
-
-
-def _insights(
-    campaigns: list[CampaignKpis],
-    ranked: list[CampaignKpis],
-    findings: list[DayFinding],
-    options: Options,
-) -> list[Insight]:
-    """Actions and anomalies first, then the leaders and laggards."""
-    names = {c.key: c.campaign_name for c in campaigns}
-    anomalous = {finding.key for finding in findings}
-    top, bottom = _top_and_bottom(ranked, options.top_n)
-    account_roas = _account_roas(campaigns)
-    return [
-        *(_pause(c, campaigns) for c in ranked if _collapsed(c, options)),
-        *(run_insight(run, names[run[0].key], options) for run in finding_runs(findings)),
-        *(
-            _scale(c, campaigns)
-            for c in top
-            if c.key not in anomalous and _steady_leader(c, account_roas, options)
-        ),
-        *(_performer(c, campaigns, account_roas, best=True) for c in top),
-        *(_performer(c, campaigns, account_roas, best=False) for c in bottom),
-    ]
-
-
-def _top_and_bottom(
-    ranked: list[CampaignKpis], top_n: int
-) -> tuple[list[CampaignKpis], list[CampaignKpis]]:
-    """The best and worst `top_n`, never overlapping (the best take the odd one out)."""
-    top_count = min(top_n, math.ceil(len(ranked) / 2))
-    bottom_count = min(top_n, len(ranked) - top_count)
-    return ranked[:top_count], ranked[len(ranked) - bottom_count :][::-1]
-
-
-def _collapsed(campaign: CampaignKpis, options: Options) -> bool:
-    """ROAS fell by `roas_collapse` or more against the previous window, to below the floor."""
-    change = campaign.change("roas")
-    roas = campaign.current.roas
-    return (
-        change is not None
-        and roas is not None
-        and change <= -options.roas_collapse
-        and roas < options.roas_floor
-    )
-
-
-def _steady_leader(campaign: CampaignKpis, account_roas: float | None, options: Options) -> bool:
-    """Beats the account's ROAS and kept its own ROAS against the previous window."""
-    change = campaign.change("roas")
-    roas = campaign.current.roas
-    return (
-        change is not None
-        and roas is not None
-        and account_roas is not None
-        and roas >= account_roas
-        and change >= -options.scale_stability
-    )
-
-
-def _evidence(campaign: CampaignKpis, total_spend: float) -> list[dict[str, Any]]:
-    return [{**campaign.table_row(), "spend_share": _spend_share(campaign, total_spend)}]
-
-
-def _pause(campaign: CampaignKpis, campaigns: list[CampaignKpis]) -> Insight:
-    return Insight(
-        kind="pause_campaign",
-        severity="warning",
-        title=f"Campaign '{campaign.campaign_name}' saw its return on ad spend collapse below "
-        "the floor while spending materially.",
-        subject=campaign.campaign_id,
-        metric="ROAS",
-        value=campaign.current.roas,
-        baseline=campaign.previous.roas,
-        change=campaign.change("roas"),
-        evidence=_evidence(campaign, _total_spend(campaigns)),
-        recommendation="Pause the campaign, or cut its budget hard, until the cause of the "
-        "collapse is found and fixed.",
-    )
-
-
-def _scale(campaign: CampaignKpis, campaigns: list[CampaignKpis]) -> Insight:
-    return Insight(
-        kind="scale_campaign",
-        severity="notice",
-        title=f"Campaign '{campaign.campaign_name}' pairs a top return on ad spend with a "
-        "steady trend.",
-        subject=campaign.campaign_id,
-        metric="ROAS",
-        value=campaign.current.roas,
-        baseline=campaign.previous.roas,
-        change=campaign.change("roas"),
-        evidence=_evidence(campaign, _total_spend(campaigns)),
-        recommendation="Raise its budget in small steps and watch its ROAS, which falls as "
-        "spend grows (diminishing returns).",
-    )
-
-
-def _performer(
-    campaign: CampaignKpis, campaigns: list[CampaignKpis], account_roas: float | None, *, best: bool
-) -> Insight:
-    """A top (best=True) or bottom performer by ROAS, against the account's overall ROAS."""
-    return Insight(
-        kind="top_performer" if best else "bottom_performer",
-        severity="info" if best else "notice",
-        title=f"Campaign '{campaign.campaign_name}' is among the "
-        f"{'best' if best else 'weakest'} returns on ad spend of the account.",
-        subject=campaign.campaign_id,
-        metric="ROAS",
-        value=campaign.current.roas,
-        baseline=account_roas,
-        change=relative_change(campaign.current.roas, account_roas),
-        evidence=_evidence(campaign, _total_spend(campaigns)),
-        recommendation=None
-        if best
-        else "Review its targeting and creatives, or move budget to the top performers.",
-    )
-
-
 def _table(
-    campaigns: list[CampaignKpis], ranked: list[CampaignKpis], findings: list[DayFinding]
+    campaigns: list[CampaignKpis], ranked: list[CampaignKpis], findings: list[Insight]
 ) -> list[dict[str, Any]]:
-    """One row per campaign, biggest window spend first, with its ROAS rank and anomaly days."""
+    """One row per campaign, biggest window spend first: its KPIs, spend share, ROAS rank (the
+    top and bottom performers), and its findings' kinds and days (also those past the report's
+    first `max_findings`)."""
     ranks: dict[CampaignKey, int] = {c.key: rank for rank, c in enumerate(ranked, start=1)}
-    anomaly_days = Counter(finding.key for finding in findings)
+    kinds: dict[str, list[str]] = {}
+    days: Counter[str] = Counter()
+    for insight in findings:
+        kinds.setdefault(insight.subject or "", []).append(insight.kind)
+        if insight.start and insight.end and insight.kind not in _SHIFT_KINDS:
+            days[insight.subject or ""] += (insight.end - insight.start).days + 1
     total = _total_spend(campaigns)
     by_spend = sorted(campaigns, key=lambda c: (-c.current.spend, c.key))
     return [
         {
-            **_evidence(c, total)[0],
+            **c.table_row(),
+            "spend_share": _spend_share(c, total),
             "roas_rank": ranks.get(c.key),
-            "anomaly_days": anomaly_days[c.key],
+            "findings": kinds.get(c.campaign_id, []),
+            "anomaly_days": days[c.campaign_id],
         }
         for c in by_spend
     ]

@@ -5,8 +5,12 @@ day; exact delivery-lag percentiles per platform and day and over the window; a 
 window summary (with duplicates); and each platform's recent deliveries before `now`. From them:
 
 - volume by platform and event type per day (an info insight holding the daily rows);
-- failure spikes: a day's failures against the platform's trailing rate (exact binomial test);
+- failure spikes: a day's failures against the platform's trailing rate (exact binomial test,
+  false-discovery rate `fdr_q` over all platform-days tested);
 - lag spikes: a day's median delivery lag against the platform's usual daily median;
+- sustained rises of the failure rate or the delivery lag that started inside the window
+  (`_platform_events_shifts`), reported once with their first day; spikes inside them are part
+  of them;
 - volume spikes and drops: a day's events against the same weekday of the previous four weeks;
 - silent integrations: a platform that usually sends and has sent nothing for `silent_hours`;
 - duplicates: events whose delivery (raw_id) or natural key (type, customer, occurred_at to the
@@ -14,6 +18,12 @@ window summary (with duplicates); and each platform's recent deliveries before `
   events from it were ingested twice; events without a delivery fall back to the natural key,
   which a real customer cannot repeat within a microsecond. Events with neither cannot be told
   apart from genuine repeats and are not counted.
+
+Consecutive flagged days of a platform are one finding with its first and last day and a
+chart of the series. Holidays (`holidays`, day -> name, from the tenant's markets) are left out
+of the baselines and named in findings that cover them. At most `max_findings` findings lead
+the report, most severe first (`Insight.impact` is None here: no money is attached to an
+event); every finding shows in its platform's table status.
 
 The main table has one row per platform: volume, failure rate, lag p50/p95, duplicates, the last
 delivery and a status (the most severe finding's kind, or "ok").
@@ -23,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ConfigDict, Field
@@ -38,6 +49,7 @@ from marketing_intel.analysis._platform_events_detectors import (
     silent_integrations,
     volume_anomalies,
 )
+from marketing_intel.analysis._platform_events_shifts import outside_shifts, platform_shifts
 from marketing_intel.analysis._platform_events_stats import RankedLags, interpolated_percentile
 from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_rows
@@ -62,8 +74,24 @@ class Options(MarketOptions):
     lag_spike_ratio: float = Field(
         5.0, gt=1, description="How many times its usual median a day's median lag must reach."
     )
-    failure_significance: float = Field(
-        0.01, gt=0, lt=1, description="Family-wise false-alarm rate of the failure-spike tests."
+    fdr_q: float = Field(
+        0.01,
+        gt=0,
+        lt=1,
+        description="False-discovery rate of the failure-spike tests (over every platform-day) "
+        "and of the shift tests (over every platform): the expected share of false findings.",
+    )
+    min_shift_days: int = Field(
+        5, ge=3, description="Days a failure or lag rise must have lasted to count as a shift."
+    )
+    max_findings: int = Field(
+        5,
+        ge=1,
+        description="Findings the report leads with (most severe first); the rest "
+        "show in the table's status.",
+    )
+    lag_shift_ratio: float = Field(
+        2.0, gt=1, description="How many times its usual median lag a lasting lag rise reaches."
     )
     duplicate_rate_alert: float = Field(
         0.01, ge=0, le=1, description="Share of duplicate events from which a platform is flagged."
@@ -71,14 +99,23 @@ class Options(MarketOptions):
 
 
 def analyze(
-    lake: Lake, tenant_id: str, window: Window, options: Options, *, now: dt.datetime
+    lake: Lake,
+    tenant_id: str,
+    window: Window,
+    options: Options,
+    *,
+    now: dt.datetime,
+    holidays: Mapping[dt.date, str] | None = None,
 ) -> InsightReport:
-    """The platform events report of one tenant and window (see the module docstring)."""
+    """The platform events report of one tenant and window (see the module docstring);
+    `holidays` (day -> name) default to the public holidays of `options.markets`."""
     summary = _query(lake, "platform_summary", tenant_id, window)
     report = InsightReport(tenant_id=tenant_id, template=TEMPLATE, window=window, generated_at=now)
     if not summary:
         return report.model_copy(update={"insights": [_no_data_insight()]})
     history_start = window.start - dt.timedelta(days=HISTORY_DAYS)
+    if holidays is None:
+        holidays = options.holidays(history_start, window.end)
     volume = _query(lake, "daily_volume", tenant_id, window, history_start=history_start)
     lags = _query(lake, "lag_percentiles", tenant_id, window, history_start=history_start)
     activity = [
@@ -88,24 +125,41 @@ def analyze(
         )
     ]
     day_lags, window_lags = _lag_percentiles(lags)
-    insights = [
-        _event_volume_insight(volume, window),
+    counts = _daily_counts(volume)
+    shift_insights, shifts = platform_shifts(
+        counts,
+        day_lags,
+        window,
+        fdr_q=options.fdr_q,
+        min_days=options.min_shift_days,
+        lag_ratio=options.lag_shift_ratio,
+        holidays=holidays,
+    )
+    spikes = [
+        *failure_spikes(counts, window, options.fdr_q, holidays),
+        *lag_spikes(day_lags, window, options.lag_spike_ratio, holidays),
+    ]
+    findings = [
         *silent_integrations(activity, now, options.silent_hours),
-        *failure_spikes(_daily_counts(volume), window, options.failure_significance),
-        *lag_spikes(day_lags, window, options.lag_spike_ratio),
+        *shift_insights,
+        *outside_shifts(spikes, shifts),
         *volume_anomalies(
-            _daily_totals(volume, window), window.complete_days(now), options.spike_threshold
+            _daily_totals(volume, window),
+            window.complete_days(now),
+            options.spike_threshold,
+            holidays,
         ),
         *_duplicate_insights(summary, options.duplicate_rate_alert),
     ]
+    leading = sorted(findings, key=lambda i: SEVERITY_ORDER[i.severity])[: options.max_findings]
     last_seen = [row["last_received_at"] for row in summary] + [
         a.last_received_at for a in activity
     ]
     return report.model_copy(
         update={
             "data_watermark": as_datetime(max(last_seen)),
-            "insights": insights,
-            "table": _platform_table(summary, window_lags, activity, insights, now),
+            "insights": [_event_volume_insight(volume, window), *leading],
+            "table": _platform_table(summary, window_lags, activity, findings, now),
         }
     )
 

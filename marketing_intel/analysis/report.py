@@ -4,6 +4,15 @@
 it as is. Each `Insight` holds the number it is about (value, baseline, change) and the evidence
 rows behind it; the narrative is rendered from the insights alone (`narrative.py`), so no number
 in it comes from anywhere else.
+
+Severity, one scale for every template (a finding's rank within a level is its `impact`):
+- critical: money or data is being lost now and a person should act today (a tracking outage, a
+  silent integration, a spend spike buying nothing, a failure rate collapse);
+- warning: a material, confirmed change that needs action this week (a ROAS collapse, a
+  sustained CPA rise, a lag rise, a sharply declining segment);
+- notice: worth a look, confirmed but smaller or uncertain;
+- info: context (rankings, "stable", "not identifiable" explanations); context usually belongs
+  in the report's `table`, not in its insights.
 """
 
 from __future__ import annotations

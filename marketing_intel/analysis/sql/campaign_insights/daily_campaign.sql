@@ -1,12 +1,14 @@
--- Campaign insights: daily spend, conversions and ROAS per campaign from @history_start (the
--- same-weekday baseline's look-back before the window) to @end_date, for day-level anomalies.
+-- Campaign insights: daily spend, clicks, conversions and revenue per campaign from
+-- @history_start (the baselines' look-back before the window) to @end_date, for day anomalies
+-- and level shifts.
 SELECT
   platform,
   campaign_id,
   date,
   SUM(spend) AS spend,
+  SUM(clicks) AS clicks,
   SUM(conversions) AS conversions,
-  SAFE_DIVIDE(CAST(SUM(revenue) AS FLOAT64), CAST(SUM(spend) AS FLOAT64)) AS roas
+  SUM(revenue) AS revenue
 FROM campaign_metrics
 WHERE date BETWEEN @history_start AND @end_date
 GROUP BY platform, campaign_id, date
