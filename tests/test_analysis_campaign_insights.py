@@ -413,7 +413,7 @@ def test_a_finding_on_a_holiday_names_it(tmp_path: Path) -> None:
     options = Options()
     report = analyze(lake, TENANT, WINDOW, options, now=NOW, holidays=holidays)
     outage = _only(report, "tracking_outage", "outage")
-    assert "Test Day (a public holiday)" in outage.title
+    assert f"The period includes Test Day on {OUTAGE_DAYS[1].isoformat()}" in outage.title
     assert outage.evidence[0]["holidays"] == {OUTAGE_DAYS[1].isoformat(): "Test Day"}
     cap = _only(report, "cap_budget", "spiky")
     assert "holiday" not in cap.title and "holidays" not in cap.evidence[0]

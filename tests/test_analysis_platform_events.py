@@ -426,4 +426,4 @@ def test_a_failure_spike_on_a_holiday_names_it(lake: DuckDBLake) -> None:
     holidays = {FAILURE_DAY: "Test Day", FAILURE_DAY - dt.timedelta(days=20): "Old Day"}
     report = analyze_events(lake, "t1", WINDOW, EventOptions(), now=NOW, holidays=holidays)
     spike = _only(report, "failure_spike")
-    assert "Test Day (a public holiday)" in spike.title
+    assert "It was on Test Day, which may explain it." in spike.title
