@@ -29,7 +29,10 @@ COLLAPSE_MIN_DAYS = 5  # ... for >= 5 days, half the time to the window's end
 SILENT_HOURS = (24.0, 72.0)  # a platform sends nothing for its last 24-72 hours
 FAILURE_RATE = (0.2, 0.5)  # failure rate 20-50% for 1-2 days (normally ~1%)
 FAILURE_DAYS = (1, 2)
-LAG_FACTOR = (10.0, 60.0)  # delivery lag x10-60 for one day, or from a day to the window's end
+# Delivery lag x45-300 for one day, or from a day to the window's end: from the usual ~2 s to
+# 1.5-10 minutes. A rise matters once deliveries come a minute or more later than usual (what the
+# platform template reports, MIN_LAG_EXCESS_S); 2 s -> 30 s changes nothing anyone acts on.
+LAG_FACTOR = (45.0, 300.0)
 SEGMENT_GROWTH = (0.015, 0.04)  # audience size +-1.5-4% a day over the whole history
 
 CAMPAIGN_KINDS = ("spend_spike", "tracking_outage", "roas_collapse")
