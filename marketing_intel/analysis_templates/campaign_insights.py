@@ -1,5 +1,6 @@
-"""Campaign insights: per-campaign KPIs against the previous window, top and bottom performers,
-day-level anomalies and actions (`marketing_intel.analysis.campaign_insights`)."""
+"""Campaign insights: per-campaign KPIs against the previous window, sustained shifts with their
+first day, day-level anomalies, at most a handful of findings by money at stake
+(`marketing_intel.analysis.campaign_insights`)."""
 
 from marketing_intel.template_spec import (
     FlowCard,
@@ -19,8 +20,9 @@ SPEC = TemplateSpec(
         endpoint="campaign-insights",
         title="Campaign Insights",
         description=(
-            "Per-campaign CTR, CVR, CPA and ROAS against the previous window, top and bottom "
-            "performers, day-level anomalies and actions. Type a tenant id."
+            "Per-campaign CTR, CVR, CPA and ROAS against the previous window; ROAS collapses, "
+            "spend spikes and tracking outages with their days and money at stake. Type a "
+            "tenant id."
         ),
         tags=("marketing", "analysis", "campaigns"),
     ),
@@ -28,8 +30,9 @@ SPEC = TemplateSpec(
         name="CampaignInsights",
         display_name="Campaign KPIs",
         description=(
-            "Per-campaign CTR, CVR, CPA and ROAS against the previous window, top and bottom "
-            "performers, day-level anomalies and actions (pause, cap, scale) with their evidence."
+            "Per-campaign CTR, CVR, CPA and ROAS against the previous window (ranked in the "
+            "table); sustained shifts and day anomalies as at most five findings, by money at "
+            "stake, each with its evidence and chart numbers."
         ),
         icon="chart-line",
     ),
