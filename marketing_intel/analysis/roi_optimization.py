@@ -1,13 +1,33 @@
 """ROI optimization: per-campaign response curves, marginal ROAS, and a budget reallocation.
 
 For each campaign the window's daily spend and revenue (summed in SQL) are fitted with a power
-curve revenue = a * spend^b (`_roi_optimization_curves`: OLS on logs, R^2 as goodness of fit). Its
-marginal ROAS at the window's average daily spend says what the next dollar brings. Campaigns with
-a usable curve (enough days, R^2 above a floor, diminishing returns 0 < b < 1) then share their
-current total daily budget anew, each within +-`max_change` of its current spend, so as to
-maximize predicted revenue (`_roi_optimization_allocation`: equal marginal ROAS by bisection on the
-Lagrange multiplier, bounds as clamps); the predicted uplift comes with a delta-method interval.
-Campaigns without a usable curve keep their budget and the report says why.
+curve revenue = a * spend^b with weekday and trend terms beside it (`_roi_optimization_curves`),
+so that budgets raised on busy days or in a rising season are not read as the response to spend.
+The curve is then only learnt from the spend's own variation; when weekday and trend explain most
+of it, what is left barely varies, or the elasticity's standard error is too wide, the campaign
+is "not identifiable" and keeps its budget. Each curve is also refitted without its last days and
+scored on them (`_roi_optimization_holdout`: R^2, MAPE, wMAPE out of sample).
+
+Its marginal ROAS at the window's average daily spend says what the next dollar brings.
+Identifiable campaigns with a usable curve (enough days, spend explaining enough of what demand
+leaves, diminishing returns 0 < b < 1) then share their current total daily budget anew, each
+within +-`max_change` of its current spend, so as to maximize predicted revenue
+(`_roi_optimization_allocation`: equal marginal ROAS by bisection on the Lagrange multiplier,
+bounds as clamps); the predicted uplift comes with a delta-method interval. Campaigns without a
+usable curve keep their budget and the report says why, once per reason.
+
+Severity (the same scale in every template):
+- critical: money or data is being lost now and a person should act today (not used here: a
+  curve is a model, not an outage);
+- warning: a material, confirmed change that needs action this week: a campaign whose whole
+  marginal ROAS interval is below 1 (each further dollar loses money);
+- notice: worth a look, confirmed but smaller or uncertain: a reallocation whose whole uplift
+  interval is above zero; a marginal ROAS below 1 whose interval reaches above it;
+- info: context: a reallocation within the curves' uncertainty, campaigns kept for a reason
+  (not identifiable, too few days, ...). Rankings stay in the table.
+Findings are ranked by `impact`: the predicted revenue uplift of the reallocation, or the money
+an overspent campaign loses beyond breakeven, each over as many days as the window has. At most
+`MAX_OVERSPENT_FINDINGS` overspent campaigns are findings; the rest are flagged in the table.
 """
 
 from __future__ import annotations
@@ -29,7 +49,17 @@ from marketing_intel.analysis._roi_optimization_allocation import (
     optimal_allocation,
     predicted_uplift,
 )
-from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curves
+from marketing_intel.analysis._roi_optimization_charts import (
+    CampaignCurve,
+    breakeven_chart,
+    reallocation_chart,
+)
+from marketing_intel.analysis._roi_optimization_curves import (
+    COLUMNS,
+    ResponseCurve,
+    fit_power_curves,
+)
+from marketing_intel.analysis._roi_optimization_holdout import HoldoutFit, holdout_fits
 from marketing_intel.analysis.queries import as_datetime, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
 from marketing_intel.lake import Lake
@@ -39,6 +69,10 @@ TEMPLATE = "roi_optimization"
 UNCHANGED_SHARE = 1e-6
 # How many campaigns per direction the reallocation's recommendation names.
 NAMED_MOVES = 3
+# Overspent campaigns reported as findings (the most money lost first); the table flags the rest.
+MAX_OVERSPENT_FINDINGS = 3
+# date.toordinal() of 1970-01-01: DATE columns arrive as days since then.
+UNIX_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 class Options(BaseModel):
@@ -58,10 +92,29 @@ class Options(BaseModel):
         description="Fewest days with spend > 0 and revenue > 0 to fit a campaign's curve.",
     )
     min_r_squared: float = Field(
-        0.2,
+        0.05,
         ge=0.0,
         le=1.0,
-        description="Smallest R^2 (log revenue on log spend) for a curve to be trusted.",
+        description="Smallest share of the variation of log revenue left by weekday and trend "
+        "that spend explains (partial R^2) for a curve to be trusted.",
+    )
+    max_demand_share: float = Field(
+        0.9,
+        gt=0.0,
+        le=1.0,
+        description="Largest share of the variation of log spend that weekday and trend may "
+        "explain; above it spend follows demand and the curve is not identifiable.",
+    )
+    min_own_spend_spread: float = Field(
+        0.05,
+        ge=0.0,
+        description="Smallest standard deviation of log spend after weekday and trend (0.05 = "
+        "about 5% day-to-day variation) to learn a curve from.",
+    )
+    max_b_stderr: float = Field(
+        0.3,
+        gt=0.0,
+        description="Largest standard error of the elasticity b for a curve to be identifiable.",
     )
     confidence: float = Field(
         0.9,
@@ -83,6 +136,8 @@ class Campaign:
     days_fitted: int  # days with spend > 0 and revenue > 0
     curve: ResponseCurve | None
     kept_because: str | None  # None when the curve is usable for the reallocation
+    identification: str | None  # why the curve is not identifiable, None when it is
+    holdout: HoldoutFit | None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -104,6 +159,12 @@ class Campaign:
         """Days with spend > 0."""
         return int((self.spend > 0).sum())
 
+    def chart_view(self, curve: ResponseCurve, target: float) -> CampaignCurve:
+        """The campaign as a response-curve chart shows it, with `target` marked."""
+        return CampaignCurve(
+            self.label, self.spend, self.revenue, curve, self.current_spend, target
+        )
+
 
 # Why a campaign keeps its budget: insight kind -> (table reason, insight title).
 KEPT_REASONS = {
@@ -111,9 +172,9 @@ KEPT_REASONS = {
         "too few days with spend and revenue",
         "Too few days with spend and revenue to fit a response curve for {name}.",
     ),
-    "constant_spend": (
-        "spend did not vary enough to fit a curve",
-        "Spend barely varied for {name}, so the response to spend cannot be measured.",
+    "not_identifiable": (
+        "the response to spend is not identifiable",
+        "The response to spend cannot be told apart from demand for {name}.",
     ),
     "poor_fit": (
         "the response curve fits poorly",
@@ -123,6 +184,14 @@ KEPT_REASONS = {
         "no diminishing returns in this window (b outside 0-1)",
         "No diminishing returns to spend in this window for {name}.",
     ),
+}
+
+# Why a curve is not identifiable -> the table's and the evidence's sentence.
+IDENTIFICATION_PROBLEMS = {
+    "constant_spend": "spend did not vary",
+    "follows_demand": "spend follows demand: weekday and trend explain most of its variation",
+    "little_own_variation": "apart from weekday and trend, spend barely varied",
+    "uncertain_elasticity": "the elasticity's standard error is too wide",
 }
 
 # Whether the whole uplift interval is above zero -> the reallocation's title.
@@ -146,8 +215,8 @@ def analyze(
     proposal = _proposal(usable, options)
     z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
     insights = [
-        _reallocation_insight(usable, proposal, z, options),
-        *_marginal_roas_insights(usable, z),
+        _reallocation_insight(usable, proposal, z, options, window.days),
+        *_marginal_roas_insights(usable, z, window.days),
         *_kept_insights(campaigns, options),
     ]
     watermark = pc.max(table.column("updated_at")).as_py()
@@ -168,6 +237,7 @@ def _campaigns(table: pa.Table, options: Options) -> list[Campaign]:
     names = table.column("campaign_name").to_pylist()
     spend = table.column("spend").cast(pa.float64()).to_numpy()
     revenue = table.column("revenue").cast(pa.float64()).to_numpy()
+    day = table.column("date").cast(pa.int32()).to_numpy() + UNIX_EPOCH_ORDINAL
     index: dict[tuple[str, str], int] = {}
     first_rows: list[int] = []
     group = np.empty(len(platforms), dtype=np.int64)
@@ -176,19 +246,23 @@ def _campaigns(table: pa.Table, options: Options) -> list[Campaign]:
             index[key] = len(first_rows)
             first_rows.append(row)
         group[row] = index[key]
-    curves = fit_power_curves(group, spend, revenue, len(first_rows))
+    curves = fit_power_curves(group, day, spend, revenue, len(first_rows))
+    holdouts = holdout_fits(group, day, spend, revenue, len(first_rows))
     order = np.argsort(group, kind="stable")  # each campaign's days, in the SQL's order
     bounds = np.cumsum(np.bincount(group, minlength=len(first_rows)))[:-1]
     campaigns = []
-    for first, curve, days_spend, days_revenue in zip(
+    for first, curve, holdout, days_spend, days_revenue in zip(
         first_rows,
         curves,
+        holdouts,
         np.split(spend[order], bounds),
         np.split(revenue[order], bounds),
         strict=True,
     ):
         days_fitted = _positive_days(days_spend, days_revenue)
         usable_curve = curve if days_fitted >= options.min_days else None
+        enough = days_fitted >= options.min_days and (curve is not None or days_fitted > COLUMNS)
+        identification = identification_problem(usable_curve, options) if enough else None
         campaigns.append(
             Campaign(
                 platform=platforms[first],
@@ -198,19 +272,38 @@ def _campaigns(table: pa.Table, options: Options) -> list[Campaign]:
                 revenue=days_revenue,
                 days_fitted=days_fitted,
                 curve=usable_curve,
-                kept_because=_kept_because(usable_curve, days_fitted, options),
+                kept_because=kept_because(usable_curve, days_fitted, identification, options),
+                identification=identification,
+                holdout=holdout,
             )
         )
     return campaigns
 
 
-def _kept_because(curve: ResponseCurve | None, days_fitted: int, options: Options) -> str | None:
-    """The KEPT_REASONS kind that bars a campaign from the reallocation, or None."""
-    if days_fitted < options.min_days:
-        return "insufficient_data"
+def identification_problem(curve: ResponseCurve | None, options: Options) -> str | None:
+    """The IDENTIFICATION_PROBLEMS key saying why the response to spend cannot be told apart
+    from demand, or None when it can."""
     if curve is None:
         return "constant_spend"
-    if curve.r_squared < options.min_r_squared:
+    if curve.demand_share > options.max_demand_share:
+        return "follows_demand"
+    if curve.own_spend_spread < options.min_own_spend_spread:
+        return "little_own_variation"
+    if curve.b_stderr > options.max_b_stderr:
+        return "uncertain_elasticity"
+    return None
+
+
+def kept_because(
+    curve: ResponseCurve | None, days_fitted: int, identification: str | None, options: Options
+) -> str | None:
+    """The KEPT_REASONS kind that bars a campaign from the reallocation, or None."""
+    # A campaign with no more days than the model has terms leaves nothing to estimate noise.
+    if days_fitted < options.min_days or (curve is None and days_fitted <= COLUMNS):
+        return "insufficient_data"
+    if curve is None or identification is not None:
+        return "not_identifiable"
+    if curve.spend_r_squared < options.min_r_squared:
         return "poor_fit"
     if not 0.0 < curve.b < 1.0:  # b >= 1 has no optimum inside the bounds; b <= 0 is no response
         return "no_diminishing_returns"
@@ -294,25 +387,47 @@ def _kept_metric(
         return "days with spend and revenue", campaign.days_fitted, options.min_days
     if curve is None:  # constant spend: there is no number to show
         return None, None, None
+    if campaign.identification == "follows_demand":
+        return (
+            "share of spend variation weekday and trend explain",
+            curve.demand_share,
+            (options.max_demand_share),
+        )
+    if campaign.identification == "little_own_variation":
+        return (
+            "spread of log spend after weekday and trend",
+            curve.own_spend_spread,
+            (options.min_own_spend_spread),
+        )
+    if campaign.identification == "uncertain_elasticity":
+        return "standard error of b", curve.b_stderr, options.max_b_stderr
     if campaign.kept_because == "poor_fit":
-        return "R^2", curve.r_squared, options.min_r_squared
+        return "partial R^2 of spend", curve.spend_r_squared, options.min_r_squared
     return "elasticity b", curve.b, None
 
 
-def _marginal_roas_insights(usable: Sequence[Campaign], z: float) -> list[Insight]:
-    """Campaigns whose next dollar returns less than a dollar of revenue.
+def _marginal_roas_insights(usable: Sequence[Campaign], z: float, days: int) -> list[Insight]:
+    """The campaigns whose next dollar returns less than a dollar of revenue, the most money
+    lost first, at most MAX_OVERSPENT_FINDINGS (the table's marginal ROAS shows every one).
 
     Warning when the whole confidence interval of marginal ROAS is below 1 (the overspend is
-    established), notice when only the estimate is.
+    established), notice when only the estimate is. The impact is what the spend past breakeven
+    loses over as many days as the window: the spend above the breakeven spend minus the
+    revenue it brings.
     """
     insights = []
     for campaign in usable:
-        if campaign.curve is None:  # never for usable campaigns; narrows the type
+        curve = campaign.curve
+        if curve is None:  # never for usable campaigns; narrows the type
             continue
-        marginal = float(campaign.curve.marginal_roas(campaign.current_spend))
-        low, high = campaign.curve.marginal_roas_interval(campaign.current_spend, z)
+        marginal = float(curve.marginal_roas(campaign.current_spend))
         if marginal >= 1.0:
             continue
+        low, high = curve.marginal_roas_interval(campaign.current_spend, z)
+        breakeven = breakeven_spend(curve)
+        daily_loss = (campaign.current_spend - breakeven) - float(
+            curve.revenue(campaign.current_spend) - curve.revenue(breakeven)
+        )
         insights.append(
             Insight(
                 kind="marginal_roas_below_breakeven",
@@ -323,17 +438,39 @@ def _marginal_roas_insights(usable: Sequence[Campaign], z: float) -> list[Insigh
                 value=marginal,
                 baseline=1.0,
                 change=marginal - 1.0,
-                evidence=[{**_fit_evidence(campaign), "interval_low": low, "interval_high": high}],
-                recommendation="Lower its daily spend until its marginal ROAS reaches at least 1.",
+                evidence=[
+                    {
+                        **_fit_evidence(campaign),
+                        "interval_low": low,
+                        "interval_high": high,
+                        "breakeven_spend": breakeven,
+                        "daily_loss": daily_loss,
+                    }
+                ],
+                recommendation="Lower its daily spend toward "
+                f"{breakeven:,.2f}, where its marginal ROAS reaches 1.",
+                impact=daily_loss * days,
+                chart=breakeven_chart(campaign.chart_view(curve, breakeven), z),
             )
         )
-    return insights
+    insights.sort(key=lambda insight: -(insight.impact or 0.0))
+    return insights[:MAX_OVERSPENT_FINDINGS]
+
+
+def breakeven_spend(curve: ResponseCurve) -> float:
+    """The daily spend where the marginal ROAS a * b * spend^(b - 1) is 1 (needs 0 < b < 1)."""
+    return float((curve.a * curve.b) ** (1.0 / (1.0 - curve.b)))
 
 
 def _reallocation_insight(
-    usable: Sequence[Campaign], proposal: dict[tuple[str, str], float], z: float, options: Options
+    usable: Sequence[Campaign],
+    proposal: dict[tuple[str, str], float],
+    z: float,
+    options: Options,
+    days: int,
 ) -> Insight:
-    """The proposed reallocation with its predicted uplift, or why there is none."""
+    """The proposed reallocation with its predicted uplift, or why there is none; its impact is
+    the predicted uplift over as many days as the window."""
     if not proposal:
         return Insight(
             kind="no_reallocation",
@@ -360,6 +497,11 @@ def _reallocation_insight(
         change=_relative(uplift.uplift, uplift.current_revenue),
         evidence=[_uplift_evidence(uplift, float(current.sum()), options)],
         recommendation=_moves_sentence(usable, proposal),
+        impact=uplift.uplift * days,
+        chart=reallocation_chart(
+            [c.chart_view(curve, proposal[c.key]) for c, curve in zip(usable, curves, strict=True)],
+            z,
+        ),
     )
 
 
@@ -426,11 +568,37 @@ def _fit_evidence(campaign: Campaign) -> dict[str, Any]:
         "b": curve.b if curve else None,
         "b_stderr": curve.b_stderr if curve else None,
         "r_squared": curve.r_squared if curve else None,
+        "spend_r_squared": curve.spend_r_squared if curve else None,
+        "demand_share": curve.demand_share if curve else None,
+        "own_spend_spread": curve.own_spend_spread if curve else None,
+        "identifiable": _identifiable(campaign),
+        "identification": IDENTIFICATION_PROBLEMS.get(campaign.identification or ""),
+        **_holdout_columns(campaign.holdout),
+    }
+
+
+def _identifiable(campaign: Campaign) -> bool | None:
+    """Whether the response to spend can be told apart from demand; None when there were too
+    few days to ask."""
+    if campaign.kept_because == "insufficient_data":
+        return None
+    return campaign.identification is None
+
+
+def _holdout_columns(holdout: HoldoutFit | None) -> dict[str, float | int | None]:
+    """The out-of-sample scores of the curve, None when the campaign had too few days."""
+    return {
+        "holdout_days": holdout.days if holdout else None,
+        "holdout_r_squared": holdout.r_squared if holdout else None,
+        "holdout_mape": holdout.mape if holdout else None,
+        "holdout_wmape": holdout.wmape if holdout else None,
     }
 
 
 def _reason(campaign: Campaign, proposal: dict[tuple[str, str], float], options: Options) -> str:
     """Why the campaign gets its proposed spend."""
+    if campaign.identification is not None:
+        return f"kept: not identifiable: {IDENTIFICATION_PROBLEMS[campaign.identification]}"
     if campaign.kept_because is not None:
         return f"kept: {KEPT_REASONS[campaign.kept_because][0]}"
     if campaign.key not in proposal:
