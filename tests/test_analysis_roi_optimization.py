@@ -239,6 +239,35 @@ def test_overspent_campaign_warns_and_unusable_campaigns_keep_their_budget(
     _assert_same_total_within_bounds(report)
 
 
+def test_spend_that_follows_demand_is_not_identifiable_and_keeps_its_budget(
+    lake: DuckDBLake,
+) -> None:
+    """Budgets doubled on weekends, when revenue doubles too: the plain log-log fit would read
+    an elasticity of 1 (no diminishing returns, pour money in); the weekday terms leave spend no
+    variation of its own, so the report says the curve cannot be identified."""
+    first = END - dt.timedelta(days=41)
+    weekend = [(first + dt.timedelta(days=day)).weekday() >= 5 for day in range(42)]
+    spend = [
+        300.0 * (2.0 if busy else 1.0) * _noise(day * 7) ** 0.1 for day, busy in enumerate(weekend)
+    ]
+    lake.insert("campaign_metrics", _rows("seasonal", spend, _power(3, 1.0)))
+    lake.insert("campaign_metrics", _rows("a", _spend_path(300, 42), _power(50, 0.5)))
+    lake.insert("campaign_metrics", _rows("b", _spend_path(200, 42, 2.0), _power(20, 0.8)))
+    report = _run(lake)
+
+    seasonal = _row(report, "seasonal")
+    assert seasonal["identifiable"] is False
+    assert seasonal["demand_share"] > 0.9
+    assert seasonal["reason"].startswith("kept: not identifiable: spend follows demand")
+    assert seasonal["proposed_spend"] == seasonal["current_spend"]
+    (verdict,) = [i for i in report.insights if i.kind == "not_identifiable"]
+    assert verdict.severity == "info" and verdict.subject == "seasonal"
+    assert verdict.metric == "share of spend variation weekday and trend explain"
+    assert _row(report, "a")["identifiable"] is True and _row(report, "b")["identifiable"] is True
+    assert _row(report, "a")["change"] != 0  # the identifiable campaigns still trade
+    _assert_same_total_within_bounds(report)
+
+
 def test_campaigns_kept_for_one_reason_share_one_insight(lake: DuckDBLake) -> None:
     lake.insert("campaign_metrics", _rows("good", _spend_path(300, 42), _power(50, 0.5)))
     for number in range(5):
