@@ -387,20 +387,21 @@ def _kept_metric(
         return "days with spend and revenue", campaign.days_fitted, options.min_days
     if curve is None:  # constant spend: there is no number to show
         return None, None, None
-    if campaign.identification == "follows_demand":
-        return (
+    identification = {
+        "follows_demand": (
             "share of spend variation weekday and trend explain",
             curve.demand_share,
-            (options.max_demand_share),
-        )
-    if campaign.identification == "little_own_variation":
-        return (
+            options.max_demand_share,
+        ),
+        "little_own_variation": (
             "spread of log spend after weekday and trend",
             curve.own_spend_spread,
-            (options.min_own_spend_spread),
-        )
-    if campaign.identification == "uncertain_elasticity":
-        return "standard error of b", curve.b_stderr, options.max_b_stderr
+            options.min_own_spend_spread,
+        ),
+        "uncertain_elasticity": ("standard error of b", curve.b_stderr, options.max_b_stderr),
+    }
+    if campaign.identification in identification:
+        return identification[campaign.identification]
     if campaign.kept_because == "poor_fit":
         return "partial R^2 of spend", curve.spend_r_squared, options.min_r_squared
     return "elasticity b", curve.b, None
