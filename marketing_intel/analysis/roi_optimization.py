@@ -539,7 +539,8 @@ def _table_row(
     current = campaign.current_spend
     proposed = proposal.get(campaign.key, current)
     marginal: tuple[float | None, float | None, float | None] = (None, None, None)
-    if campaign.curve is not None and current > 0:
+    # An unidentified curve's marginal ROAS means nothing, and at b <= 0 it has no logarithm.
+    if campaign.curve is not None and current > 0 and _has_marginal_roas(campaign):
         low, high = campaign.curve.marginal_roas_interval(current, z)
         marginal = (float(campaign.curve.marginal_roas(current)), low, high)
     return {
@@ -552,6 +553,11 @@ def _table_row(
         "change_share": _relative(proposed - current, current),
         "reason": _reason(campaign, proposal, options),
     }
+
+
+def _has_marginal_roas(campaign: Campaign) -> bool:
+    """Whether the campaign's curve is identified and rising, so its marginal ROAS is defined."""
+    return campaign.identification is None and campaign.curve is not None and campaign.curve.b > 0
 
 
 def _fit_evidence(campaign: Campaign) -> dict[str, Any]:
