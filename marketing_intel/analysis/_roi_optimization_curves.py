@@ -150,12 +150,22 @@ def fit_groups(group: np.ndarray, design: np.ndarray, y: np.ndarray, campaigns: 
         for j in range(i, COLUMNS):
             sums = np.bincount(group, weights=centred[:, i] * centred[:, j], minlength=campaigns)
             gram[:, i, j] = gram[:, j, i] = sums
-    inverse = np.linalg.pinv(gram, rtol=RANK_TOLERANCE, hermitian=True)
+    inverse, rank = _pseudo_inverse(gram)
     beta = np.einsum("gij,gj->gi", inverse, moment)
     residuals = y - np.einsum("ij,ij->i", centred, beta[group])
     residual_ss = np.bincount(group, weights=residuals * residuals, minlength=campaigns)
-    rank = np.linalg.matrix_rank(gram, rtol=RANK_TOLERANCE, hermitian=True)
-    return GroupFit(beta, inverse, centres, residual_ss, days, np.atleast_1d(rank))
+    return GroupFit(beta, inverse, centres, residual_ss, days, rank)
+
+
+def _pseudo_inverse(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Moore-Penrose inverse and the rank of each symmetric matrix of the stack, from one
+    eigendecomposition (np.linalg.pinv and matrix_rank would take two)."""
+    values, vectors = np.linalg.eigh(gram)
+    kept = values > RANK_TOLERANCE * np.maximum(values.max(axis=1, keepdims=True), 0.0)
+    kept &= values > 0
+    reciprocal = np.divide(1.0, values, out=np.zeros_like(values), where=kept)
+    inverse = np.einsum("gik,gk,gjk->gij", vectors, reciprocal, vectors)
+    return inverse, kept.sum(axis=1)
 
 
 def fit_power_curves(

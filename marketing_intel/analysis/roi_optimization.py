@@ -154,6 +154,12 @@ class Campaign:
         """Average daily spend over the days the campaign reported in the window."""
         return float(self.spend.mean())
 
+    @cached_property
+    def evidence(self) -> dict[str, Any]:
+        """The campaign's identity, current spend, curve and fit scores (computed once: the
+        table and the kept insights both show it)."""
+        return _fit_evidence(self)
+
     @property
     def days_with_spend(self) -> int:
         """Days with spend > 0."""
@@ -360,7 +366,7 @@ def _kept_insight(reason: str, group: list[Campaign], options: Options) -> Insig
         metric=metric,
         value=value,
         baseline=baseline,
-        evidence=[_fit_evidence(campaign) for campaign in group],
+        evidence=[campaign.evidence for campaign in group],
         recommendation="Keep the budget as it is; vary the spend over a few weeks to measure "
         "the response before reallocating it.",
     )
@@ -441,7 +447,7 @@ def _marginal_roas_insights(usable: Sequence[Campaign], z: float, days: int) -> 
                 change=marginal - 1.0,
                 evidence=[
                     {
-                        **_fit_evidence(campaign),
+                        **campaign.evidence,
                         "interval_low": low,
                         "interval_high": high,
                         "breakeven_spend": breakeven,
@@ -544,7 +550,7 @@ def _table_row(
         low, high = campaign.curve.marginal_roas_interval(current, z)
         marginal = (float(campaign.curve.marginal_roas(current)), low, high)
     return {
-        **_fit_evidence(campaign),
+        **campaign.evidence,
         "marginal_roas": marginal[0],
         "marginal_roas_low": marginal[1],
         "marginal_roas_high": marginal[2],
