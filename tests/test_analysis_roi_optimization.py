@@ -137,6 +137,7 @@ def test_recovers_two_planted_curves_and_moves_budget_to_the_higher_marginal_roa
     assert realloc.severity == "notice"
     assert realloc.value is not None
     assert realloc.impact == pytest.approx(realloc.value * WINDOW.days)
+    assert (realloc.start, realloc.end) == (WINDOW.start, WINDOW.end)  # the days fitted
     assert not [i for i in report.insights if i.severity in ("warning", "critical")]
     # Spend swinging on its own, revenue following it: identifiable, and it predicts later days.
     for row in (sqrt, steep):

@@ -221,8 +221,8 @@ def analyze(
     proposal = _proposal(usable, options)
     z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
     insights = [
-        _reallocation_insight(usable, proposal, z, options, window.days),
-        *_marginal_roas_insights(usable, z, window.days),
+        _reallocation_insight(usable, proposal, z, options, window),
+        *_marginal_roas_insights(usable, z, window),
         *_kept_insights(campaigns, options),
     ]
     watermark = pc.max(table.column("updated_at")).as_py()
@@ -413,7 +413,7 @@ def _kept_metric(
     return "elasticity b", curve.b, None
 
 
-def _marginal_roas_insights(usable: Sequence[Campaign], z: float, days: int) -> list[Insight]:
+def _marginal_roas_insights(usable: Sequence[Campaign], z: float, window: Window) -> list[Insight]:
     """The campaigns whose next dollar returns less than a dollar of revenue, the most money
     lost first, at most MAX_OVERSPENT_FINDINGS (the table's marginal ROAS shows every one).
 
@@ -456,7 +456,9 @@ def _marginal_roas_insights(usable: Sequence[Campaign], z: float, days: int) -> 
                 ],
                 recommendation="Lower its daily spend toward "
                 f"{breakeven:,.2f}, where its marginal ROAS reaches 1.",
-                impact=daily_loss * days,
+                impact=daily_loss * window.days,
+                start=window.start,
+                end=window.end,
                 chart=breakeven_chart(campaign.chart_view(curve, breakeven), z),
             )
         )
@@ -474,7 +476,7 @@ def _reallocation_insight(
     proposal: dict[tuple[str, str], float],
     z: float,
     options: Options,
-    days: int,
+    window: Window,
 ) -> Insight:
     """The proposed reallocation with its predicted uplift, or why there is none; its impact is
     the predicted uplift over as many days as the window."""
@@ -504,7 +506,9 @@ def _reallocation_insight(
         change=_relative(uplift.uplift, uplift.current_revenue),
         evidence=[_uplift_evidence(uplift, float(current.sum()), options)],
         recommendation=_moves_sentence(usable, proposal),
-        impact=uplift.uplift * days,
+        impact=uplift.uplift * window.days,
+        start=window.start,
+        end=window.end,
         chart=reallocation_chart(
             [c.chart_view(curve, proposal[c.key]) for c, curve in zip(usable, curves, strict=True)],
             z,
