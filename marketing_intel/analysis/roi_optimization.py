@@ -180,7 +180,8 @@ KEPT_REASONS = {
     ),
     "not_identifiable": (
         "the response to spend is not identifiable",
-        "The response to spend cannot be told apart from demand for {name}.",
+        "The response to spend cannot be measured for {name}: its spend follows demand or "
+        "barely varies.",
     ),
     "poor_fit": (
         "the response curve fits poorly",
