@@ -190,37 +190,49 @@ def fit_power_curves(
     total_ss = np.bincount(group, weights=(y - y_mean[group]) ** 2, minlength=campaigns)
     dof = fit.days - fit.rank
     varies = np.sqrt(spend_ss / safe) >= MIN_LOG_SPEND_SPREAD
+    fitted = (dof >= 1) & varies
+    return _curves(fit, fitted, spend_ss, total_ss)
+
+
+def _curves(
+    fit: GroupFit, fitted: np.ndarray, spend_ss: np.ndarray, total_ss: np.ndarray
+) -> list[ResponseCurve | None]:
+    """Each campaign's curve and statistics from the stacked fit (as arrays first: hundreds of
+    campaigns), None where `fitted` is False."""
+    days = np.maximum(fit.days, 1)
+    b = fit.beta[:, 1]
+    # By Frisch-Waugh, 1 / (X'X)^+[1, 1] is what is left of ln spend's variation after the
+    # intercept, weekday and trend: the variation b is learnt from.
+    own_ss = np.divide(
+        1.0, fit.inverse[:, 1, 1], out=np.zeros_like(b), where=fit.inverse[:, 1, 1] > 0
+    )
+    explained = b * b * own_ss
+    sigma2 = fit.residual_ss / np.maximum(fit.days - fit.rank, 1)
+    columns = {
+        "a": np.exp(fit.beta[:, 0]),
+        "b": b,
+        # Constant revenue: nothing to explain, so the curve explains none of it.
+        "r_squared": 1.0 - _ratio(fit.residual_ss, total_ss, empty=1.0),
+        "spend_r_squared": _ratio(explained, explained + fit.residual_ss, empty=0.0),
+        "demand_share": np.clip(1.0 - _ratio(own_ss, spend_ss, empty=1.0), 0.0, 1.0),
+        "own_spend_spread": np.sqrt(own_ss / days),
+    }
+    covariance = sigma2[:, None, None] * fit.inverse[:, :2, :2]
+    rows = [
+        dict(zip(columns, values, strict=True))
+        for values in zip(*(c.tolist() for c in columns.values()), strict=True)
+    ]
     return [
-        _curve(fit, i, float(spend_ss[i]), float(total_ss[i]))
-        if dof[i] >= 1 and varies[i]
+        ResponseCurve(days_fitted=int(fit.days[i]), covariance=covariance[i], **rows[i])
+        if fitted[i]
         else None
-        for i in range(campaigns)
+        for i in range(len(fitted))
     ]
 
 
-def _curve(fit: GroupFit, i: int, spend_ss: float, total_ss: float) -> ResponseCurve:
-    """Campaign i's curve and statistics from the stacked fit."""
-    days, residual_ss, b = int(fit.days[i]), float(fit.residual_ss[i]), float(fit.beta[i, 1])
-    # By Frisch-Waugh, 1 / (X'X)^+[1, 1] is what is left of ln spend's variation after the
-    # intercept, weekday and trend: the variation b is learnt from.
-    own_ss = 1.0 / float(fit.inverse[i, 1, 1]) if fit.inverse[i, 1, 1] > 0 else 0.0
-    explained_by_spend = b * b * own_ss
-    sigma2 = residual_ss / (days - int(fit.rank[i]))
-    return ResponseCurve(
-        a=math.exp(float(fit.beta[i, 0])),
-        b=b,
-        # Constant revenue: nothing to explain, so the curve explains none of it.
-        r_squared=1.0 - residual_ss / total_ss if total_ss > 0 else 0.0,
-        days_fitted=days,
-        covariance=sigma2 * fit.inverse[i, :2, :2],
-        spend_r_squared=_share(explained_by_spend, explained_by_spend + residual_ss),
-        demand_share=min(max(1.0 - own_ss / spend_ss, 0.0), 1.0),
-        own_spend_spread=math.sqrt(own_ss / days),
-    )
-
-
-def _share(part: float, whole: float) -> float:
-    return part / whole if whole > 0 else 0.0
+def _ratio(part: np.ndarray, whole: np.ndarray, *, empty: float) -> np.ndarray:
+    """part / whole, and `empty` where whole is 0."""
+    return np.divide(part, whole, out=np.full_like(part, empty), where=whole > 0)
 
 
 def fit_power_curve(

@@ -133,6 +133,7 @@ class Campaign:
     name: str | None
     spend: np.ndarray
     revenue: np.ndarray
+    current_spend: float  # average daily spend over the days the campaign reported
     days_fitted: int  # days with spend > 0 and revenue > 0
     curve: ResponseCurve | None
     kept_because: str | None  # None when the curve is usable for the reallocation
@@ -148,11 +149,6 @@ class Campaign:
     def label(self) -> str:
         """How titles name the campaign: its name (else id) and platform."""
         return f"'{self.name or self.campaign_id}' ({self.platform})"
-
-    @cached_property
-    def current_spend(self) -> float:
-        """Average daily spend over the days the campaign reported in the window."""
-        return float(self.spend.mean())
 
     @cached_property
     def evidence(self) -> dict[str, Any]:
@@ -192,6 +188,21 @@ KEPT_REASONS = {
         "No diminishing returns to spend in this window for {name}.",
     ),
 }
+
+# What a kept campaign's evidence shows (the table row has the rest): who, and why it is kept.
+KEPT_EVIDENCE = (
+    "platform",
+    "campaign_id",
+    "campaign_name",
+    "days_fitted",
+    "current_spend",
+    "b",
+    "b_stderr",
+    "spend_r_squared",
+    "demand_share",
+    "own_spend_spread",
+    "identification",
+)
 
 # Why a curve is not identifiable -> the table's and the evidence's sentence.
 IDENTIFICATION_PROBLEMS = {
@@ -239,44 +250,41 @@ def analyze(
 def _campaigns(table: pa.Table, options: Options) -> list[Campaign]:
     """`daily_spend_revenue.sql` rows as campaigns (first seen first), each with its fitted
     curve and, if unusable, why."""
-    platforms = table.column("platform").to_pylist()
-    campaign_ids = table.column("campaign_id").to_pylist()
-    names = table.column("campaign_name").to_pylist()
+    group, first_rows = _campaign_index(table)
+    platforms = table.column("platform").take(first_rows).to_pylist()
+    campaign_ids = table.column("campaign_id").take(first_rows).to_pylist()
+    names = table.column("campaign_name").take(first_rows).to_pylist()
     spend = table.column("spend").cast(pa.float64()).to_numpy()
     revenue = table.column("revenue").cast(pa.float64()).to_numpy()
     day = table.column("date").cast(pa.int32()).to_numpy() + UNIX_EPOCH_ORDINAL
-    index: dict[tuple[str, str], int] = {}
-    first_rows: list[int] = []
-    group = np.empty(len(platforms), dtype=np.int64)
-    for row, key in enumerate(zip(platforms, campaign_ids, strict=True)):
-        if key not in index:
-            index[key] = len(first_rows)
-            first_rows.append(row)
-        group[row] = index[key]
     curves = fit_power_curves(group, day, spend, revenue, len(first_rows))
     holdouts = holdout_fits(group, day, spend, revenue, len(first_rows))
     order = np.argsort(group, kind="stable")  # each campaign's days, in the SQL's order
-    bounds = np.cumsum(np.bincount(group, minlength=len(first_rows)))[:-1]
+    reported = np.bincount(group, minlength=len(first_rows))
+    # Days with spend > 0 and revenue > 0: the days a curve is fitted on.
+    positive = np.bincount(group[(spend > 0) & (revenue > 0)], minlength=len(first_rows))
+    mean_spend = np.bincount(group, weights=spend, minlength=len(first_rows)) / reported
     campaigns = []
-    for first, curve, holdout, days_spend, days_revenue in zip(
-        first_rows,
+    for number, curve, holdout, days_spend, days_revenue in zip(
+        range(len(first_rows)),
         curves,
         holdouts,
-        np.split(spend[order], bounds),
-        np.split(revenue[order], bounds),
+        np.split(spend[order], np.cumsum(reported)[:-1]),
+        np.split(revenue[order], np.cumsum(reported)[:-1]),
         strict=True,
     ):
-        days_fitted = _positive_days(days_spend, days_revenue)
+        days_fitted = int(positive[number])
         usable_curve = curve if days_fitted >= options.min_days else None
         enough = days_fitted >= options.min_days and (curve is not None or days_fitted > COLUMNS)
         identification = identification_problem(usable_curve, options) if enough else None
         campaigns.append(
             Campaign(
-                platform=platforms[first],
-                campaign_id=campaign_ids[first],
-                name=names[first],
+                platform=platforms[number],
+                campaign_id=campaign_ids[number],
+                name=names[number],
                 spend=days_spend,
                 revenue=days_revenue,
+                current_spend=float(mean_spend[number]),
                 days_fitted=days_fitted,
                 curve=usable_curve,
                 kept_because=kept_because(usable_curve, days_fitted, identification, options),
@@ -285,6 +293,22 @@ def _campaigns(table: pa.Table, options: Options) -> list[Campaign]:
             )
         )
     return campaigns
+
+
+def _campaign_index(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's campaign number (0, 1, ... in the order campaigns first appear; ids are unique
+    per platform only) and each campaign's first row, from Arrow's dictionary codes rather than a
+    Python loop over the rows."""
+    codes = [
+        pc.dictionary_encode(table.column(name)).combine_chunks().indices.to_numpy()
+        for name in ("platform", "campaign_id")
+    ]
+    pair = codes[0].astype(np.int64) * (int(codes[1].max(initial=0)) + 1) + codes[1]
+    _, first_rows, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first_rows, kind="stable")
+    number = np.empty(len(first_rows), dtype=np.int64)
+    number[by_appearance] = np.arange(len(first_rows))
+    return number[inverse], first_rows[by_appearance]
 
 
 def identification_problem(curve: ResponseCurve | None, options: Options) -> str | None:
@@ -367,7 +391,7 @@ def _kept_insight(reason: str, group: list[Campaign], options: Options) -> Insig
         metric=metric,
         value=value,
         baseline=baseline,
-        evidence=[campaign.evidence for campaign in group],
+        evidence=[{key: campaign.evidence[key] for key in KEPT_EVIDENCE} for campaign in group],
         recommendation="Keep the budget as it is; vary the spend over a few weeks to measure "
         "the response before reallocating it.",
     )
@@ -628,11 +652,6 @@ def _reason(campaign: Campaign, proposal: dict[tuple[str, str], float], options:
     if abs(abs(share) - options.max_change) < UNCHANGED_SHARE:
         return f"{direction} to its bound: its marginal ROAS stays {side} the others' even there"
     return f"{direction} until its marginal ROAS equals the others'"
-
-
-def _positive_days(spend: np.ndarray, revenue: np.ndarray) -> int:
-    """Days with spend > 0 and revenue > 0: the days a curve is fitted on."""
-    return int(((spend > 0) & (revenue > 0)).sum())
 
 
 def _relative(change: float, base: float) -> float | None:
