@@ -137,24 +137,37 @@ def fit_groups(group: np.ndarray, design: np.ndarray, y: np.ndarray, campaigns: 
     on (an all-zero column) or a window too short for a trend costs a degree of freedom, not a
     failure."""
     days = np.bincount(group, minlength=campaigns)
-    safe = np.maximum(days, 1)[:, None]
     centres = np.zeros((campaigns, COLUMNS))
-    for column in range(2, COLUMNS):
-        sums = np.bincount(group, weights=design[:, column], minlength=campaigns)
-        centres[:, column] = sums / safe[:, 0]
+    centres[:, 2:] = _group_sums(group, design[:, 2:], campaigns) / np.maximum(days, 1)[:, None]
     centred = design - centres[group]
-    gram = np.zeros((campaigns, COLUMNS, COLUMNS))
-    moment = np.zeros((campaigns, COLUMNS))
-    for i in range(COLUMNS):
-        moment[:, i] = np.bincount(group, weights=centred[:, i] * y, minlength=campaigns)
-        for j in range(i, COLUMNS):
-            sums = np.bincount(group, weights=centred[:, i] * centred[:, j], minlength=campaigns)
-            gram[:, i, j] = gram[:, j, i] = sums
+    # Every campaign's X'X and X'y at once: the sums over its rows of x x' and x y.
+    products = np.concatenate(
+        [
+            (centred[:, :, None] * centred[:, None, :]).reshape(-1, COLUMNS * COLUMNS),
+            centred * y[:, None],
+        ],
+        axis=1,
+    )
+    sums = _group_sums(group, products, campaigns)
+    gram = sums[:, : COLUMNS * COLUMNS].reshape(campaigns, COLUMNS, COLUMNS)
+    moment = sums[:, COLUMNS * COLUMNS :]
     inverse, rank = _pseudo_inverse(gram)
     beta = np.einsum("gij,gj->gi", inverse, moment)
     residuals = y - np.einsum("ij,ij->i", centred, beta[group])
     residual_ss = np.bincount(group, weights=residuals * residuals, minlength=campaigns)
     return GroupFit(beta, inverse, centres, residual_ss, days, rank)
+
+
+def _group_sums(group: np.ndarray, values: np.ndarray, campaigns: int) -> np.ndarray:
+    """Column sums of `values` (rows x k) per campaign: (campaigns x k), zero for a campaign
+    without rows (one np.add.reduceat over the rows sorted by campaign, not k bincounts)."""
+    sums = np.zeros((campaigns, values.shape[1]))
+    if len(group) == 0:
+        return sums
+    order = np.argsort(group, kind="stable")
+    present, starts = np.unique(group[order], return_index=True)
+    sums[present] = np.add.reduceat(values[order], starts, axis=0)
+    return sums
 
 
 def _pseudo_inverse(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

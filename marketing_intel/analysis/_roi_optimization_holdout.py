@@ -12,6 +12,7 @@ used to plan the days after the window.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,16 +68,18 @@ def holdout_fits(
         sums(np.abs(error)),
         sums(np.abs(error) / actual),
     )
+    scored_ok = (held_days >= MIN_HOLDOUT_DAYS) & (train.days - train.rank >= 1)
+    varied = spread > 1e-9 * total * total
+    r_squared = np.divide(squared, spread, out=np.zeros(campaigns), where=varied)
+    columns = zip(
+        held_days.tolist(),
+        np.where(varied, 1.0 - r_squared, np.nan).tolist(),
+        (relative / n).tolist(),
+        np.divide(absolute, total, out=np.zeros(campaigns), where=total > 0).tolist(),
+        scored_ok.tolist(),
+        strict=True,
+    )
     return [
-        HoldoutFit(
-            days=int(held_days[i]),
-            r_squared=1.0 - float(squared[i] / spread[i])
-            if spread[i] > 1e-9 * total[i] ** 2
-            else None,
-            mape=float(relative[i] / n[i]),
-            wmape=float(absolute[i] / total[i]),
-        )
-        if held_days[i] >= MIN_HOLDOUT_DAYS and train.days[i] - train.rank[i] >= 1
-        else None
-        for i in range(campaigns)
+        HoldoutFit(days, None if math.isnan(r2) else r2, mape, wmape) if ok else None
+        for days, r2, mape, wmape, ok in columns
     ]
