@@ -138,6 +138,7 @@ def test_recovers_two_planted_curves_and_moves_budget_to_the_higher_marginal_roa
     assert realloc.value is not None
     assert realloc.impact == pytest.approx(realloc.value * WINDOW.days)
     assert (realloc.start, realloc.end) == (WINDOW.start, WINDOW.end)  # the days fitted
+    assert evidence["holdout_campaigns"] == 2 and evidence["holdout_wmape_median"] < 0.03
     assert not [i for i in report.insights if i.severity in ("warning", "critical")]
     # Spend swinging on its own, revenue following it: identifiable, and it predicts later days.
     for row in (sqrt, steep):
