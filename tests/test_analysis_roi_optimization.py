@@ -135,7 +135,27 @@ def test_recovers_two_planted_curves_and_moves_budget_to_the_higher_marginal_roa
     evidence = realloc.evidence[0]
     assert 0 < evidence["uplift_low"] < realloc.value < evidence["uplift_high"]
     assert realloc.severity == "notice"
+    assert realloc.value is not None
+    assert realloc.impact == pytest.approx(realloc.value * WINDOW.days)
+    assert (realloc.start, realloc.end) == (WINDOW.start, WINDOW.end)  # the days fitted
+    assert evidence["holdout_campaigns"] == 2 and evidence["holdout_wmape_median"] < 0.03
     assert not [i for i in report.insights if i.severity in ("warning", "critical")]
+    # Spend swinging on its own, revenue following it: identifiable, and it predicts later days.
+    for row in (sqrt, steep):
+        assert row["identifiable"] is True and row["identification"] is None
+        assert row["demand_share"] < 0.5
+        assert row["holdout_days"] == 8 and row["holdout_wmape"] < 0.03
+        assert row["holdout_r_squared"] > 0.9
+    chart = realloc.chart
+    assert chart is not None and chart.kind == "curve" and len(chart.points) <= 90
+    fitted = [p for p in chart.points if p.series == "'Campaign steep' (meta)"]
+    assert len(fitted) == 11 and all(p.low <= p.expected <= p.high for p in fitted)  # type: ignore[operator]
+    assert fitted[5].expected == pytest.approx(20 * float(fitted[5].x) ** 0.8, rel=0.03)  # type: ignore[arg-type]
+    assert {m.label for m in chart.markers} >= {
+        "current: 'Campaign steep' (meta)",
+        "proposed: 'Campaign steep' (meta)",
+    }
+    assert any(p.series.startswith("observed") and p.y for p in chart.points)
 
 
 def test_interior_optimum_equalizes_marginal_roas(lake: DuckDBLake) -> None:
@@ -199,15 +219,54 @@ def test_overspent_campaign_warns_and_unusable_campaigns_keep_their_budget(
         3 * _row(report, "overspent")["current_spend"] ** -0.4, rel=0.05
     )
     assert warning.evidence[0]["interval_high"] < 1.0
+    # Breakeven where 3 * spend^-0.4 = 1; the money lost past it over the window is the impact.
+    assert warning.evidence[0]["breakeven_spend"] == pytest.approx(3**2.5, rel=0.1)
+    assert warning.impact == pytest.approx(warning.evidence[0]["daily_loss"] * WINDOW.days)
+    assert warning.impact is not None and warning.impact > 0 and warning.chart is not None
+    assert {m.label for m in warning.chart.markers} == {"current", "breakeven"}
     assert kinds["insufficient_data"] == ["fresh"]
-    assert kinds["constant_spend"] == ["flat"]
-    assert kinds["poor_fit"] == ["random"]
-    assert kinds["no_diminishing_returns"] == ["linear"]
+    assert kinds["not_identifiable"] == ["flat"]  # constant spend: nothing to learn from
+    assert _row(report, "flat")["identifiable"] is False
+    assert _row(report, "flat")["identification"] == "spend did not vary"
+    # Revenue that ignores spend has an elasticity of about 0: no response, like b > 1 none.
+    assert _row(report, "random")["b"] == pytest.approx(0.0, abs=0.05)
+    assert kinds["no_diminishing_returns"] == ["2 campaigns"]
+    (no_returns,) = [i for i in report.insights if i.kind == "no_diminishing_returns"]
+    assert [row["campaign_id"] for row in no_returns.evidence] == ["linear", "random"]
     for kept in ("fresh", "flat", "random", "linear"):
         row = _row(report, kept)
         assert row["reason"].startswith("kept: ")
         assert row["proposed_spend"] == row["current_spend"] and row["change"] == 0
     assert _row(report, "overspent")["change"] < 0 < _row(report, "good")["change"]
+    _assert_same_total_within_bounds(report)
+
+
+def test_spend_that_follows_demand_is_not_identifiable_and_keeps_its_budget(
+    lake: DuckDBLake,
+) -> None:
+    """Budgets doubled on weekends, when revenue doubles too: the plain log-log fit would read
+    an elasticity of 1 (no diminishing returns, pour money in); the weekday terms leave spend no
+    variation of its own, so the report says the curve cannot be identified."""
+    first = END - dt.timedelta(days=41)
+    weekend = [(first + dt.timedelta(days=day)).weekday() >= 5 for day in range(42)]
+    spend = [
+        300.0 * (2.0 if busy else 1.0) * _noise(day * 7) ** 0.1 for day, busy in enumerate(weekend)
+    ]
+    lake.insert("campaign_metrics", _rows("seasonal", spend, _power(3, 1.0)))
+    lake.insert("campaign_metrics", _rows("a", _spend_path(300, 42), _power(50, 0.5)))
+    lake.insert("campaign_metrics", _rows("b", _spend_path(200, 42, 2.0), _power(20, 0.8)))
+    report = _run(lake)
+
+    seasonal = _row(report, "seasonal")
+    assert seasonal["identifiable"] is False
+    assert seasonal["demand_share"] > 0.9
+    assert seasonal["reason"].startswith("kept: not identifiable: spend follows demand")
+    assert seasonal["proposed_spend"] == seasonal["current_spend"]
+    (verdict,) = [i for i in report.insights if i.kind == "not_identifiable"]
+    assert verdict.severity == "info" and verdict.subject == "seasonal"
+    assert verdict.metric == "share of spend variation weekday and trend explain"
+    assert _row(report, "a")["identifiable"] is True and _row(report, "b")["identifiable"] is True
+    assert _row(report, "a")["change"] != 0  # the identifiable campaigns still trade
     _assert_same_total_within_bounds(report)
 
 
@@ -217,7 +276,7 @@ def test_campaigns_kept_for_one_reason_share_one_insight(lake: DuckDBLake) -> No
         lake.insert("campaign_metrics", _rows(f"flat-{number}", [250.0] * 42, _power(20, 0.7)))
     report = _run(lake)
 
-    (kept,) = [i for i in report.insights if i.kind == "constant_spend"]
+    (kept,) = [i for i in report.insights if i.kind == "not_identifiable"]
     assert kept.subject == "5 campaigns" and kept.value == 5
     assert [row["campaign_id"] for row in kept.evidence] == [f"flat-{n}" for n in range(5)]
     assert "5 campaigns: " in kept.title and " and 2 more" in kept.title
@@ -350,8 +409,9 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, InsightR
 def test_demo_curves_recover_the_planted_elasticities(
     demo_reports: dict[str, InsightReport],
 ) -> None:
-    """The generator draws b in 0.5-0.85; weekly seasonality in both spend and revenue biases
-    the plain log-log fit up a little, hence the tolerances."""
+    """The generator draws b in 0.5-0.85 under noisy revenue (Poisson conversions); the weekday
+    and trend terms leave the fit only the budgets' own variation, so about half the campaigns
+    are identifiable in 56 days and their elasticities carry standard errors of 0.1-0.3."""
     errors = []
     for index, report in enumerate(demo_reports.values(), start=1):
         plan = tenant_plan(DEMO_SPEC, index)
@@ -362,7 +422,7 @@ def test_demo_curves_recover_the_planted_elasticities(
         _assert_same_total_within_bounds(report)
     assert len(errors) >= 15
     assert float(np.median(np.abs(errors))) < 0.15
-    assert max(abs(error) for error in errors) < 0.3
+    assert max(abs(error) for error in errors) < 0.4
 
 
 def test_demo_tracking_outage_days_are_left_out_of_the_fit(

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import stdtrit
+from scipy.special import stdtr, stdtrit
 
 # Below three points a line has no residual degrees of freedom left to estimate its error.
 MIN_POINTS = 3
@@ -32,6 +32,14 @@ class LinearTrend:
     slope_high: float
     intercept: float
     points: int
+    stderr: float = 0.0  # standard error of the slope
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of the slope against zero (Student's t on points - 2 dof)."""
+        if self.stderr <= 0:
+            return 0.0 if self.slope != 0 else 1.0
+        return float(2.0 * stdtr(self.points - 2, -abs(self.slope) / self.stderr))
 
     @property
     def excludes_zero(self) -> bool:
@@ -62,13 +70,15 @@ def fit_trend(x: Sequence[float], y: Sequence[float], *, confidence: float) -> L
     slope = float(np.dot(dx, dy)) / sxx
     residuals = dy - slope * dx
     residual_variance = float(np.dot(residuals, residuals)) / (points - 2)
-    half_width = _t_quantile(confidence, points - 2) * math.sqrt(residual_variance / sxx)
+    stderr = math.sqrt(residual_variance / sxx)
+    half_width = _t_quantile(confidence, points - 2) * stderr
     return LinearTrend(
         slope=slope,
         slope_low=slope - half_width,
         slope_high=slope + half_width,
         intercept=mean_y - slope * mean_x,
         points=points,
+        stderr=stderr,
     )
 
 

@@ -49,6 +49,8 @@ class SegmentStats:
     revenue: float
     conversions_per_1000: float | None
     revenue_per_user: float | None
+    sizes: tuple[tuple[dt.date, int], ...] = ()  # the daily audience sizes fitted
+    engagement_rates: tuple[tuple[dt.date, float], ...] = ()  # the daily engagement rates
 
     @property
     def span_days(self) -> int:
@@ -112,6 +114,10 @@ def _one_segment(
         revenue=_number(totals["revenue"]) or 0.0,
         conversions_per_1000=_number(totals["conversions_per_1000"]),
         revenue_per_user=_number(totals["revenue_per_user"]),
+        sizes=tuple((row["date"], size) for row, size in zip(days, sizes, strict=True)),
+        engagement_rates=tuple(
+            (row["date"], rate) for row, rate in zip(engagement_days, engagement_rates, strict=True)
+        ),
     )
 
 

@@ -1,13 +1,33 @@
 """ROI optimization: per-campaign response curves, marginal ROAS, and a budget reallocation.
 
 For each campaign the window's daily spend and revenue (summed in SQL) are fitted with a power
-curve revenue = a * spend^b (`_roi_optimization_curves`: OLS on logs, R^2 as goodness of fit). Its
-marginal ROAS at the window's average daily spend says what the next dollar brings. Campaigns with
-a usable curve (enough days, R^2 above a floor, diminishing returns 0 < b < 1) then share their
-current total daily budget anew, each within +-`max_change` of its current spend, so as to
-maximize predicted revenue (`_roi_optimization_allocation`: equal marginal ROAS by bisection on the
-Lagrange multiplier, bounds as clamps); the predicted uplift comes with a delta-method interval.
-Campaigns without a usable curve keep their budget and the report says why.
+curve revenue = a * spend^b with weekday and trend terms beside it (`_roi_optimization_curves`),
+so that budgets raised on busy days or in a rising season are not read as the response to spend.
+The curve is then only learnt from the spend's own variation; when weekday and trend explain most
+of it, what is left barely varies, or the elasticity's standard error is too wide, the campaign
+is "not identifiable" and keeps its budget. Each curve is also refitted without its last days and
+scored on them (`_roi_optimization_holdout`: R^2, MAPE, wMAPE out of sample).
+
+Its marginal ROAS at the window's average daily spend says what the next dollar brings.
+Identifiable campaigns with a usable curve (enough days, spend explaining enough of what demand
+leaves, diminishing returns 0 < b < 1) then share their current total daily budget anew, each
+within +-`max_change` of its current spend, so as to maximize predicted revenue
+(`_roi_optimization_allocation`: equal marginal ROAS by bisection on the Lagrange multiplier,
+bounds as clamps); the predicted uplift comes with a delta-method interval. Campaigns without a
+usable curve keep their budget and the report says why, once per reason.
+
+Severity (the same scale in every template):
+- critical: money or data is being lost now and a person should act today (not used here: a
+  curve is a model, not an outage);
+- warning: a material, confirmed change that needs action this week: a campaign whose whole
+  marginal ROAS interval is below 1 (each further dollar loses money);
+- notice: worth a look, confirmed but smaller or uncertain: a reallocation whose whole uplift
+  interval is above zero; a marginal ROAS below 1 whose interval reaches above it;
+- info: context: a reallocation within the curves' uncertainty, campaigns kept for a reason
+  (not identifiable, too few days, ...). Rankings stay in the table.
+Findings are ranked by `impact`: the predicted revenue uplift of the reallocation, or the money
+an overspent campaign loses beyond breakeven, each over as many days as the window has. At most
+`MAX_OVERSPENT_FINDINGS` overspent campaigns are findings; the rest are flagged in the table.
 """
 
 from __future__ import annotations
@@ -29,7 +49,17 @@ from marketing_intel.analysis._roi_optimization_allocation import (
     optimal_allocation,
     predicted_uplift,
 )
-from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curves
+from marketing_intel.analysis._roi_optimization_charts import (
+    CampaignCurve,
+    breakeven_chart,
+    reallocation_chart,
+)
+from marketing_intel.analysis._roi_optimization_curves import (
+    COLUMNS,
+    ResponseCurve,
+    fit_power_curves,
+)
+from marketing_intel.analysis._roi_optimization_holdout import HoldoutFit, holdout_fits
 from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
@@ -40,6 +70,10 @@ TEMPLATE = "roi_optimization"
 UNCHANGED_SHARE = 1e-6
 # How many campaigns per direction the reallocation's recommendation names.
 NAMED_MOVES = 3
+# Overspent campaigns reported as findings (the most money lost first); the table flags the rest.
+MAX_OVERSPENT_FINDINGS = 3
+# date.toordinal() of 1970-01-01: DATE columns arrive as days since then.
+UNIX_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 class Options(MarketOptions):
@@ -59,10 +93,29 @@ class Options(MarketOptions):
         description="Fewest days with spend > 0 and revenue > 0 to fit a campaign's curve.",
     )
     min_r_squared: float = Field(
-        0.2,
+        0.05,
         ge=0.0,
         le=1.0,
-        description="Smallest R^2 (log revenue on log spend) for a curve to be trusted.",
+        description="Smallest share of the variation of log revenue left by weekday and trend "
+        "that spend explains (partial R^2) for a curve to be trusted.",
+    )
+    max_demand_share: float = Field(
+        0.9,
+        gt=0.0,
+        le=1.0,
+        description="Largest share of the variation of log spend that weekday and trend may "
+        "explain; above it spend follows demand and the curve is not identifiable.",
+    )
+    min_own_spend_spread: float = Field(
+        0.05,
+        ge=0.0,
+        description="Smallest standard deviation of log spend after weekday and trend (0.05 = "
+        "about 5% day-to-day variation) to learn a curve from.",
+    )
+    max_b_stderr: float = Field(
+        0.3,
+        gt=0.0,
+        description="Largest standard error of the elasticity b for a curve to be identifiable.",
     )
     confidence: float = Field(
         0.9,
@@ -81,9 +134,12 @@ class Campaign:
     name: str | None
     spend: np.ndarray
     revenue: np.ndarray
+    current_spend: float  # average daily spend over the days the campaign reported
     days_fitted: int  # days with spend > 0 and revenue > 0
     curve: ResponseCurve | None
     kept_because: str | None  # None when the curve is usable for the reallocation
+    identification: str | None  # why the curve is not identifiable, None when it is
+    holdout: HoldoutFit | None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -96,14 +152,21 @@ class Campaign:
         return f"'{self.name or self.campaign_id}' ({self.platform})"
 
     @cached_property
-    def current_spend(self) -> float:
-        """Average daily spend over the days the campaign reported in the window."""
-        return float(self.spend.mean())
+    def evidence(self) -> dict[str, Any]:
+        """The campaign's identity, current spend, curve and fit scores (computed once: the
+        table and the kept insights both show it)."""
+        return _fit_evidence(self)
 
     @property
     def days_with_spend(self) -> int:
         """Days with spend > 0."""
         return int((self.spend > 0).sum())
+
+    def chart_view(self, curve: ResponseCurve, target: float) -> CampaignCurve:
+        """The campaign as a response-curve chart shows it, with `target` marked."""
+        return CampaignCurve(
+            self.label, self.spend, self.revenue, curve, self.current_spend, target
+        )
 
 
 # Why a campaign keeps its budget: insight kind -> (table reason, insight title).
@@ -112,9 +175,10 @@ KEPT_REASONS = {
         "too few days with spend and revenue",
         "Too few days with spend and revenue to fit a response curve for {name}.",
     ),
-    "constant_spend": (
-        "spend did not vary enough to fit a curve",
-        "Spend barely varied for {name}, so the response to spend cannot be measured.",
+    "not_identifiable": (
+        "the response to spend is not identifiable",
+        "The response to spend cannot be measured for {name}: its spend follows demand or "
+        "barely varies.",
     ),
     "poor_fit": (
         "the response curve fits poorly",
@@ -124,6 +188,29 @@ KEPT_REASONS = {
         "no diminishing returns in this window (b outside 0-1)",
         "No diminishing returns to spend in this window for {name}.",
     ),
+}
+
+# What a kept campaign's evidence shows (the table row has the rest): who, and why it is kept.
+KEPT_EVIDENCE = (
+    "platform",
+    "campaign_id",
+    "campaign_name",
+    "days_fitted",
+    "current_spend",
+    "b",
+    "b_stderr",
+    "spend_r_squared",
+    "demand_share",
+    "own_spend_spread",
+    "identification",
+)
+
+# Why a curve is not identifiable -> the table's and the evidence's sentence.
+IDENTIFICATION_PROBLEMS = {
+    "constant_spend": "spend did not vary",
+    "follows_demand": "spend follows demand: weekday and trend explain most of its variation",
+    "little_own_variation": "apart from weekday and trend, spend barely varied",
+    "uncertain_elasticity": "the elasticity's standard error is too wide",
 }
 
 # Whether the whole uplift interval is above zero -> the reallocation's title.
@@ -147,8 +234,8 @@ def analyze(
     proposal = _proposal(usable, options)
     z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
     insights = [
-        _reallocation_insight(usable, proposal, z, options),
-        *_marginal_roas_insights(usable, z),
+        _reallocation_insight(usable, proposal, z, options, window),
+        *_marginal_roas_insights(usable, z, window),
         *_kept_insights(campaigns, options),
     ]
     watermark = pc.max(table.column("updated_at")).as_py()
@@ -164,54 +251,91 @@ def analyze(
 def _campaigns(table: pa.Table, options: Options) -> list[Campaign]:
     """`daily_spend_revenue.sql` rows as campaigns (first seen first), each with its fitted
     curve and, if unusable, why."""
-    platforms = table.column("platform").to_pylist()
-    campaign_ids = table.column("campaign_id").to_pylist()
-    names = table.column("campaign_name").to_pylist()
+    group, first_rows = _campaign_index(table)
+    platforms = table.column("platform").take(first_rows).to_pylist()
+    campaign_ids = table.column("campaign_id").take(first_rows).to_pylist()
+    names = table.column("campaign_name").take(first_rows).to_pylist()
     spend = table.column("spend").cast(pa.float64()).to_numpy()
     revenue = table.column("revenue").cast(pa.float64()).to_numpy()
-    index: dict[tuple[str, str], int] = {}
-    first_rows: list[int] = []
-    group = np.empty(len(platforms), dtype=np.int64)
-    for row, key in enumerate(zip(platforms, campaign_ids, strict=True)):
-        if key not in index:
-            index[key] = len(first_rows)
-            first_rows.append(row)
-        group[row] = index[key]
-    curves = fit_power_curves(group, spend, revenue, len(first_rows))
+    day = table.column("date").cast(pa.int32()).to_numpy() + UNIX_EPOCH_ORDINAL
+    curves = fit_power_curves(group, day, spend, revenue, len(first_rows))
+    holdouts = holdout_fits(group, day, spend, revenue, len(first_rows))
     order = np.argsort(group, kind="stable")  # each campaign's days, in the SQL's order
-    bounds = np.cumsum(np.bincount(group, minlength=len(first_rows)))[:-1]
+    reported = np.bincount(group, minlength=len(first_rows))
+    # Days with spend > 0 and revenue > 0: the days a curve is fitted on.
+    positive = np.bincount(group[(spend > 0) & (revenue > 0)], minlength=len(first_rows))
+    mean_spend = np.bincount(group, weights=spend, minlength=len(first_rows)) / reported
     campaigns = []
-    for first, curve, days_spend, days_revenue in zip(
-        first_rows,
+    for number, curve, holdout, days_spend, days_revenue in zip(
+        range(len(first_rows)),
         curves,
-        np.split(spend[order], bounds),
-        np.split(revenue[order], bounds),
+        holdouts,
+        np.split(spend[order], np.cumsum(reported)[:-1]),
+        np.split(revenue[order], np.cumsum(reported)[:-1]),
         strict=True,
     ):
-        days_fitted = _positive_days(days_spend, days_revenue)
+        days_fitted = int(positive[number])
         usable_curve = curve if days_fitted >= options.min_days else None
+        enough = days_fitted >= options.min_days and (curve is not None or days_fitted > COLUMNS)
+        identification = identification_problem(usable_curve, options) if enough else None
         campaigns.append(
             Campaign(
-                platform=platforms[first],
-                campaign_id=campaign_ids[first],
-                name=names[first],
+                platform=platforms[number],
+                campaign_id=campaign_ids[number],
+                name=names[number],
                 spend=days_spend,
                 revenue=days_revenue,
+                current_spend=float(mean_spend[number]),
                 days_fitted=days_fitted,
                 curve=usable_curve,
-                kept_because=_kept_because(usable_curve, days_fitted, options),
+                kept_because=kept_because(usable_curve, days_fitted, identification, options),
+                identification=identification,
+                holdout=holdout,
             )
         )
     return campaigns
 
 
-def _kept_because(curve: ResponseCurve | None, days_fitted: int, options: Options) -> str | None:
-    """The KEPT_REASONS kind that bars a campaign from the reallocation, or None."""
-    if days_fitted < options.min_days:
-        return "insufficient_data"
+def _campaign_index(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's campaign number (0, 1, ... in the order campaigns first appear; ids are unique
+    per platform only) and each campaign's first row, from Arrow's dictionary codes rather than a
+    Python loop over the rows."""
+    codes = [
+        pc.dictionary_encode(table.column(name)).combine_chunks().indices.to_numpy()
+        for name in ("platform", "campaign_id")
+    ]
+    pair = codes[0].astype(np.int64) * (int(codes[1].max(initial=0)) + 1) + codes[1]
+    _, first_rows, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first_rows, kind="stable")
+    number = np.empty(len(first_rows), dtype=np.int64)
+    number[by_appearance] = np.arange(len(first_rows))
+    return number[inverse], first_rows[by_appearance]
+
+
+def identification_problem(curve: ResponseCurve | None, options: Options) -> str | None:
+    """The IDENTIFICATION_PROBLEMS key saying why the response to spend cannot be told apart
+    from demand, or None when it can."""
     if curve is None:
         return "constant_spend"
-    if curve.r_squared < options.min_r_squared:
+    if curve.demand_share > options.max_demand_share:
+        return "follows_demand"
+    if curve.own_spend_spread < options.min_own_spend_spread:
+        return "little_own_variation"
+    if curve.b_stderr > options.max_b_stderr:
+        return "uncertain_elasticity"
+    return None
+
+
+def kept_because(
+    curve: ResponseCurve | None, days_fitted: int, identification: str | None, options: Options
+) -> str | None:
+    """The KEPT_REASONS kind that bars a campaign from the reallocation, or None."""
+    # A campaign with no more days than the model has terms leaves nothing to estimate noise.
+    if days_fitted < options.min_days or (curve is None and days_fitted <= COLUMNS):
+        return "insufficient_data"
+    if curve is None or identification is not None:
+        return "not_identifiable"
+    if curve.spend_r_squared < options.min_r_squared:
         return "poor_fit"
     if not 0.0 < curve.b < 1.0:  # b >= 1 has no optimum inside the bounds; b <= 0 is no response
         return "no_diminishing_returns"
@@ -268,7 +392,7 @@ def _kept_insight(reason: str, group: list[Campaign], options: Options) -> Insig
         metric=metric,
         value=value,
         baseline=baseline,
-        evidence=[_fit_evidence(campaign) for campaign in group],
+        evidence=[{key: campaign.evidence[key] for key in KEPT_EVIDENCE} for campaign in group],
         recommendation="Keep the budget as it is; vary the spend over a few weeks to measure "
         "the response before reallocating it.",
     )
@@ -295,25 +419,48 @@ def _kept_metric(
         return "days with spend and revenue", campaign.days_fitted, options.min_days
     if curve is None:  # constant spend: there is no number to show
         return None, None, None
+    identification = {
+        "follows_demand": (
+            "share of spend variation weekday and trend explain",
+            curve.demand_share,
+            options.max_demand_share,
+        ),
+        "little_own_variation": (
+            "spread of log spend after weekday and trend",
+            curve.own_spend_spread,
+            options.min_own_spend_spread,
+        ),
+        "uncertain_elasticity": ("standard error of b", curve.b_stderr, options.max_b_stderr),
+    }
+    if campaign.identification in identification:
+        return identification[campaign.identification]
     if campaign.kept_because == "poor_fit":
-        return "R^2", curve.r_squared, options.min_r_squared
+        return "partial R^2 of spend", curve.spend_r_squared, options.min_r_squared
     return "elasticity b", curve.b, None
 
 
-def _marginal_roas_insights(usable: Sequence[Campaign], z: float) -> list[Insight]:
-    """Campaigns whose next dollar returns less than a dollar of revenue.
+def _marginal_roas_insights(usable: Sequence[Campaign], z: float, window: Window) -> list[Insight]:
+    """The campaigns whose next dollar returns less than a dollar of revenue, the most money
+    lost first, at most MAX_OVERSPENT_FINDINGS (the table's marginal ROAS shows every one).
 
     Warning when the whole confidence interval of marginal ROAS is below 1 (the overspend is
-    established), notice when only the estimate is.
+    established), notice when only the estimate is. The impact is what the spend past breakeven
+    loses over as many days as the window: the spend above the breakeven spend minus the
+    revenue it brings.
     """
     insights = []
     for campaign in usable:
-        if campaign.curve is None:  # never for usable campaigns; narrows the type
+        curve = campaign.curve
+        if curve is None:  # never for usable campaigns; narrows the type
             continue
-        marginal = float(campaign.curve.marginal_roas(campaign.current_spend))
-        low, high = campaign.curve.marginal_roas_interval(campaign.current_spend, z)
+        marginal = float(curve.marginal_roas(campaign.current_spend))
         if marginal >= 1.0:
             continue
+        low, high = curve.marginal_roas_interval(campaign.current_spend, z)
+        breakeven = breakeven_spend(curve)
+        daily_loss = (campaign.current_spend - breakeven) - float(
+            curve.revenue(campaign.current_spend) - curve.revenue(breakeven)
+        )
         insights.append(
             Insight(
                 kind="marginal_roas_below_breakeven",
@@ -324,17 +471,41 @@ def _marginal_roas_insights(usable: Sequence[Campaign], z: float) -> list[Insigh
                 value=marginal,
                 baseline=1.0,
                 change=marginal - 1.0,
-                evidence=[{**_fit_evidence(campaign), "interval_low": low, "interval_high": high}],
-                recommendation="Lower its daily spend until its marginal ROAS reaches at least 1.",
+                evidence=[
+                    {
+                        **campaign.evidence,
+                        "interval_low": low,
+                        "interval_high": high,
+                        "breakeven_spend": breakeven,
+                        "daily_loss": daily_loss,
+                    }
+                ],
+                recommendation="Lower its daily spend toward "
+                f"{breakeven:,.2f}, where its marginal ROAS reaches 1.",
+                impact=daily_loss * window.days,
+                start=window.start,
+                end=window.end,
+                chart=breakeven_chart(campaign.chart_view(curve, breakeven), z),
             )
         )
-    return insights
+    insights.sort(key=lambda insight: -(insight.impact or 0.0))
+    return insights[:MAX_OVERSPENT_FINDINGS]
+
+
+def breakeven_spend(curve: ResponseCurve) -> float:
+    """The daily spend where the marginal ROAS a * b * spend^(b - 1) is 1 (needs 0 < b < 1)."""
+    return float((curve.a * curve.b) ** (1.0 / (1.0 - curve.b)))
 
 
 def _reallocation_insight(
-    usable: Sequence[Campaign], proposal: dict[tuple[str, str], float], z: float, options: Options
+    usable: Sequence[Campaign],
+    proposal: dict[tuple[str, str], float],
+    z: float,
+    options: Options,
+    window: Window,
 ) -> Insight:
-    """The proposed reallocation with its predicted uplift, or why there is none."""
+    """The proposed reallocation with its predicted uplift, or why there is none; its impact is
+    the predicted uplift over as many days as the window."""
     if not proposal:
         return Insight(
             kind="no_reallocation",
@@ -359,8 +530,17 @@ def _reallocation_insight(
         value=uplift.uplift,
         baseline=uplift.current_revenue,
         change=_relative(uplift.uplift, uplift.current_revenue),
-        evidence=[_uplift_evidence(uplift, float(current.sum()), options)],
+        evidence=[
+            {**_uplift_evidence(uplift, float(current.sum()), options), **_holdout_summary(usable)}
+        ],
         recommendation=_moves_sentence(usable, proposal),
+        impact=uplift.uplift * window.days,
+        start=window.start,
+        end=window.end,
+        chart=reallocation_chart(
+            [c.chart_view(curve, proposal[c.key]) for c, curve in zip(usable, curves, strict=True)],
+            z,
+        ),
     )
 
 
@@ -373,6 +553,18 @@ def _uplift_evidence(uplift: Uplift, total: float, options: Options) -> dict[str
         "uplift_high": uplift.high,
         "confidence": options.confidence,
         "max_change": options.max_change,
+    }
+
+
+def _holdout_summary(usable: Sequence[Campaign]) -> dict[str, float | int | None]:
+    """How well the traded campaigns' curves predicted their held-out last days: the median
+    campaign's out-of-sample wMAPE and R^2 (each campaign's own are in the table)."""
+    scored = [c.holdout for c in usable if c.holdout is not None]
+    r_squared = [h.r_squared for h in scored if h.r_squared is not None]
+    return {
+        "holdout_campaigns": len(scored),
+        "holdout_wmape_median": float(np.median([h.wmape for h in scored])) if scored else None,
+        "holdout_r_squared_median": float(np.median(r_squared)) if r_squared else None,
     }
 
 
@@ -397,11 +589,12 @@ def _table_row(
     current = campaign.current_spend
     proposed = proposal.get(campaign.key, current)
     marginal: tuple[float | None, float | None, float | None] = (None, None, None)
-    if campaign.curve is not None and current > 0:
+    # An unidentified curve's marginal ROAS means nothing, and at b <= 0 it has no logarithm.
+    if campaign.curve is not None and current > 0 and _has_marginal_roas(campaign):
         low, high = campaign.curve.marginal_roas_interval(current, z)
         marginal = (float(campaign.curve.marginal_roas(current)), low, high)
     return {
-        **_fit_evidence(campaign),
+        **campaign.evidence,
         "marginal_roas": marginal[0],
         "marginal_roas_low": marginal[1],
         "marginal_roas_high": marginal[2],
@@ -410,6 +603,11 @@ def _table_row(
         "change_share": _relative(proposed - current, current),
         "reason": _reason(campaign, proposal, options),
     }
+
+
+def _has_marginal_roas(campaign: Campaign) -> bool:
+    """Whether the campaign's curve is identified and rising, so its marginal ROAS is defined."""
+    return campaign.identification is None and campaign.curve is not None and campaign.curve.b > 0
 
 
 def _fit_evidence(campaign: Campaign) -> dict[str, Any]:
@@ -427,11 +625,37 @@ def _fit_evidence(campaign: Campaign) -> dict[str, Any]:
         "b": curve.b if curve else None,
         "b_stderr": curve.b_stderr if curve else None,
         "r_squared": curve.r_squared if curve else None,
+        "spend_r_squared": curve.spend_r_squared if curve else None,
+        "demand_share": curve.demand_share if curve else None,
+        "own_spend_spread": curve.own_spend_spread if curve else None,
+        "identifiable": _identifiable(campaign),
+        "identification": IDENTIFICATION_PROBLEMS.get(campaign.identification or ""),
+        **_holdout_columns(campaign.holdout),
+    }
+
+
+def _identifiable(campaign: Campaign) -> bool | None:
+    """Whether the response to spend can be told apart from demand; None when there were too
+    few days to ask."""
+    if campaign.kept_because == "insufficient_data":
+        return None
+    return campaign.identification is None
+
+
+def _holdout_columns(holdout: HoldoutFit | None) -> dict[str, float | int | None]:
+    """The out-of-sample scores of the curve, None when the campaign had too few days."""
+    return {
+        "holdout_days": holdout.days if holdout else None,
+        "holdout_r_squared": holdout.r_squared if holdout else None,
+        "holdout_mape": holdout.mape if holdout else None,
+        "holdout_wmape": holdout.wmape if holdout else None,
     }
 
 
 def _reason(campaign: Campaign, proposal: dict[tuple[str, str], float], options: Options) -> str:
     """Why the campaign gets its proposed spend."""
+    if campaign.identification is not None:
+        return f"kept: not identifiable: {IDENTIFICATION_PROBLEMS[campaign.identification]}"
     if campaign.kept_because is not None:
         return f"kept: {KEPT_REASONS[campaign.kept_because][0]}"
     if campaign.key not in proposal:
@@ -443,11 +667,6 @@ def _reason(campaign: Campaign, proposal: dict[tuple[str, str], float], options:
     if abs(abs(share) - options.max_change) < UNCHANGED_SHARE:
         return f"{direction} to its bound: its marginal ROAS stays {side} the others' even there"
     return f"{direction} until its marginal ROAS equals the others'"
-
-
-def _positive_days(spend: np.ndarray, revenue: np.ndarray) -> int:
-    """Days with spend > 0 and revenue > 0: the days a curve is fitted on."""
-    return int(((spend > 0) & (revenue > 0)).sum())
 
 
 def _relative(change: float, base: float) -> float | None:
