@@ -133,13 +133,36 @@ def query(
         errors.print(f"Only the first {len(rows)} rows are shown (row limit); narrow the query.")
 
 
+def _columns_that_fit(columns: list[str], rows: list[dict[str, Any]], width: int) -> list[str]:
+    """The leading columns whose widest cell fits `width` characters side by side (at least one):
+    a table squeezed past that shows empty boxes, and a report's table is wide."""
+    shown: list[str] = []
+    used = 1  # the left border
+    for column in columns:
+        cells = (len(_cell(row.get(column))) for row in rows)
+        used += max(len(column), *cells) + 3  # padding and the border
+        if shown and used > width:
+            break
+        shown.append(column)
+    return shown
+
+
 def _rich_table(columns: list[str], rows: list[dict[str, Any]]) -> Table:
     from rich.table import Table
 
     table = Table(*columns)
     for row in rows:
-        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+        table.add_row(*(_cell(row[c]) for c in columns))
     return table
+
+
+def _cell(value: Any) -> str:
+    """A value as a terminal cell: floats to what a reader compares (1,227.89; 0.01235)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)
 
 
 @app.command()
@@ -195,7 +218,13 @@ def analyze(
     console.print(Markdown(report.narrative))
     if report.table:
         columns = list(report.table[0])
-        console.print(_rich_table(columns, report.table))
+        shown = _columns_that_fit(columns, report.table, console.width)
+        console.print(_rich_table(shown, report.table))
+        if len(shown) < len(columns):
+            console.print(
+                f"{len(columns) - len(shown)} more columns ({', '.join(columns[len(shown) :])}): "
+                "see them with --json or --html."
+            )
 
 
 def _write_html(report: InsightReport, path: Path) -> None:

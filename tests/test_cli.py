@@ -200,3 +200,18 @@ def test_lazy_commands_help_matches_the_loaded_commands() -> None:
     for name, lazy in MiCommands.lazy_commands.items():
         loaded = lazy.load(name)
         assert loaded.get_short_help_str(limit=300) == lazy.help, name
+
+
+def test_a_wide_report_table_shows_the_columns_that_fit_and_names_the_rest() -> None:
+    from marketing_intel.cli import _cell, _columns_that_fit
+
+    rows = [{"campaign": "Brand Search | CA #4", "spend": 1227.891, "roas": 0.012345, "x": None}]
+    assert _columns_that_fit(["campaign", "spend", "roas", "x"], rows, 80) == [
+        "campaign",
+        "spend",
+        "roas",
+        "x",
+    ]
+    assert _columns_that_fit(["campaign", "spend", "roas", "x"], rows, 40) == ["campaign", "spend"]
+    assert _columns_that_fit(["campaign", "spend"], rows, 5) == ["campaign"]  # never none
+    assert [_cell(v) for v in (1227.891, 0.012345, None, 7)] == ["1,227.89", "0.01235", "", "7"]
