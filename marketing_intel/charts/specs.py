@@ -9,6 +9,7 @@ altair.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import altair as alt
@@ -27,8 +28,10 @@ SERIES_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E
 
 
 def series_chart(chart: ChartData) -> alt.LayerChart:
-    """Observed values over days against the expected line and band, points outside the band
-    highlighted, a labelled rule at each marker (a finding's first day, ...)."""
+    """Observed values over days against the expected line and band, a labelled rule at each
+    marker (a finding's first and last day), and the finding's days that lie outside the band
+    highlighted. Other days outside the band stay plain: a band of two spreads holds most
+    ordinary days, not all, and only the finding's days passed the report's tests."""
     rows = _rows(chart.points)
     x = _day_axis(chart.x_title)
     y_scale = alt.Scale(zero=False)
@@ -48,6 +51,7 @@ def series_chart(chart: ChartData) -> alt.LayerChart:
             "isValid(datum.y) && ((isValid(datum.high) && datum.y > datum.high)"
             " || (isValid(datum.low) && datum.y < datum.low))"
         )
+        .transform_filter(_within_markers(chart))
         .mark_point(color=OUTSIDE, filled=True, size=70)
         .encode(x=x, y=y),
     ]
@@ -100,6 +104,17 @@ def trend_chart(chart: ChartData) -> alt.LayerChart:
     return _finish(chart, layers, _marker_layers(chart, "T"))
 
 
+def _within_markers(chart: ChartData) -> str:
+    """A Vega expression true for the days from the first marker to the last; every day when
+    there is no marker. (Vega-Lite has parsed `x` into a date by then, hence `time(toDate())`.)"""
+    days = sorted(str(_value(marker.x)) for marker in chart.markers)
+    if not days:
+        return "true"
+    first, last = json.dumps(days[0]), json.dumps(days[-1])
+    day = "time(toDate(datum.x))"
+    return f"{day} >= time(toDate({first})) && {day} <= time(toDate({last}))"
+
+
 def _finish(chart: ChartData, layers: list[Any], markers: list[Any]) -> alt.LayerChart:
     return alt.layer(*layers, *markers).properties(
         title=chart.title, width=WIDTH, height=HEIGHT, description=chart_description(chart)
@@ -107,16 +122,20 @@ def _finish(chart: ChartData, layers: list[Any], markers: list[Any]) -> alt.Laye
 
 
 def _marker_layers(chart: ChartData, x_type: str) -> list[Any]:
-    """A rule and its label per marker; labels sit at the top, left-aligned beside the rule."""
+    """A rule and its label per marker; labels sit at the top, left-aligned beside the rule, each
+    a line lower than the one before (markers a day apart would print over each other)."""
     if not chart.markers:
         return []
-    rows = [{"x": _value(marker.x), "label": marker.label} for marker in chart.markers]
+    rows = [
+        {"x": _value(marker.x), "label": marker.label, "offset": 2 + 11 * index}
+        for index, marker in enumerate(chart.markers)
+    ]
     x = _day_axis(chart.x_title) if x_type == "T" else alt.X("x:Q", title=chart.x_title)
     base = alt.Chart(alt.Data(values=rows)).encode(x=x)
     return [
         base.mark_rule(color=MARKER, strokeDash=[2, 2], strokeWidth=1),
         base.mark_text(align="left", baseline="top", dx=3, fontSize=10, color=MARKER).encode(
-            y=alt.value(2), text="label:N"
+            y=alt.Y("offset:Q", scale=None), text="label:N"
         ),
     ]
 
