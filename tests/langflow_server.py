@@ -296,7 +296,9 @@ def assert_report_matches_direct(
         direct = run_template(template, lake, "demo-2", window, now=report.generated_at)
     finally:
         lake.close()
-    assert report.insights, "the demo data should give findings"
+    # demo-2's campaigns are steady, so its campaign report may lead with no finding; its table
+    # still holds every campaign, and the comparison below covers both.
+    assert report.insights or report.table, "the demo data should give a report with content"
     assert_same(report.model_dump(mode="json"), direct.model_dump(mode="json"))
     return report
 

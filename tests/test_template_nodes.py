@@ -46,7 +46,11 @@ def test_the_node_outputs_report_evidence_and_narrative(
     assert len(evidence) == len(report["table"]) > 0
     narrative = node.build_narrative().text
     assert narrative.startswith(f"## {title} for demo-1")
-    assert narrative == report["narrative"]
+    # The report's own narrative, and, when findings have charts, a last line naming their page
+    # (the Playground drops data: images).
+    assert narrative.startswith(report["narrative"])
+    charted = any(insight.get("chart") for insight in report["insights"])
+    assert ("format=html" in narrative) is charted
     # The same report as one line of JSON text in a code block, the way it is passed on.
     text = node.build_report_json().text
     assert text.startswith("```json\n{") and text.endswith("}\n```")
