@@ -191,7 +191,9 @@ def shift_insight(
     holidays: Mapping[dt.date, str],
 ) -> Insight:
     """The finding of a shift: the ratio since its start against what the days before predicted,
-    the money lost since (revenue, or missing conversions at the usual value per conversion)."""
+    the money lost since (revenue, or missing conversions at the usual value per conversion).
+    A warning while it lasts (act this week); a notice once it has ended before the window's
+    last day (nothing left to stop, but the money lost is worth a look)."""
     shift, row = finding.shift, finding.row
     start, end = daily.day(finding.start_column), daily.day(finding.last_column)
     days = slice(finding.start_column, finding.last_column + 1)
@@ -217,7 +219,7 @@ def shift_insight(
     below_floor = shift.kind == "roas_collapse" and value is not None and value < options.roas_floor
     return Insight(
         kind=shift.kind,
-        severity="warning",
+        severity="warning" if finding.last_column == finding.window_last else "notice",
         title=_title(finding, daily, campaign_name) + holiday_clause(holidays, start, end),
         subject=finding.key[1],
         metric=shift.metric,
