@@ -216,7 +216,8 @@ def _effect(
 
 def _campaign_effects(rng: np.random.Generator, spec: TruthSpec, plan: TenantPlan) -> list[Plant]:
     """A spend spike, a tracking outage and a ROAS collapse on three material campaigns (the
-    outage on one where it hides at least MIN_OUTAGE_CONVERSIONS conversions)."""
+    outage on one where it hides at least MIN_OUTAGE_CONVERSIONS conversions, or the biggest
+    left in a tenant of small campaigns)."""
     c = plan.campaigns
     conversions = c.roas * c.base_spend / c.order_value
     material = np.flatnonzero((c.start_day == 0) & (conversions >= MIN_TARGET_CONVERSIONS))
@@ -232,9 +233,12 @@ def _campaign_effects(rng: np.random.Generator, spec: TruthSpec, plan: TenantPla
     outage = runs_and_sizes[1][0]
     visible = conversions * (outage.last - outage.first + 1) >= MIN_OUTAGE_CONVERSIONS
     if not visible[rows[1]]:  # an outage too small to see: on a campaign where it is material
-        others = np.setdiff1d(np.flatnonzero(visible), rows)
+        others = np.setdiff1d(np.flatnonzero(visible & (c.start_day == 0)), rows)
         if others.size:
             rows[1] = rng.choice(others)
+        else:  # a tenant of small campaigns: the biggest one left
+            left = np.setdiff1d(np.flatnonzero(c.start_day == 0), rows[[0, 2]])
+            rows[1] = left[np.argmax(conversions[left])]
     return [
         (kind, c.ids[int(row)], run, float(size))
         for kind, row, (run, size) in zip(CAMPAIGN_KINDS, rows, runs_and_sizes, strict=True)
