@@ -168,12 +168,19 @@ def _ratio_shifts(
     ratio = _safe_divide(before_n.sum(axis=1), before_w.sum(axis=1))  # series x start
     factors = _weekday_factors(before_n, before_w, before_days, ratio[:, None, :])
 
-    def during(part: np.ndarray) -> np.ndarray:  # series x weekday x start x stop
-        return part[..., None, at_stop] - part[..., at_start, None]
+    def during(part: np.ndarray) -> np.ndarray:  # series x start x stop, over all weekdays
+        total = part.sum(axis=1)
+        return total[:, None, at_stop] - total[:, at_start, None]
 
-    expected = np.nansum(during(sums_w) * (factors * ratio[:, None, :])[..., None], axis=1)
-    observed = during(sums_n).sum(axis=1)
-    after_days = during(sums_days).sum(axis=1)
+    # Expected = sum over weekdays of the denominator during the shift x the weekday's ratio
+    # before it; a product over weekdays per series, so no series x weekday x pair array.
+    weighted = np.nan_to_num(factors * ratio[:, None, :])  # series x weekday x start
+    expected = (
+        np.einsum("rws,rwe->rse", weighted, sums_w[..., at_stop])
+        - np.einsum("rws,rws->rs", weighted, sums_w[..., at_start])[..., None]
+    )
+    observed = during(sums_n)
+    after_days = during(sums_days)
     history = before_n.sum(axis=1)[..., None]
     known = sums_days[:, :, 0].sum(axis=1) >= MIN_HISTORY_DAYS
     variance = dispersion[:, None, None] * (expected + _safe_divide(expected**2, history))
