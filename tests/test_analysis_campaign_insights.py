@@ -459,3 +459,69 @@ def test_a_conversions_collapse_is_one_shift_not_a_run_of_day_drops(tmp_path: Pa
     steady = [i for i in report.insights if i.subject == "steady"]
     assert [i.kind for i in steady] == ["roas_collapse"], report.narrative
     assert steady[0].start is not None and abs((steady[0].start - start).days) <= 2
+
+
+def _scaled(column: str, value: float) -> float | int:
+    return round(value) if column == "conversions" else round(value, 2)
+
+
+def _with(rows: list[dict[str, Any]], campaign: str, days: Any, **scale: float) -> list[Any]:
+    """`rows` with the named columns of one campaign multiplied on `days` (a predicate);
+    conversions stay whole."""
+    return [
+        {**row, **{k: _scaled(k, row[k] * f) for k, f in scale.items()}}
+        if row["campaign_id"] == campaign and days(row["date"])
+        else row
+        for row in rows
+    ]
+
+
+def test_a_spend_spike_that_came_back_is_reported_even_when_it_converted(tmp_path: Path) -> None:
+    """Spend x3 for two days with conversions rising too (x3 ** 0.7, no shortfall to prove):
+    still money spent at three times the usual rate, a warning whose impact is the extra spend."""
+    rows = _with(_clean_rows(), "steady", SPIKE_DAYS.__contains__, spend=3.0, conversions=3.0**0.7)
+    spike = _only(_report(_lake(tmp_path, rows)), "spend_spike", "steady")
+    assert spike.severity == "warning" and (spike.start, spike.end) == SPIKE_DAYS
+    assert spike.change == pytest.approx(2.0, abs=0.35)
+    assert spike.impact == pytest.approx(2 * (spike.value - spike.baseline), rel=1e-9)
+
+
+def test_a_budget_doubled_for_good_is_no_spike(tmp_path: Path) -> None:
+    """Spend and conversions x2.2 from ten days before the end on: a new budget whose first days
+    outran the baseline, not a spike (in the table only)."""
+    start = END - dt.timedelta(days=9)
+    rows = _with(
+        _clean_rows(), "steady", start.__le__, spend=2.2, conversions=2.2**0.8, revenue=2.2**0.8
+    )
+    report = _report(_lake(tmp_path, rows))
+    assert not [i for i in report.insights if i.subject == "steady"], report.narrative
+
+
+def test_three_zero_days_of_a_small_campaign_are_one_outage(tmp_path: Path) -> None:
+    """A campaign expecting ~6 conversions a day: one zero day is ordinary (P ~ 0.01), three in a
+    row are not (P ~ 1e-6): the run is tested as one event and reported as one outage."""
+    rng = np.random.default_rng(8)
+    days = [END - dt.timedelta(days=offset) for offset in range(HISTORY_DAYS)]
+    outage = (END - dt.timedelta(days=6), END - dt.timedelta(days=4))
+    small = [
+        _row(TENANT, "small", day, 100.0, 0 if outage[0] <= day <= outage[1] else int(n), n * 50.0)
+        for day, n in zip(days, rng.poisson(6.0, len(days)), strict=True)
+    ]
+    report = _report(_lake(tmp_path, [*_clean_rows(), *small]))
+    found = _only(report, "tracking_outage", "small")
+    assert (found.start, found.end) == outage and found.severity == "critical"
+
+
+def test_a_collapse_that_recovered_is_reported_with_its_first_and_last_day(
+    tmp_path: Path,
+) -> None:
+    first, last = WINDOW.start + dt.timedelta(days=6), WINDOW.start + dt.timedelta(days=15)
+    rows = _with(
+        _clean_rows(), "star", lambda day: first <= day <= last, revenue=0.3, conversions=0.3
+    )
+    collapse = _only(_report(_lake(tmp_path, rows)), "roas_collapse", "star")
+    assert collapse.start is not None and collapse.end is not None
+    assert abs((collapse.start - first).days) <= 1 and abs((collapse.end - last).days) <= 1
+    assert f"to {collapse.end.isoformat()}" in collapse.title
+    assert collapse.severity == "notice"  # over: nothing left to stop (the severity scale)
+    assert collapse.change == pytest.approx(-0.7, abs=0.1)

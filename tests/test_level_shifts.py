@@ -59,6 +59,50 @@ def test_a_roas_collapse_is_found_with_its_first_day(length: int) -> None:
     assert np.mean(errors <= 2) >= 0.95 and errors.max() <= 3
 
 
+@pytest.mark.parametrize(("start", "end"), [(32, 38), (40, 50)])
+def test_a_collapse_that_recovered_is_found_with_its_first_and_last_day(
+    start: int, end: int
+) -> None:
+    """ROAS falls 70% from `start` to `end` and comes back: with `recovering`, both days are
+    found; without it, the recovered days water the shift down."""
+    revenue, spend = _campaigns(seed=start, rows=20, shift_start=start, factor=0.3)
+    rng = np.random.default_rng(end)
+    recovered = rng.poisson(spend[:, end + 1 :] * 4.0 / 60.0) * 60.0
+    revenue[:, end + 1 :] = recovered
+    tests = ratio_shifts(
+        revenue,
+        spend,
+        spend > 0,
+        first_candidate=WINDOW_START,
+        last_column=DAYS - 1,
+        min_days=5,
+        falling=True,
+        elasticities=(0.5, 1.0),
+        recovering=True,
+    )
+    assert tests.end is not None
+    found = significant(tests.p_value, 0.05) & (tests.ratio <= 0.5)
+    assert found.mean() >= 0.9
+    assert np.mean(np.abs(tests.start - start) <= 2) >= 0.9
+    assert np.mean(np.abs(tests.end - end) <= 2) >= 0.9
+
+
+def test_clean_campaigns_show_no_recovering_shift() -> None:
+    revenue, spend = _campaigns(seed=12, rows=500)
+    tests = ratio_shifts(
+        revenue,
+        spend,
+        spend > 0,
+        first_candidate=WINDOW_START,
+        last_column=DAYS - 1,
+        min_days=5,
+        falling=True,
+        elasticities=(0.5, 1.0),
+        recovering=True,
+    )
+    assert not (significant(tests.p_value, 0.05) & (tests.ratio <= 0.7)).any()
+
+
 def test_clean_campaigns_show_no_shift() -> None:
     revenue, spend = _campaigns(seed=11, rows=500)
     _, found = _roas_shifts(revenue, spend)

@@ -24,7 +24,12 @@ from marketing_intel.analysis import Insight, InsightReport, Window
 from marketing_intel.analysis._roi_optimization_allocation import optimal_allocation
 from marketing_intel.analysis._roi_optimization_curves import ResponseCurve
 from marketing_intel.demo.truth import Truth, TruthSpec, simulate
-from marketing_intel.demo.truth_effects import EFFECT_KINDS, PlantedEffect, silence_cutoff
+from marketing_intel.demo.truth_effects import (
+    EFFECT_KINDS,
+    MIN_OUTAGE_CONVERSIONS,
+    PlantedEffect,
+    silence_cutoff,
+)
 from marketing_intel.demo.truth_roi import RoiCampaign, RoiTruth
 from marketing_intel.lake import DuckDBLake, QueryParameter
 
@@ -87,6 +92,19 @@ def test_spend_spike_and_outage_are_in_the_campaign_rows(
     assert during and all(d["conversions"] == 0 and d["revenue"] == 0 for d in during)
     assert all(d["spend"] > 0 for d in during)
     assert sum(d["conversions"] for d in days if d["date"] < outage.start) > 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_an_outage_hides_enough_conversions_to_be_material(tmp_path: Path, seed: int) -> None:
+    """In a tenant of the benchmark's size, the outage's campaign usually converts
+    MIN_OUTAGE_CONVERSIONS over the outage's days (drawn on the plan's typical level; the
+    budget walk and weekdays move a month's mean by a few tens of percent, hence the margin)."""
+    lake = DuckDBLake(tmp_path / "outage.duckdb")
+    spec = TruthSpec(end_date=END, seeds=1, first_seed=seed, clean_campaigns=3, event_scale=0.1)
+    outage = effect(simulate(lake, spec), "tracking_outage")
+    days = campaign_days(lake, outage)
+    usual = statistics.fmean(d["conversions"] for d in days if d["date"] < spec.window_start)
+    assert usual * ((outage.end - outage.start).days + 1) >= 0.6 * MIN_OUTAGE_CONVERSIONS
 
 
 def test_roas_collapse_is_a_level_shift_of_its_size(simulated: tuple[DuckDBLake, Truth]) -> None:

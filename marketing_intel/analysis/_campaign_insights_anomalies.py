@@ -29,11 +29,17 @@ would. Discoveries are then classified:
   diminish, but a healthy spend increase by x still lifts conversions by x ** b with b at least
   `min_elasticity`, so the run's conversions are compared with baseline x (spend / usual spend)
   ** min_elasticity, in units of the conversions' spread. A shortfall beyond `cap_zscore` means
-  the spike bought next to nothing: cap the budget (critical: money is being lost now). A spike
-  that converts is a budget change, not a finding: it is counted in the table only.
-- tracking outage: zero conversions while spend held (>= half its baseline), discovered and
-  confirmed by the Poisson probability of a zero, exp(-baseline) < `count_alpha` (critical: data
-  is being lost).
+  the spike bought next to nothing: cap the budget (critical: money is being lost now).
+  Otherwise a small campaign's few conversions cannot show whether the spike paid, so what
+  spend did next decides: back near its usual level (SPIKE_BACK_RATIO) in the SPIKE_AFTER_DAYS
+  after, it was a spike of money nobody may have meant (`spend_spike`, warning); still running
+  on the last day, a notice (too early to tell from a new budget); staying up, a budget change,
+  counted in the table only.
+- tracking outage: zero conversions while spend held (>= half its baseline). Consecutive zero
+  days of a campaign are one test (`ZeroRun`: the joint probability of zero on each day, under
+  the overdispersed count), standing in the family for the run's days, discovered and confirmed
+  by the Poisson probability of the whole run, exp(-expected conversions) < `count_alpha`
+  (critical: data is being lost).
 - conversions drop: conversions at most half the baseline while spend held, discovered and
   confirmed by the Poisson lower tail below `count_alpha` (warning).
 
@@ -74,6 +80,10 @@ if TYPE_CHECKING:
 # over thousands of days rejects it, so its exact tail is not computed.
 SCREEN_Z = 2.0
 MIN_SPIKE_RATIO = 2.0  # a spend spike at least doubles the usual spend
+SPIKE_AFTER_DAYS = 3  # days after a spike that tell a spike (spend came back) from a new budget
+# Spend "came back" after a spike: within 25% of its usual level (daily delivery noise and a
+# routine budget revision are each ~10-15%; a new budget after a spike is a bigger step).
+SPIKE_BACK_RATIO = 1.25
 HELD_SPEND_RATIO = 0.5  # spend "held" while conversions fell: at least half its usual level
 MAX_DROP_RATIO = 0.5  # a conversions drop leaves at most half the usual conversions
 METRIC_LABELS = {"spend": "daily spend", "conversions": "daily conversions"}
@@ -99,6 +109,24 @@ RUN_TEXTS = {
         "Campaign {name} spent far above its usual level without the conversions to match.",
         "Cap the campaign's daily budget near its usual spend and check recent bid or budget "
         "changes before letting it spend more.",
+    ),
+    # The spike may have converted (its conversions cannot show it either way), but the money
+    # left at several times the usual rate for a few days: the budget owner should confirm it.
+    "spend_spike": RunText(
+        "spend_spike",
+        "warning",
+        "spend",
+        "Campaign {name} spent several times its usual level.",
+        "Check that the campaign's budget or bid change was intended; if not, bring its daily "
+        "budget back to its usual spend.",
+    ),
+    "spend_spike_open": RunText(
+        "spend_spike",
+        "notice",
+        "spend",
+        "Campaign {name} has spent several times its usual level since the day shown.",
+        "Confirm that the budget or bid change was intended; if not, bring its daily budget "
+        "back to its usual spend.",
     ),
     "tracking_outage": RunText(
         "tracking_outage",
@@ -188,10 +216,14 @@ def day_anomalies(
         "spend": spend,
         "conversions": _conversion_tests(daily.series["conversions"], learn, tested, spend),
     }
+    runs = zero_runs(tests["conversions"], tested & _spend_held(spend))
+    family = run_family(tests["conversions"].p_value, runs)
+    conversions_found = significant(family, options.fdr_q)
     kinds = _classify(
         tests,
         significant(spend.p_value, options.fdr_q),
-        significant(tests["conversions"].p_value, options.fdr_q),
+        conversions_found & ~runs_mask(runs, family.shape),
+        outage_cells(runs, conversions_found, options.count_alpha),
         options,
     )
     return DayAnomalies(
@@ -286,31 +318,116 @@ def _pooled_spread(
     return np.maximum(np.nan_to_num(mad * MAD_TO_SIGMA), floor), np.maximum(counts - 1, 2)
 
 
+def _spend_held(spend: DayTests) -> np.ndarray:
+    """Campaign-days whose spend held: at least HELD_SPEND_RATIO of its expected level (or no
+    level to judge by)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = spend.values / spend.expected
+    return np.isnan(ratio) | (ratio >= HELD_SPEND_RATIO)
+
+
 def _classify(
     tests: dict[str, DayTests],
     spend_found: np.ndarray,
     conversions_found: np.ndarray,
+    outage: np.ndarray,
     options: Options,
 ) -> np.ndarray:
     """Each campaign-day's finding kind ("" for none), in priority order: a spend spike, then a
-    tracking outage or conversions drop while spend held."""
+    tracking outage (`outage`: the cells of discovered zero runs) or a conversions drop while
+    spend held."""
     spend, conversions = tests["spend"], tests["conversions"]
     with np.errstate(invalid="ignore"):
-        ratio = spend.values / spend.expected
-        spike = spend_found & (ratio >= MIN_SPIKE_RATIO)
-        held = np.isnan(ratio) | (ratio >= HELD_SPEND_RATIO)
-        confirmed = conversions_found & held
+        spike = spend_found & (spend.values / spend.expected >= MIN_SPIKE_RATIO)
+        confirmed = conversions_found & _spend_held(spend)
         confirmed[confirmed] = (
             poisson_lower_tail(conversions.values[confirmed], conversions.expected[confirmed])
             < options.count_alpha
         )
-        outage = confirmed & (conversions.values == 0)
         dropped = confirmed & (conversions.values <= MAX_DROP_RATIO * conversions.expected)
     return np.select(
         [spike, outage, dropped],
         ["spend_spike", "tracking_outage", "conversions_drop"],
         default="",
     )
+
+
+@dataclass(frozen=True)
+class ZeroRun:
+    """Consecutive days of one campaign without a conversion while its spend held, tested as
+    one event: `log_p` is the log of the joint probability of zero on every day (the days'
+    overdispersed zero probabilities multiplied), `poisson_log_p` the same under plain Poisson
+    noise (minus the conversions expected over the run)."""
+
+    row: int
+    first: int
+    last: int
+    log_p: float
+    poisson_log_p: float
+
+
+def zero_runs(conversions: DayTests, candidates: np.ndarray) -> list[ZeroRun]:
+    """Every maximal run of `candidates` cells with zero conversions and a positive expectation.
+
+    One zero at an expectation of 5 has P = e^-5 ~ 0.007, about what ordinary days show among
+    thousands; three in a row have P ~ 3e-7. Testing the run as one event keeps that joint
+    evidence, which day-by-day tests under a false-discovery rate throw away."""
+    expected = np.nan_to_num(conversions.expected, nan=0.0)
+    zero = candidates & (conversions.values == 0) & (expected > 0)
+    if not zero.any():
+        return []
+    dispersion = np.where(zero, conversions.spread**2 / np.where(zero, expected, 1.0), 1.0)
+    with np.errstate(divide="ignore"):
+        log_zero = np.where(
+            zero,
+            np.log(overdispersed_lower_tail(np.zeros_like(expected), expected, dispersion)),
+            0.0,
+        )
+    runs = []
+    for row in np.flatnonzero(zero.any(axis=1)):
+        padded = np.concatenate(([False], zero[row], [False])).astype(np.int8)
+        edges = np.flatnonzero(np.diff(padded))
+        for first, stop in zip(edges[::2], edges[1::2], strict=True):
+            days = slice(int(first), int(stop))
+            runs.append(
+                ZeroRun(
+                    int(row),
+                    int(first),
+                    int(stop) - 1,
+                    float(log_zero[row, days].sum()),
+                    -float(expected[row, days].sum()),
+                )
+            )
+    return runs
+
+
+def run_family(p_values: np.ndarray, runs: list[ZeroRun]) -> np.ndarray:
+    """The conversion tests with each zero run as one test: its joint p-value on its first day,
+    its other days tested and never discoveries (p = 1; the family keeps its size)."""
+    family = p_values.copy()
+    for run in runs:
+        family[run.row, run.first : run.last + 1] = 1.0
+        family[run.row, run.first] = math.exp(run.log_p)
+    return family
+
+
+def runs_mask(runs: list[ZeroRun], shape: tuple[int, ...]) -> np.ndarray:
+    """The cells of the zero runs."""
+    mask = np.zeros(shape, dtype=bool)
+    for run in runs:
+        mask[run.row, run.first : run.last + 1] = True
+    return mask
+
+
+def outage_cells(runs: list[ZeroRun], found: np.ndarray, count_alpha: float) -> np.ndarray:
+    """The cells of the zero runs that are discoveries and confirmed by the plain Poisson
+    probability of the run, below `count_alpha`."""
+    confirmed = [
+        run
+        for run in runs
+        if found[run.row, run.first] and run.poisson_log_p < math.log(count_alpha)
+    ]
+    return runs_mask(confirmed, found.shape)
 
 
 @dataclass(frozen=True)
@@ -387,14 +504,30 @@ def finding_runs(findings: Iterable[DayFinding]) -> list[list[DayFinding]]:
     return sorted(runs, key=lambda run: (run[0].day, run[0].key, run[0].kind))
 
 
-def run_kind(run: list[DayFinding], options: Options) -> str:
-    """The run's kind; a spike run is `spend_spike_without_conversions` when it bought nothing."""
+def run_kind(run: list[DayFinding], anomalies: DayAnomalies, options: Options) -> str:
+    """The run's kind. A spike run is `spend_spike_without_conversions` when it bought nothing.
+    Otherwise its conversions do not show whether it paid, and what it is depends on what spend
+    did next, against its weekday-adjusted usual level (`DayTests.expected`, the median of the
+    week before, which a spike of three days does not move): back (`spend_spike`), still the
+    last day (`spend_spike_open`: a spike or a new budget, too early to say) or stayed up
+    (`budget_change`: a new level, whose first days merely outran the baseline)."""
     kind = run[0].kind
-    if kind == "spend_spike" and spike_response(run, options.min_elasticity).bought_nothing(
-        options
-    ):
+    if kind != "spend_spike":
+        return kind
+    if spike_response(run, options.min_elasticity).bought_nothing(options):
         return "spend_spike_without_conversions"
-    return kind
+    row, after = anomalies.daily.keys.index(run[0].key), anomalies.daily.column(run[-1].day) + 1
+    spend = anomalies.tests["spend"]
+    following = np.arange(after, min(after + SPIKE_AFTER_DAYS, anomalies.daily.width))
+    # Against the expectation of the same weekday a week earlier: from before the spike, which
+    # a baseline that has caught up with a new budget is not.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = spend.values[row, following] / spend.expected[row, following - 7]
+    ratios = ratios[np.isfinite(ratios)]
+    if ratios.size == 0:
+        return "spend_spike_open"
+    back = float(np.median(ratios)) < SPIKE_BACK_RATIO  # on most following days
+    return kind if back else "budget_change"
 
 
 def run_insight(
@@ -404,10 +537,9 @@ def run_insight(
     options: Options,
     holidays: Mapping[dt.date, str],
 ) -> Insight | None:
-    """One finding for a run of flagged days (None for a spike that converted: a budget
-    change, not a finding): the mean daily value against the mean baseline, the money at stake,
-    the days it covers and its chart."""
-    kind = run_kind(run, options)
+    """One finding for a run of flagged days: the mean daily value against the mean baseline,
+    the money at stake, the days it covers and its chart (None for a kind without words)."""
+    kind = run_kind(run, anomalies, options)
     if kind not in RUN_TEXTS:
         return None
     text = RUN_TEXTS[kind]

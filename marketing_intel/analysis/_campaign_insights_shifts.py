@@ -1,5 +1,7 @@
 """Sustained level shifts of a campaign: a ROAS collapse, a CPA rise or a conversion-rate drop
-that started on one day of the window and lasted to its end (`level_shifts.ratio_shifts`).
+that started on one day of the window and lasted at least `min_shift_days`, to the window's end
+or ending before it (`level_shifts.ratio_shifts`, recovering: a collapse fixed after a week is
+still money lost, and the analyst should hear of it).
 
 Three ratios are tested per campaign: revenue per spend (ROAS), conversions per spend (1 / CPA)
 and conversions per click (CVR), each against the campaign's own days before the shift, per
@@ -17,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,6 +45,7 @@ class ShiftKind:
     denominator: str
     metric: str
     title: str  # formatted with the campaign's name and the first day
+    ended_title: str  # the same for a shift that ended before the window's end (with `end`)
 
 
 SHIFT_KINDS = (
@@ -52,6 +55,7 @@ SHIFT_KINDS = (
         "spend",
         "ROAS",
         "Campaign {name}'s return on ad spend collapsed on {start} and has stayed low since.",
+        "Campaign {name}'s return on ad spend collapsed from {start} to {end}.",
     ),
     ShiftKind(
         "cpa_rise",
@@ -59,6 +63,7 @@ SHIFT_KINDS = (
         "spend",
         "CPA",
         "Campaign {name}'s cost per conversion rose sharply on {start} and has stayed high since.",
+        "Campaign {name}'s cost per conversion rose sharply from {start} to {end}.",
     ),
     ShiftKind(
         "conversion_rate_drop",
@@ -66,6 +71,7 @@ SHIFT_KINDS = (
         "clicks",
         "conversion rate",
         "Campaign {name}'s clicks have converted far less often since {start}.",
+        "Campaign {name}'s clicks converted far less often from {start} to {end}.",
     ),
 )
 
@@ -83,6 +89,7 @@ class ShiftFinding:
     expected: float  # what the days before predicted for them
     p_value: float
     elasticity: float  # the numerator was expected to follow denominator ** elasticity
+    window_last: int  # the column of the window's last complete day
 
 
 def level_shift_findings(
@@ -114,6 +121,7 @@ def level_shift_findings(
                 min_days=options.min_shift_days,
                 falling=True,
                 elasticities=(options.min_elasticity, 1.0),
+                recovering=True,
             )
         )
     found = significant(np.stack([test.p_value for test in tests]), options.fdr_q)
@@ -128,14 +136,43 @@ def level_shift_findings(
                     int(row),
                     shift,
                     int(test.start[row]),
-                    last,
+                    last if test.end is None else int(test.end[row]),
                     float(test.observed[row]),
                     float(test.expected[row]),
                     float(test.p_value[row]),
                     float(test.elasticity[row]),
+                    last,
                 ),
             )
-    return [findings[row] for row in sorted(findings)]
+    return [_as_roas_collapse(findings[row], daily, base, options) for row in sorted(findings)]
+
+
+def _as_roas_collapse(
+    finding: ShiftFinding, daily: DailyCampaigns, valid: np.ndarray, options: Options
+) -> ShiftFinding:
+    """A CPA rise or conversion-rate drop over days whose ROAS also fell by `min_shift` or more
+    is reported as the ROAS collapse it is (fewer conversions for the money is lost revenue;
+    the count test confirmed the days, whose revenue, a noisier compound count, may not have
+    reached significance alone)."""
+    roas = SHIFT_KINDS[0]
+    if finding.shift is roas:
+        return finding
+    row, days = finding.row, slice(finding.start_column, finding.last_column + 1)
+    revenue = daily.series["revenue"][row : row + 1]
+    spend = daily.series["spend"][row : row + 1]
+    usable = valid[row : row + 1] & ~np.isnan(revenue)
+    expected, _ = expected_numerator(
+        revenue,
+        np.power(np.nan_to_num(spend), finding.elasticity),
+        usable,
+        start=finding.start_column,
+        first_candidate=finding.start_column,
+    )
+    observed = float(np.where(usable, np.nan_to_num(revenue), 0.0)[0, days].sum())
+    predicted = float(np.where(usable, expected, 0.0)[0, days].sum())
+    if predicted <= 0 or observed / predicted > 1 - options.min_shift:
+        return finding
+    return replace(finding, shift=roas, observed=observed, expected=predicted)
 
 
 def shifted_cells(findings: list[ShiftFinding], shape: tuple[int, int]) -> np.ndarray:
@@ -154,7 +191,9 @@ def shift_insight(
     holidays: Mapping[dt.date, str],
 ) -> Insight:
     """The finding of a shift: the ratio since its start against what the days before predicted,
-    the money lost since (revenue, or missing conversions at the usual value per conversion)."""
+    the money lost since (revenue, or missing conversions at the usual value per conversion).
+    A warning while it lasts (act this week); a notice once it has ended before the window's
+    last day (nothing left to stop, but the money lost is worth a look)."""
     shift, row = finding.shift, finding.row
     start, end = daily.day(finding.start_column), daily.day(finding.last_column)
     days = slice(finding.start_column, finding.last_column + 1)
@@ -180,9 +219,8 @@ def shift_insight(
     below_floor = shift.kind == "roas_collapse" and value is not None and value < options.roas_floor
     return Insight(
         kind=shift.kind,
-        severity="warning",
-        title=shift.title.format(name=f"'{campaign_name}'", start=start.isoformat())
-        + holiday_clause(holidays, start, end),
+        severity="warning" if finding.last_column == finding.window_last else "notice",
+        title=_title(finding, daily, campaign_name) + holiday_clause(holidays, start, end),
         subject=finding.key[1],
         metric=shift.metric,
         value=value,
@@ -195,6 +233,15 @@ def shift_insight(
         impact=lost,
         chart=_shift_chart(finding, daily, campaign_name),
     )
+
+
+def _title(finding: ShiftFinding, daily: DailyCampaigns, campaign_name: str) -> str:
+    """The shift's title: since its first day, or from its first to its last day when it ended
+    before the window's last day."""
+    start, end = daily.day(finding.start_column), daily.day(finding.last_column)
+    ongoing = finding.last_column == finding.window_last
+    template = finding.shift.title if ongoing else finding.shift.ended_title
+    return template.format(name=f"'{campaign_name}'", start=start.isoformat(), end=end.isoformat())
 
 
 def _ratios(

@@ -7,7 +7,8 @@ What it reports, and on which statistic:
   with its ROAS rank among campaigns with material spend (`min_spend_share`, `min_spend`) and the
   kind of its finding, if any. Rankings are context, so they live in the table, not the findings.
 - Sustained level shifts (`_campaign_insights_shifts`): a ROAS collapse, CPA rise or
-  conversion-rate drop that started inside the window and lasted to its end, with its first day.
+  conversion-rate drop that started inside the window and lasted to its end or ended before it,
+  with its first and last day.
 - Day anomalies (`_campaign_insights_anomalies`): spend spikes that bought nothing (cap the
   budget), tracking outages and conversion drops, consecutive days merged into one finding.
 
@@ -119,7 +120,9 @@ class Options(MarketOptions):
         "and a shift must stand out for every b from this to 1 (a budget change is no shift).",
     )
     min_shift_days: int = Field(
-        5, ge=3, description="Days a shift must have lasted (to the window's end) to be tested."
+        5,
+        ge=3,
+        description="Days a shift must have lasted (to the window's end or before) to be tested.",
     )
     roas_floor: float = Field(
         1.0, ge=0.0, description="ROAS below which a collapsed campaign should be paused."

@@ -23,6 +23,7 @@ baselines never learn from them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import norm
@@ -58,6 +59,7 @@ class ShiftTests:
     observed: np.ndarray
     expected: np.ndarray
     elasticity: np.ndarray
+    end: np.ndarray | None = None  # the shift's last column (`recovering`); None: the last one
 
     @property
     def ratio(self) -> np.ndarray:
@@ -76,6 +78,7 @@ def ratio_shifts(
     min_days: int,
     falling: bool,
     elasticities: tuple[float, ...] = (1.0,),
+    recovering: bool = False,
 ) -> ShiftTests:
     """The strongest sustained shift of numerator / denominator in each row (series x days).
 
@@ -83,9 +86,15 @@ def ratio_shifts(
     (ROAS), else a rise (failure rate). `elasticities`: the numerator is expected to follow
     denominator ** e; with several, a shift must stand out under each of them (the least
     alarming one is kept), so with (0.5, 1.0) a budget change alone, whose returns diminish
-    with an elasticity in between, never looks like a collapse.
+    with an elasticity in between, never looks like a collapse. `recovering`: the shift may
+    also have ended before `last_column` (every first and last day at least `min_days` apart
+    is a candidate, Bonferroni over all of them; `ShiftTests.end` holds the last day).
     """
-    bounds = {"first_candidate": first_candidate, "last_column": last_column}
+    bounds: dict[str, Any] = {
+        "first_candidate": first_candidate,
+        "last_column": last_column,
+        "recovering": recovering,
+    }
     best = _ratio_shifts(
         numerator,
         np.power(np.nan_to_num(denominator), elasticities[0]),
@@ -112,12 +121,12 @@ def ratio_shifts(
             old[milder] = new[milder[rows]]
         chosen[milder] = elasticity
     return ShiftTests(
-        best.start, best.statistic, best.p_value, best.observed, best.expected, chosen
+        best.start, best.statistic, best.p_value, best.observed, best.expected, chosen, best.end
     )
 
 
 def _fields(new: ShiftTests, old: ShiftTests) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [
+    pairs = [
         (new.start, old.start),
         (new.statistic, old.statistic),
         (new.p_value, old.p_value),
@@ -125,6 +134,9 @@ def _fields(new: ShiftTests, old: ShiftTests) -> list[tuple[np.ndarray, np.ndarr
         (new.expected, old.expected),
         (new.elasticity, old.elasticity),
     ]
+    if new.end is not None and old.end is not None:
+        pairs.append((new.end, old.end))
+    return pairs
 
 
 def _ratio_shifts(
@@ -136,41 +148,61 @@ def _ratio_shifts(
     last_column: int,
     min_days: int,
     falling: bool,
+    recovering: bool,
 ) -> ShiftTests:
-    """`ratio_shifts` for one elasticity, every candidate at once (series x weekday x candidate
-    sums from per-weekday prefix sums)."""
+    """`ratio_shifts` for one elasticity, every candidate at once (series x weekday x first day
+    x day after the last sums from per-weekday prefix sums)."""
     numerator = np.where(valid, np.nan_to_num(numerator), 0.0)
     denominator = np.where(valid, np.nan_to_num(denominator), 0.0)
     dispersion = _dispersion(numerator, denominator, valid, first_candidate)
     starts = np.arange(first_candidate, last_column - min_days + 2)
-    if starts.size == 0:
+    if starts.size == 0 or numerator.shape[0] == 0:
         return _empty_tests(numerator.shape[0])
-    columns = np.append(starts, last_column + 1)
+    stops = np.arange(first_candidate + min_days, last_column + 2)  # the day after the last
+    if not recovering:
+        stops = stops[-1:]
+    columns = np.arange(first_candidate, last_column + 2)
     sums_n, sums_w, sums_days = _prefix_sums(numerator, denominator, valid, columns)
-    before_n, before_w, before_days = sums_n[..., :-1], sums_w[..., :-1], sums_days[..., :-1]
-    ratio = _safe_divide(before_n.sum(axis=1), before_w.sum(axis=1))  # series x candidate
+    at_start, at_stop = starts - first_candidate, stops - first_candidate
+    before_n, before_w, before_days = (part[..., at_start] for part in (sums_n, sums_w, sums_days))
+    ratio = _safe_divide(before_n.sum(axis=1), before_w.sum(axis=1))  # series x start
     factors = _weekday_factors(before_n, before_w, before_days, ratio[:, None, :])
-    after_w = sums_w[..., -1:] - before_w
-    expected = np.nansum(after_w * factors * ratio[:, None, :], axis=1)
-    observed = (sums_n[..., -1:] - before_n).sum(axis=1)
-    after_days = (sums_days[..., -1:] - before_days).sum(axis=1)
-    history = before_n.sum(axis=1)
-    known = sums_days[:, :, 0].sum(axis=1) >= MIN_HISTORY_DAYS
-    variance = dispersion[:, None] * (expected + _safe_divide(expected**2, history))
-    z = _safe_divide(observed - expected, np.sqrt(variance))
-    testable = known[:, None] & (after_days >= min_days) & (history > 0)
-    statistic = np.where(testable & np.isfinite(z), -z if falling else z, -np.inf)
-    best = np.argmax(statistic, axis=1)
-    rows = np.arange(len(best))
-    tests = ShiftTests(
-        start=np.where(np.isfinite(statistic[rows, best]), starts[best], -1),
-        statistic=statistic[rows, best],
-        p_value=np.ones(len(best)),
-        observed=observed[rows, best],
-        expected=expected[rows, best],
-        elasticity=np.ones(len(best)),
+
+    def during(part: np.ndarray) -> np.ndarray:  # series x start x stop, over all weekdays
+        total = part.sum(axis=1)
+        return total[:, None, at_stop] - total[:, at_start, None]
+
+    # Expected = sum over weekdays of the denominator during the shift x the weekday's ratio
+    # before it; a product over weekdays per series, so no series x weekday x pair array.
+    weighted = np.nan_to_num(factors * ratio[:, None, :])  # series x weekday x start
+    expected = (
+        np.einsum("rws,rwe->rse", weighted, sums_w[..., at_stop])
+        - np.einsum("rws,rws->rs", weighted, sums_w[..., at_start])[..., None]
     )
-    return _with_p_values(tests, len(starts))
+    observed = during(sums_n)
+    after_days = during(sums_days)
+    history = before_n.sum(axis=1)[..., None]
+    known = sums_days[:, :, 0].sum(axis=1) >= MIN_HISTORY_DAYS
+    variance = dispersion[:, None, None] * (expected + _safe_divide(expected**2, history))
+    with np.errstate(invalid="ignore"):  # pairs that end before they start: masked below
+        z = _safe_divide(observed - expected, np.sqrt(variance))
+    pairs = stops[None, :] - starts[:, None] >= min_days
+    testable = known[:, None, None] & pairs & (after_days >= min_days) & (history > 0)
+    statistic = np.where(testable & np.isfinite(z), -z if falling else z, -np.inf)
+    flat = statistic.reshape(len(statistic), -1)
+    best = np.argmax(flat, axis=1)
+    rows = np.arange(len(best))
+    first, stop = np.unravel_index(best, statistic.shape[1:])
+    tests = ShiftTests(
+        start=np.where(np.isfinite(flat[rows, best]), starts[first], -1),
+        statistic=flat[rows, best],
+        p_value=np.ones(len(best)),
+        observed=observed[rows, first, stop],
+        expected=expected[rows, first, stop],
+        elasticity=np.ones(len(best)),
+        end=stops[stop] - 1 if recovering else None,
+    )
+    return _with_p_values(tests, int(pairs.sum()))
 
 
 def _prefix_sums(

@@ -45,6 +45,7 @@ from marketing_intel.demo.truth_effects import (
     FAILURE_DAYS,
     FAILURE_RATE,
     LAG_FACTOR,
+    MIN_OUTAGE_CONVERSIONS,
     OUTAGE_DAYS,
     ROAS_DROP,
     SEGMENT_GROWTH,
@@ -214,7 +215,9 @@ def _effect(
 
 
 def _campaign_effects(rng: np.random.Generator, spec: TruthSpec, plan: TenantPlan) -> list[Plant]:
-    """A spend spike, a tracking outage and a ROAS collapse on three material campaigns."""
+    """A spend spike, a tracking outage and a ROAS collapse on three material campaigns (the
+    outage on one where it hides at least MIN_OUTAGE_CONVERSIONS conversions, or the biggest
+    left in a tenant of small campaigns)."""
     c = plan.campaigns
     conversions = c.roas * c.base_spend / c.order_value
     material = np.flatnonzero((c.start_day == 0) & (conversions >= MIN_TARGET_CONVERSIONS))
@@ -227,6 +230,15 @@ def _campaign_effects(rng: np.random.Generator, spec: TruthSpec, plan: TenantPla
         (short_run(rng, days, window, OUTAGE_DAYS), 0.0),
         (collapse_run(rng, days, window), rng.uniform(*ROAS_DROP)),
     )
+    outage = runs_and_sizes[1][0]
+    visible = conversions * (outage.last - outage.first + 1) >= MIN_OUTAGE_CONVERSIONS
+    if not visible[rows[1]]:  # an outage too small to see: on a campaign where it is material
+        others = np.setdiff1d(np.flatnonzero(visible & (c.start_day == 0)), rows)
+        if others.size:
+            rows[1] = rng.choice(others)
+        else:  # a tenant of small campaigns: the biggest one left
+            left = np.setdiff1d(np.flatnonzero(c.start_day == 0), rows[[0, 2]])
+            rows[1] = left[np.argmax(conversions[left])]
     return [
         (kind, c.ids[int(row)], run, float(size))
         for kind, row, (run, size) in zip(CAMPAIGN_KINDS, rows, runs_and_sizes, strict=True)

@@ -2,7 +2,9 @@
 
 Every effect is drawn at "material size" (big enough that an analyst would want to know), from
 the ranges below, on a subject chosen at random, with its days inside the scored window (the
-last `window_days` of the history). `PlantedEffect` is the truth a report is scored against.
+last `window_days` of the history). A tracking outage must also hide at least
+MIN_OUTAGE_CONVERSIONS usual conversions (see there why: a smaller one is invisible in noise).
+`PlantedEffect` is the truth a report is scored against.
 
 Campaign effects change a campaign's daily arrays (`CampaignDays`); platform effects change the
 drawn events (`EventChunk`); segment effects are daily growth rates of the audience size.
@@ -24,6 +26,14 @@ from marketing_intel.demo.spec import EPOCH, MICROS_PER_DAY, MICROS_PER_HOUR, PL
 SPEND_SPIKE_FACTOR = (2.0, 5.0)  # spend x2-5 for 1-3 days; conversions and revenue do not follow
 SPIKE_DAYS = (1, 3)
 OUTAGE_DAYS = (1, 3)  # conversions and revenue 0, spend normal
+# An outage is material when it hides at least this many conversions (the campaign's usual
+# daily conversions x the outage's days). Why: zero conversions where mu were expected has
+# probability e^-mu at best (Poisson; overdispersion makes it likelier), and a report tests
+# 1,000-15,000 campaign-days at a false-discovery rate of 5%, so only runs with P below ~1e-6
+# can be told from the zeros of ordinary days: mu >= ~14. A one-day outage of a campaign
+# expecting 5 (P = e^-5 ~ 0.007) is what a hundred clean campaign-days show by chance; no test
+# can see it, and an analyst loses ~5 conversions of data. Smaller outages are not planted.
+MIN_OUTAGE_CONVERSIONS = 15.0
 ROAS_DROP = (0.5, 0.8)  # ROAS falls by 50-80% ...
 COLLAPSE_MIN_DAYS = 5  # ... for >= 5 days, half the time to the window's end
 SILENT_HOURS = (24.0, 72.0)  # a platform sends nothing for its last 24-72 hours
