@@ -13,8 +13,9 @@ Identifiable campaigns with a usable curve (enough days, spend explaining enough
 leaves, diminishing returns 0 < b < 1) then share their current total daily budget anew, each
 within +-`max_change` of its current spend, so as to maximize predicted revenue
 (`_roi_optimization_allocation`: equal marginal ROAS by bisection on the Lagrange multiplier,
-bounds as clamps); the predicted uplift comes with a delta-method interval. Campaigns without a
-usable curve keep their budget and the report says why, once per reason.
+bounds as clamps); the predicted uplift is net of the optimism of choosing the proposal with the
+same noisy curves, with a bootstrap interval (`_roi_optimization_optimism`). Campaigns without
+a usable curve keep their budget and the report says why, once per reason.
 
 Severity (the same scale in every template):
 - critical: money or data is being lost now and a person should act today (not used here: a
@@ -44,11 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ConfigDict, Field
 
-from marketing_intel.analysis._roi_optimization_allocation import (
-    Uplift,
-    optimal_allocation,
-    predicted_uplift,
-)
+from marketing_intel.analysis._roi_optimization_allocation import optimal_allocation
 from marketing_intel.analysis._roi_optimization_charts import (
     CampaignCurve,
     breakeven_chart,
@@ -60,6 +57,7 @@ from marketing_intel.analysis._roi_optimization_curves import (
     fit_power_curves,
 )
 from marketing_intel.analysis._roi_optimization_holdout import HoldoutFit, holdout_fits
+from marketing_intel.analysis._roi_optimization_optimism import Uplift, reallocation_uplift
 from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
@@ -519,7 +517,8 @@ def _reallocation_insight(
     current = np.array([campaign.current_spend for campaign in usable])
     proposed = np.array([proposal[campaign.key] for campaign in usable])
     curves = [campaign.curve for campaign in usable if campaign.curve is not None]
-    uplift = predicted_uplift(curves, current, proposed, z)
+    bounds = (current * (1.0 - options.max_change), current * (1.0 + options.max_change))
+    uplift = reallocation_uplift(curves, current, proposed, bounds, options.confidence)
     return Insight(
         kind="budget_reallocation",
         # Notice only when the whole interval promises more revenue; otherwise it is a lead.
@@ -551,6 +550,7 @@ def _uplift_evidence(uplift: Uplift, total: float, options: Options) -> dict[str
         "predicted_daily_revenue_proposed": uplift.current_revenue + uplift.uplift,
         "uplift_low": uplift.low,
         "uplift_high": uplift.high,
+        "uplift_optimism": uplift.optimism,
         "confidence": options.confidence,
         "max_change": options.max_change,
     }
