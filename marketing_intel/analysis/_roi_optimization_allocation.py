@@ -22,6 +22,8 @@ from marketing_intel.analysis._roi_optimization_curves import ResponseCurve
 
 # Halving the log-multiplier range this often resolves it far below a cent of spend.
 BISECTION_STEPS = 200
+# Elasticities are optimised within this range (`believed_curves`).
+OPTIMIZED_B_RANGE = (1e-3, 1.0 - 1e-3)
 
 
 def spend_at_multiplier(
@@ -45,12 +47,28 @@ def _spend_at_multipliers(
     return np.clip(unclamped, lower, upper)
 
 
+def believed_curves(
+    a: np.ndarray, b: np.ndarray, pivot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The curves (a, b) as the optimizer reads them: b held within OPTIMIZED_B_RANGE, turning
+    about the revenue at `pivot` (the current spend) so that it stays as fitted there.
+
+    A fitted b at or above 1 whose interval reaches below 1 is a curve that has not bent yet
+    within the window's spend: read as nearly linear, it goes to whichever bound its marginal
+    ROAS points to. A b at or below 0 never reaches the optimizer (no response); the floor
+    only keeps drawn curves finite.
+    """
+    believed_b = np.clip(b, *OPTIMIZED_B_RANGE)
+    return a * np.power(pivot, b - believed_b), believed_b
+
+
 def optimal_allocation(
     curves: Sequence[ResponseCurve], total: float, lower: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:
     """The spend per campaign maximizing predicted revenue with sum == total, within bounds.
 
-    Needs sum(lower) <= total <= sum(upper) and every 0 < b < 1.
+    Needs sum(lower) <= total <= sum(upper); the curves are read as `believed_curves` with
+    the middle of the bounds as pivot.
     """
     a = np.array([curve.a for curve in curves])
     b = np.array([curve.b for curve in curves])
@@ -72,6 +90,7 @@ def optimal_allocations(
     total too high) and the largest at its lower bound (all at lower: too low); bisection runs
     on its logarithm because marginal ROAS spans orders of magnitude.
     """
+    a, b = believed_curves(a, b, (lower + upper) / 2.0)
     at_upper = a * b * np.power(upper, b - 1.0)
     at_lower = a * b * np.power(lower, b - 1.0)
     low, high = np.log(at_upper.min(axis=1)), np.log(at_lower.max(axis=1))

@@ -14,8 +14,8 @@ it promises minus the uplift the "true" (fitted) curves give it, and the reporte
 fitted prediction less the median optimism. The interval is that corrected uplift plus the
 spread of the actual proposal's uplift over the draws (the fit's own uncertainty, as the delta
 method had it, without its linearisation). On the truth benchmark's 200 identifiable seeds this
-covers the true uplift in 88% of them (82% before); on `tests/test_roi_identification.py`'s
-simulation in 88% of 300 seeds. The draws come from a fixed seed, so a report is
+covers the true uplift in 89% of them (82% before); on `tests/test_roi_identification.py`'s
+simulation in 89% of 300 seeds. The draws come from a fixed seed, so a report is
 deterministic, and every draw's optimum is found in one stacked bisection.
 """
 
@@ -26,16 +26,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from marketing_intel.analysis._roi_optimization_allocation import optimal_allocations
+from marketing_intel.analysis._roi_optimization_allocation import (
+    believed_curves,
+    optimal_allocations,
+)
 from marketing_intel.analysis._roi_optimization_curves import COLUMNS, ResponseCurve
 
 DRAWS = 400
 DRAW_SEED = 20_260_630
 # Bisection steps per draw: 60 halvings of the log-multiplier range resolve it to ~1e-16.
 DRAW_BISECTION_STEPS = 60
-# A drawn elasticity is kept inside (0, 1), where the optimum exists; beyond it the allocation
-# goes to the bounds anyway.
-DRAWN_B_RANGE = (1e-3, 1.0 - 1e-3)
 
 
 @dataclass(frozen=True)
@@ -61,19 +61,16 @@ def reallocation_uplift(
     same total) with a two-sided `confidence` interval, both net of the optimism of choosing it."""
     a = np.array([curve.a for curve in curves])
     b = np.array([curve.b for curve in curves])
+    # The model has diminishing returns: a fitted b above 1 (its interval reaching below 1)
+    # stands for a nearly linear curve, as the optimizer reads it.
+    believed_a, believed_b = believed_curves(a, b, current)
     drawn_a, drawn_b = _drawn_curves(curves)
-    # The optimum exists only for 0 < b < 1; a draw beyond goes to its bounds anyway.
-    optimizable_b = np.clip(drawn_b, *DRAWN_B_RANGE)
-    lower, upper = bounds
-    chosen = optimal_allocations(
-        drawn_a, optimizable_b, float(current.sum()), lower, upper, DRAW_BISECTION_STEPS
+    optimism = _optimism(believed_a, believed_b, drawn_a, drawn_b, current, bounds)
+    fitted = float(_uplift(believed_a, believed_b, current, proposed[None, :])[0])
+    # The spread of the proposal's own uplift over the draws: the fit's uncertainty.
+    error = _uplift(drawn_a, drawn_b, current, proposed[None, :]) - _uplift(
+        a, b, current, proposed[None, :]
     )
-    # Optimism: what each draw's own optimum promises beyond what it brings on the fit.
-    promised = _uplift(drawn_a, optimizable_b, current, chosen)
-    optimism = float(np.median(promised - _uplift(a, b, current, chosen)))
-    # The spread of the fixed proposal's uplift over the draws: the fit's own uncertainty.
-    fitted = float(_uplift(a, b, current, proposed[None, :])[0])
-    error = _uplift(drawn_a, drawn_b, current, proposed[None, :]) - fitted
     tail = (1.0 - confidence) / 2.0
     high_error, low_error = np.quantile(error, [1.0 - tail, tail])
     return Uplift(
@@ -83,6 +80,26 @@ def reallocation_uplift(
         high=fitted - optimism - float(low_error),
         optimism=optimism,
     )
+
+
+def _optimism(
+    a: np.ndarray,
+    b: np.ndarray,
+    drawn_a: np.ndarray,
+    drawn_b: np.ndarray,
+    current: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+) -> float:
+    """The median over the draws of what a draw's own optimum promises beyond what it brings
+    on the curves (a, b) taken as the truth."""
+    lower, upper = bounds
+    chosen = optimal_allocations(
+        drawn_a, drawn_b, float(current.sum()), lower, upper, DRAW_BISECTION_STEPS
+    )
+    # What each draw promised, on its curves as its optimizer read them.
+    believed_a, believed_b = believed_curves(drawn_a, drawn_b, (lower + upper) / 2.0)
+    promised = _uplift(believed_a, believed_b, current, chosen)
+    return float(np.median(promised - _uplift(a, b, current, chosen)))
 
 
 def _drawn_curves(curves: Sequence[ResponseCurve]) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,9 @@ scored on them (`_roi_optimization_holdout`: R^2, MAPE, wMAPE out of sample).
 
 Its marginal ROAS at the window's average daily spend says what the next dollar brings.
 Identifiable campaigns with a usable curve (enough days, spend explaining enough of what demand
-leaves, diminishing returns 0 < b < 1) then share their current total daily budget anew, each
-within +-`max_change` of its current spend, so as to maximize predicted revenue
+leaves, diminishing returns: b > 0 and below 1 within its interval) then share their current
+total daily budget anew, each within +-`max_change` of its current spend, so as to maximize
+predicted revenue
 (`_roi_optimization_allocation`: equal marginal ROAS by bisection on the Lagrange multiplier,
 bounds as clamps); the predicted uplift is net of the optimism of choosing the proposal with the
 same noisy curves, with a bootstrap interval (`_roi_optimization_optimism`). Campaigns without
@@ -183,7 +184,7 @@ KEPT_REASONS = {
         "Spend explains too little of the daily revenue of {name} to trust a response curve.",
     ),
     "no_diminishing_returns": (
-        "no diminishing returns in this window (b outside 0-1)",
+        "no diminishing returns in this window (b at or below 0, or surely above 1)",
         "No diminishing returns to spend in this window for {name}.",
     ),
 }
@@ -230,7 +231,7 @@ def analyze(
     campaigns = _campaigns(table, options)
     usable = [campaign for campaign in campaigns if campaign.kept_because is None]
     proposal = _proposal(usable, options)
-    z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
+    z = _z(options)
     insights = [
         _reallocation_insight(usable, proposal, z, options, window),
         *_marginal_roas_insights(usable, z, window),
@@ -335,7 +336,9 @@ def kept_because(
         return "not_identifiable"
     if curve.spend_r_squared < options.min_r_squared:
         return "poor_fit"
-    if not 0.0 < curve.b < 1.0:  # b >= 1 has no optimum inside the bounds; b <= 0 is no response
+    # b <= 0 is no response; a b whose whole interval is at or above 1 has no optimum inside the
+    # bounds. A b above 1 whose interval reaches below it is traded as nearly linear.
+    if curve.b <= 0.0 or curve.b - _z(options) * curve.b_stderr >= 1.0:
         return "no_diminishing_returns"
     return None
 
@@ -353,6 +356,11 @@ def _proposal(usable: Sequence[Campaign], options: Options) -> dict[tuple[str, s
         current * (1.0 + options.max_change),
     )
     return {campaign.key: float(x) for campaign, x in zip(usable, spend, strict=True)}
+
+
+def _z(options: Options) -> float:
+    """The standard normal quantile of the options' two-sided confidence."""
+    return NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
 
 
 def _no_data_insight() -> Insight:
@@ -452,7 +460,7 @@ def _marginal_roas_insights(usable: Sequence[Campaign], z: float, window: Window
         if curve is None:  # never for usable campaigns; narrows the type
             continue
         marginal = float(curve.marginal_roas(campaign.current_spend))
-        if marginal >= 1.0:
+        if marginal >= 1.0 or curve.b >= 1.0:  # no breakeven below the spend of a rising curve
             continue
         low, high = curve.marginal_roas_interval(campaign.current_spend, z)
         breakeven = breakeven_spend(curve)
