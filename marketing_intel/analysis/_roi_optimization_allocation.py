@@ -40,11 +40,23 @@ def _spend_at_multipliers(
 ) -> np.ndarray:
     """Spend per (row, campaign) where marginal ROAS a * b * x^(b - 1) equals the row's
     multiplier, clamped to the bounds; `a` and `b` are (campaigns,) or (rows, campaigns)."""
-    # Far from the optimum the power overflows to inf (or underflows to 0); the clamp to the
-    # bounds is the right answer there, so the overflow is expected, not an error.
-    with np.errstate(over="ignore", under="ignore", divide="ignore"):
-        unclamped = np.power(multiplier[:, None] / (a * b), 1.0 / (b - 1.0))
-    return np.clip(unclamped, lower, upper)
+    return _spend_at_log_multipliers(
+        np.log(a * b), 1.0 / (b - 1.0), np.log(multiplier), np.log(lower), np.log(upper)
+    )
+
+
+def _spend_at_log_multipliers(
+    log_ab: np.ndarray,
+    inverse: np.ndarray,
+    log_multiplier: np.ndarray,
+    log_lower: np.ndarray,
+    log_upper: np.ndarray,
+) -> np.ndarray:
+    """`_spend_at_multipliers` on logs: ln x = (ln multiplier - ln(a b)) / (b - 1), clamped to
+    the log bounds before the one exponential (the bisection's inner loop: no power, no
+    overflow)."""
+    log_spend = (log_multiplier[:, None] - log_ab) * inverse
+    return np.exp(np.clip(log_spend, log_lower, log_upper))
 
 
 def believed_curves(
@@ -94,12 +106,15 @@ def optimal_allocations(
     at_upper = a * b * np.power(upper, b - 1.0)
     at_lower = a * b * np.power(lower, b - 1.0)
     low, high = np.log(at_upper.min(axis=1)), np.log(at_lower.max(axis=1))
+    logs = (np.log(a * b), 1.0 / (b - 1.0))
+    log_bounds = (np.log(lower), np.log(upper))
     for _ in range(steps):
         middle = (low + high) / 2.0
-        too_much = _spend_at_multipliers(a, b, np.exp(middle), lower, upper).sum(axis=1) > total
+        spend = _spend_at_log_multipliers(*logs, middle, *log_bounds)
+        too_much = spend.sum(axis=1) > total
         # Spending too much: the common marginal ROAS must be higher.
         low, high = np.where(too_much, middle, low), np.where(too_much, high, middle)
-    proposal = _spend_at_multipliers(a, b, np.exp((low + high) / 2.0), lower, upper)
+    proposal = _spend_at_log_multipliers(*logs, (low + high) / 2.0, *log_bounds)
     return _rebalanced(proposal, total, lower, upper)
 
 
