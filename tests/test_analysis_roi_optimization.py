@@ -443,3 +443,38 @@ def test_demo_reallocations_predict_positive_uplift(demo_reports: dict[str, Insi
             realloc.evidence[0]["uplift_low"] < realloc.value < realloc.evidence[0]["uplift_high"]
         )
         assert "ROI optimization" in report.narrative
+
+
+def test_curve_not_yet_bending_within_its_uncertainty_is_raised_as_nearly_linear(
+    lake: DuckDBLake,
+) -> None:
+    """A fitted b just above 1 whose interval reaches below 1 is a curve that has not bent yet
+    within the window's spend: traded as nearly linear (to the bound its marginal ROAS points
+    to), not kept out as 'no diminishing returns'."""
+    rng = np.random.default_rng(4)
+    noisy = _power(2.0, 1.02)
+    lake.insert(
+        "campaign_metrics",
+        _rows("linear", _spend_path(200, 42), lambda spend: noisy(spend) * rng.lognormal(0, 0.2)),
+    )
+    lake.insert("campaign_metrics", _rows("sqrt", _spend_path(300, 42, 2.0), _power(50, 0.5)))
+    report = _run(lake)
+
+    linear = _row(report, "linear")
+    assert linear["b"] > 1.0 and linear["b"] - 1.645 * linear["b_stderr"] < 1.0
+    assert linear["reason"].startswith("raised to its bound"), linear["reason"]
+    assert "no_diminishing_returns" not in _kinds(report)
+    (realloc,) = [i for i in report.insights if i.kind == "budget_reallocation"]
+    evidence = realloc.evidence[0]
+    assert evidence["uplift_low"] < realloc.value < evidence["uplift_high"]
+    # The fitted uplift counts the raised curve as nearly linear about its current spend
+    # (b = 1 - 1e-3), not as rising ever faster (b > 1).
+    sqrt = _row(report, "sqrt")
+    now, then = linear["current_spend"], linear["proposed_spend"]
+    linear_gain = linear["a"] * now ** linear["b"] * ((then / now) ** (1 - 1e-3) - 1)
+    sqrt_gain = sqrt["a"] * (
+        sqrt["proposed_spend"] ** sqrt["b"] - sqrt["current_spend"] ** sqrt["b"]
+    )
+    fitted = realloc.value + evidence["uplift_optimism"]
+    assert fitted == pytest.approx(linear_gain + sqrt_gain, rel=1e-9)
+    _assert_same_total_within_bounds(report)

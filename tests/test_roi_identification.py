@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 import pytest
 
-from marketing_intel.analysis._roi_optimization_allocation import (
-    optimal_allocation,
-    predicted_uplift,
-)
+from marketing_intel.analysis._roi_optimization_allocation import optimal_allocation
 from marketing_intel.analysis._roi_optimization_curves import ResponseCurve, fit_power_curves
+from marketing_intel.analysis._roi_optimization_optimism import reallocation_uplift
 from marketing_intel.analysis.roi_optimization import (
     Options,
     identification_problem,
@@ -34,7 +31,6 @@ CAMPAIGNS = 5
 SEEDS = 60
 FIRST_DAY = dt.date(2026, 1, 5).toordinal()  # a Monday
 OPTIONS = Options()
-Z = NormalDist().inv_cdf(0.5 + OPTIONS.confidence / 2.0)
 
 
 @dataclass(frozen=True)
@@ -45,6 +41,8 @@ class SeedResult:
     covered: bool
     true_uplift: float
     optimum_uplift: float
+    predicted_uplift: float  # net of the optimism of choosing the proposal
+    optimism: float  # what the fitted curves promised beyond that
 
 
 def _demand(rng: np.random.Generator, spread: float) -> np.ndarray:
@@ -77,7 +75,7 @@ def simulate_seed(seed: int) -> SeedResult:
     lower, upper = current * (1 - OPTIONS.max_change), current * (1 + OPTIONS.max_change)
     fitted = [curve for i, curve in enumerate(curves) if i in used and curve is not None]
     proposal = optimal_allocation(fitted, float(current.sum()), lower, upper)
-    uplift = predicted_uplift(fitted, current, proposal, Z)
+    uplift = reallocation_uplift(fitted, current, proposal, (lower, upper), OPTIONS.confidence)
     # The true curve on the window's average day, the one the fit's `a` stands for.
     true_a = a[used] * np.exp(demand[used].mean(axis=1))
     truth = [
@@ -90,7 +88,14 @@ def simulate_seed(seed: int) -> SeedResult:
         return float(np.sum(true_a * (target ** b[used] - current ** b[used])))
 
     reached = true_uplift(proposal)
-    return SeedResult(len(used), uplift.low <= reached <= uplift.high, reached, true_uplift(best))
+    return SeedResult(
+        len(used),
+        uplift.low <= reached <= uplift.high,
+        reached,
+        true_uplift(best),
+        uplift.uplift,
+        uplift.optimism,
+    )
 
 
 def spend_follows_demand(seed: int) -> list[str | None]:
@@ -116,8 +121,24 @@ def test_uplift_interval_covers_the_truth_and_the_proposal_nearly_reaches_the_op
     reached = sum(r.true_uplift for r in results) / sum(r.optimum_uplift for r in results)
     # 90% nominal; with 60 seeds one standard error of the coverage is about 4 points.
     assert 0.8 <= coverage <= 0.98, coverage
-    # Measured: 0.88 of the optimum on these seeds (0.88 on 300 others); the issue targets 0.95.
+    # Measured: 0.91 of the optimum on these seeds (0.92 on 300 seeds); the issue targets 0.95.
     assert reached >= 0.8, reached
+
+
+def test_predicted_uplift_is_net_of_the_optimism_of_choosing_the_proposal() -> None:
+    results = [simulate_seed(seed) for seed in range(SEEDS)]
+    # The fitted curves promise more than the proposal they chose brings (winner's curse) ...
+    assert np.mean([result.optimism > 0 for result in results]) > 0.8  # measured 0.93
+    promised = [r.predicted_uplift + r.optimism - r.true_uplift for r in results]
+    corrected = [r.predicted_uplift - r.true_uplift for r in results]
+    assert np.mean(promised) > 0
+    # ... and the reported uplift, net of it, is off by less on average in either direction.
+    assert abs(np.mean(corrected)) < np.mean(promised) / 2, (np.mean(corrected), promised)
+    again = simulate_seed(0)  # a fixed draw seed: the same data gives the same report
+    assert (again.predicted_uplift, again.optimism) == (
+        results[0].predicted_uplift,
+        results[0].optimism,
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -8,18 +8,13 @@ total is continuous and decreasing in lambda, so bisection on lambda finds it: e
 point, deterministic, no solver, no starting point. Campaigns left free end with equal marginal
 ROAS; clamped ones sit at the bound their marginal ROAS pushes them to.
 
-Uncertainty. The uplift U = sum_i a_i (x_i^b_i - c_i^b_i) of moving from the current spend c to
-the proposal x is a smooth function of each curve's (ln a_i, b_i); the delta method gives its
-variance as sum_i g_i' Cov_i g_i with g_i = (a_i (x_i^b_i - c_i^b_i), a_i (x_i^b_i ln x_i -
-c_i^b_i ln c_i)), the campaigns' fits being independent. It is closed-form and deterministic;
-it ignores that the proposal itself was chosen with the same noisy curves (a mild optimism).
+Many sets of curves can be solved at once (`optimal_allocations`: one bisection over a stack),
+which is what the uplift's interval needs (`_roi_optimization_optimism`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,16 +22,8 @@ from marketing_intel.analysis._roi_optimization_curves import ResponseCurve
 
 # Halving the log-multiplier range this often resolves it far below a cent of spend.
 BISECTION_STEPS = 200
-
-
-@dataclass(frozen=True)
-class Uplift:
-    """Predicted daily revenue of the current and proposed spend, and the uplift's interval."""
-
-    current_revenue: float
-    uplift: float
-    low: float
-    high: float
+# Elasticities are optimised within this range (`believed_curves`).
+OPTIMIZED_B_RANGE = (1e-3, 1.0 - 1e-3)
 
 
 def spend_at_multiplier(
@@ -45,11 +32,46 @@ def spend_at_multiplier(
     """Each campaign's spend where its marginal ROAS equals `multiplier`, clamped to its bounds."""
     a = np.array([curve.a for curve in curves])
     b = np.array([curve.b for curve in curves])
-    # Far from the optimum the power overflows to inf (or underflows to 0); the clamp to the
-    # bounds is the right answer there, so the overflow is expected, not an error.
-    with np.errstate(over="ignore", under="ignore"):
-        unclamped = np.power(multiplier / (a * b), 1.0 / (b - 1.0))
-    return np.clip(unclamped, lower, upper)
+    return _spend_at_multipliers(a, b, np.array([multiplier]), lower, upper)[0]
+
+
+def _spend_at_multipliers(
+    a: np.ndarray, b: np.ndarray, multiplier: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """Spend per (row, campaign) where marginal ROAS a * b * x^(b - 1) equals the row's
+    multiplier, clamped to the bounds; `a` and `b` are (campaigns,) or (rows, campaigns)."""
+    return _spend_at_log_multipliers(
+        np.log(a * b), 1.0 / (b - 1.0), np.log(multiplier), np.log(lower), np.log(upper)
+    )
+
+
+def _spend_at_log_multipliers(
+    log_ab: np.ndarray,
+    inverse: np.ndarray,
+    log_multiplier: np.ndarray,
+    log_lower: np.ndarray,
+    log_upper: np.ndarray,
+) -> np.ndarray:
+    """`_spend_at_multipliers` on logs: ln x = (ln multiplier - ln(a b)) / (b - 1), clamped to
+    the log bounds before the one exponential (the bisection's inner loop: no power, no
+    overflow)."""
+    log_spend = (log_multiplier[:, None] - log_ab) * inverse
+    return np.exp(np.clip(log_spend, log_lower, log_upper))
+
+
+def believed_curves(
+    a: np.ndarray, b: np.ndarray, pivot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The curves (a, b) as the optimizer reads them: b held within OPTIMIZED_B_RANGE, turning
+    about the revenue at `pivot` (the current spend) so that it stays as fitted there.
+
+    A fitted b at or above 1 whose interval reaches below 1 is a curve that has not bent yet
+    within the window's spend: read as nearly linear, it goes to whichever bound its marginal
+    ROAS points to. A b at or below 0 never reaches the optimizer (no response); the floor
+    only keeps drawn curves finite.
+    """
+    believed_b = np.clip(b, *OPTIMIZED_B_RANGE)
+    return a * np.power(pivot, b - believed_b), believed_b
 
 
 def optimal_allocation(
@@ -57,55 +79,52 @@ def optimal_allocation(
 ) -> np.ndarray:
     """The spend per campaign maximizing predicted revenue with sum == total, within bounds.
 
-    Needs sum(lower) <= total <= sum(upper) and every 0 < b < 1. The bracket is the smallest
-    marginal ROAS any campaign has at its upper bound (all at upper: total too high) and the
-    largest at its lower bound (all at lower: too low); bisection runs on its logarithm because
-    marginal ROAS spans orders of magnitude.
+    Needs sum(lower) <= total <= sum(upper); the curves are read as `believed_curves` with
+    the middle of the bounds as pivot.
     """
-    at_upper = [
-        float(curve.marginal_roas(bound)) for curve, bound in zip(curves, upper, strict=True)
-    ]
-    at_lower = [
-        float(curve.marginal_roas(bound)) for curve, bound in zip(curves, lower, strict=True)
-    ]
-    low, high = math.log(min(at_upper)), math.log(max(at_lower))
-    for _ in range(BISECTION_STEPS):
+    a = np.array([curve.a for curve in curves])
+    b = np.array([curve.b for curve in curves])
+    return optimal_allocations(a[None, :], b[None, :], total, lower, upper)[0]
+
+
+def optimal_allocations(
+    a: np.ndarray,
+    b: np.ndarray,
+    total: float,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    steps: int = BISECTION_STEPS,
+) -> np.ndarray:
+    """`optimal_allocation` of many sets of curves at once: row r of `a` and `b` (rows x
+    campaigns) is one set, all sharing the total and the bounds.
+
+    The bracket is the smallest marginal ROAS any campaign has at its upper bound (all at upper:
+    total too high) and the largest at its lower bound (all at lower: too low); bisection runs
+    on its logarithm because marginal ROAS spans orders of magnitude.
+    """
+    a, b = believed_curves(a, b, (lower + upper) / 2.0)
+    at_upper = a * b * np.power(upper, b - 1.0)
+    at_lower = a * b * np.power(lower, b - 1.0)
+    low, high = np.log(at_upper.min(axis=1)), np.log(at_lower.max(axis=1))
+    logs = (np.log(a * b), 1.0 / (b - 1.0))
+    log_bounds = (np.log(lower), np.log(upper))
+    for _ in range(steps):
         middle = (low + high) / 2.0
-        if spend_at_multiplier(curves, math.exp(middle), lower, upper).sum() > total:
-            low = middle  # spending too much: the common marginal ROAS must be higher
-        else:
-            high = middle
-    proposal = spend_at_multiplier(curves, math.exp((low + high) / 2.0), lower, upper)
+        spend = _spend_at_log_multipliers(*logs, middle, *log_bounds)
+        too_much = spend.sum(axis=1) > total
+        # Spending too much: the common marginal ROAS must be higher.
+        low, high = np.where(too_much, middle, low), np.where(too_much, high, middle)
+    proposal = _spend_at_log_multipliers(*logs, (low + high) / 2.0, *log_bounds)
     return _rebalanced(proposal, total, lower, upper)
 
 
 def _rebalanced(
     proposal: np.ndarray, total: float, lower: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:
-    """Hand the last floating-point crumbs of the total to campaigns with room left, so the
-    proposal's total equals the current one to rounding rather than to bisection precision."""
-    gap = total - float(proposal.sum())
-    room = (upper - proposal) if gap > 0 else (proposal - lower)
-    if gap == 0 or room.sum() <= 0:
-        return proposal
-    return np.clip(proposal + gap * room / room.sum(), lower, upper)
-
-
-def predicted_uplift(
-    curves: Sequence[ResponseCurve], current: np.ndarray, proposed: np.ndarray, z: float
-) -> Uplift:
-    """The predicted daily revenue uplift of `proposed` over `current` with a +-z sd interval."""
-    uplift, variance, current_revenue = 0.0, 0.0, 0.0
-    for curve, now, then in zip(curves, current, proposed, strict=True):
-        revenue_now, revenue_then = float(curve.revenue(now)), float(curve.revenue(then))
-        gradient = np.array(
-            [
-                revenue_then - revenue_now,
-                revenue_then * math.log(then) - revenue_now * math.log(now),
-            ]
-        )
-        uplift += revenue_then - revenue_now
-        variance += float(gradient @ curve.covariance @ gradient)
-        current_revenue += revenue_now
-    spread = z * math.sqrt(max(variance, 0.0))
-    return Uplift(current_revenue, uplift, uplift - spread, uplift + spread)
+    """Hand the last floating-point crumbs of each row's total to campaigns with room left, so
+    the proposal's total equals the current one to rounding rather than to bisection precision."""
+    gap = total - proposal.sum(axis=1, keepdims=True)
+    room = np.where(gap > 0, upper - proposal, proposal - lower)
+    room_total = room.sum(axis=1, keepdims=True)
+    share = np.divide(room, room_total, out=np.zeros_like(room), where=room_total > 0)
+    return np.clip(proposal + gap * share, lower, upper)

@@ -10,11 +10,13 @@ scored on them (`_roi_optimization_holdout`: R^2, MAPE, wMAPE out of sample).
 
 Its marginal ROAS at the window's average daily spend says what the next dollar brings.
 Identifiable campaigns with a usable curve (enough days, spend explaining enough of what demand
-leaves, diminishing returns 0 < b < 1) then share their current total daily budget anew, each
-within +-`max_change` of its current spend, so as to maximize predicted revenue
+leaves, diminishing returns: b > 0 and below 1 within its interval) then share their current
+total daily budget anew, each within +-`max_change` of its current spend, so as to maximize
+predicted revenue
 (`_roi_optimization_allocation`: equal marginal ROAS by bisection on the Lagrange multiplier,
-bounds as clamps); the predicted uplift comes with a delta-method interval. Campaigns without a
-usable curve keep their budget and the report says why, once per reason.
+bounds as clamps); the predicted uplift is net of the optimism of choosing the proposal with the
+same noisy curves, with a bootstrap interval (`_roi_optimization_optimism`). Campaigns without
+a usable curve keep their budget and the report says why, once per reason.
 
 Severity (the same scale in every template):
 - critical: money or data is being lost now and a person should act today (not used here: a
@@ -44,11 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ConfigDict, Field
 
-from marketing_intel.analysis._roi_optimization_allocation import (
-    Uplift,
-    optimal_allocation,
-    predicted_uplift,
-)
+from marketing_intel.analysis._roi_optimization_allocation import optimal_allocation
 from marketing_intel.analysis._roi_optimization_charts import (
     CampaignCurve,
     breakeven_chart,
@@ -60,6 +58,7 @@ from marketing_intel.analysis._roi_optimization_curves import (
     fit_power_curves,
 )
 from marketing_intel.analysis._roi_optimization_holdout import HoldoutFit, holdout_fits
+from marketing_intel.analysis._roi_optimization_optimism import Uplift, reallocation_uplift
 from marketing_intel.analysis.market_options import MarketOptions
 from marketing_intel.analysis.queries import as_datetime, query_table
 from marketing_intel.analysis.report import Insight, InsightReport, Window
@@ -185,7 +184,7 @@ KEPT_REASONS = {
         "Spend explains too little of the daily revenue of {name} to trust a response curve.",
     ),
     "no_diminishing_returns": (
-        "no diminishing returns in this window (b outside 0-1)",
+        "no diminishing returns in this window (b at or below 0, or surely above 1)",
         "No diminishing returns to spend in this window for {name}.",
     ),
 }
@@ -232,7 +231,7 @@ def analyze(
     campaigns = _campaigns(table, options)
     usable = [campaign for campaign in campaigns if campaign.kept_because is None]
     proposal = _proposal(usable, options)
-    z = NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
+    z = _z(options)
     insights = [
         _reallocation_insight(usable, proposal, z, options, window),
         *_marginal_roas_insights(usable, z, window),
@@ -337,7 +336,9 @@ def kept_because(
         return "not_identifiable"
     if curve.spend_r_squared < options.min_r_squared:
         return "poor_fit"
-    if not 0.0 < curve.b < 1.0:  # b >= 1 has no optimum inside the bounds; b <= 0 is no response
+    # b <= 0 is no response; a b whose whole interval is at or above 1 has no optimum inside the
+    # bounds. A b above 1 whose interval reaches below it is traded as nearly linear.
+    if curve.b <= 0.0 or curve.b - _z(options) * curve.b_stderr >= 1.0:
         return "no_diminishing_returns"
     return None
 
@@ -355,6 +356,11 @@ def _proposal(usable: Sequence[Campaign], options: Options) -> dict[tuple[str, s
         current * (1.0 + options.max_change),
     )
     return {campaign.key: float(x) for campaign, x in zip(usable, spend, strict=True)}
+
+
+def _z(options: Options) -> float:
+    """The standard normal quantile of the options' two-sided confidence."""
+    return NormalDist().inv_cdf(0.5 + options.confidence / 2.0)
 
 
 def _no_data_insight() -> Insight:
@@ -454,7 +460,7 @@ def _marginal_roas_insights(usable: Sequence[Campaign], z: float, window: Window
         if curve is None:  # never for usable campaigns; narrows the type
             continue
         marginal = float(curve.marginal_roas(campaign.current_spend))
-        if marginal >= 1.0:
+        if marginal >= 1.0 or curve.b >= 1.0:  # no breakeven below the spend of a rising curve
             continue
         low, high = curve.marginal_roas_interval(campaign.current_spend, z)
         breakeven = breakeven_spend(curve)
@@ -519,7 +525,8 @@ def _reallocation_insight(
     current = np.array([campaign.current_spend for campaign in usable])
     proposed = np.array([proposal[campaign.key] for campaign in usable])
     curves = [campaign.curve for campaign in usable if campaign.curve is not None]
-    uplift = predicted_uplift(curves, current, proposed, z)
+    bounds = (current * (1.0 - options.max_change), current * (1.0 + options.max_change))
+    uplift = reallocation_uplift(curves, current, proposed, bounds, options.confidence)
     return Insight(
         kind="budget_reallocation",
         # Notice only when the whole interval promises more revenue; otherwise it is a lead.
@@ -551,6 +558,7 @@ def _uplift_evidence(uplift: Uplift, total: float, options: Options) -> dict[str
         "predicted_daily_revenue_proposed": uplift.current_revenue + uplift.uplift,
         "uplift_low": uplift.low,
         "uplift_high": uplift.high,
+        "uplift_optimism": uplift.optimism,
         "confidence": options.confidence,
         "max_change": options.max_change,
     }
