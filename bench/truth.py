@@ -11,8 +11,10 @@ The last line: `truth: recall R, false alarms F per 100 campaigns, ROI coverage 
 - R: the lowest recall over the planted kinds (the kind is named in the line before);
 - F: findings of notice severity or above on the clean tenants per 100 campaigns per 28 days;
 - C: share of identifiable ROI seeds whose 90% uplift interval holds the true uplift;
-- G: mean over identifiable ROI seeds of the proposal's true uplift / the true optimum's.
-Targets (issue 20): R >= 95%, F <= 1 (and none above notice), C in 85-95%, G >= 95%.
+- G: regret, the share of the true optimum's uplift the proposal misses: 1 - the mean over
+  identifiable ROI seeds of the proposal's true uplift / the optimum's.
+Targets (issue 20): R >= 95%, F <= 1 (and none above notice), C in 85-95%, G <= 5% (the
+proposal reaches at least 95% of the optimum).
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def main() -> None:
     roi = [score_roi(t, reports[(t.tenant_id, "roi_optimization")]) for t in truth.roi]
     print_recall(kinds)
     print_false_alarms(alarms)
-    coverage, regret = print_roi(roi)
+    coverage, share_reached = print_roi(roi)
+    regret = 1.0 - share_reached
     weakest = min(kinds, key=lambda k: k.recall)
     print(f"lowest recall: {weakest.kind}")
     print(
